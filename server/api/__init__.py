@@ -1,0 +1,1 @@
+"""REST API: the operation registry, request decoding, problem responses and OpenAPI."""

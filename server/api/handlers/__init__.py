@@ -1,0 +1,1 @@
+"""Thin REST handlers, one module per resource family; importing them registers their operations."""

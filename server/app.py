@@ -1,0 +1,58 @@
+"""The aiohttp application factory, used by ``vrstore serve`` and by every test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server import keys
+from server.api import problems
+from server.api.registry import api
+from server.db import migrate
+from server.db.engine import make_engine, make_sessionmaker
+from server.events import EventHooks
+from server.metrics import Metrics, metrics_middleware
+from server.settings import Settings
+
+log = logging.getLogger("vrstore")
+
+
+def _import_handlers() -> None:
+    # Importing a handler module registers its operations with the registry.
+    from server.api.handlers import foundation, ops  # noqa: F401
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    """Build the app: middlewares, routes and the resources owned by ``cleanup_ctx``."""
+    settings = settings or Settings()
+    _import_handlers()
+    # client_max_size bounds every body aiohttp reads for us; uploads stream with their own limit.
+    app = web.Application(
+        middlewares=[metrics_middleware, problems.problem_middleware],
+        client_max_size=settings.max_json_bytes,
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()
+    app[keys.EVENTS] = EventHooks()
+    app.cleanup_ctx.append(_database)
+    from server.api.handlers import ops
+
+    ops.install(app)
+    api.install(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    if settings.auto_migrate:
+        await migrate.upgrade(engine)
+    app[keys.ENGINE] = engine
+    app[keys.SESSIONMAKER] = make_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()

@@ -1,0 +1,88 @@
+"""Bearer tokens and the principal behind a request.
+
+Tokens are 32 random bytes (URL-safe base64) with a role prefix; only their SHA-256 is stored. A SHA-256
+of a 256-bit random secret cannot be brute-forced, so a slow password hash would only cost latency.
+The lookup is by hash (indexed) and the match is re-checked with ``hmac.compare_digest``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+from sqlalchemy import select
+
+from server import keys
+from server.db.tables import ApiToken
+
+Role = Literal["organizer", "merchant", "shopper"]
+SESSION_COOKIE = "vrstore_session"
+_PREFIX: dict[str, str] = {"organizer": "vro", "merchant": "vrm", "shopper": "vrs"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and the one tenant they belong to."""
+
+    role: Role
+    token_id: int
+    festival_id: int | None = None
+    merchant_id: int | None = None
+    session_id: int | None = None
+
+
+_PRINCIPAL_KEY: web.RequestKey[Principal | None] = web.RequestKey("principal", object)  # type: ignore[arg-type]
+
+
+def new_token(role: Role) -> tuple[str, str]:
+    """A fresh token and the hash to store; the token itself is shown once and never kept."""
+    token = f"{_PREFIX[role]}_{secrets.token_urlsafe(32)}"
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_from_request(request: web.Request) -> str | None:
+    """Bearer header first; the shopper's HttpOnly cookie second."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        return ""  # present but unusable: treated as an invalid token, not as anonymous
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def resolve_token(request: web.Request, token: str) -> Principal | None:
+    """The principal for a token, or None when it is unknown or revoked."""
+    if not token or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    async with request.app[keys.SESSIONMAKER]() as session:
+        row = (await session.execute(select(ApiToken).where(ApiToken.token_hash == digest))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    role: Role = row.role  # the column only ever holds a Role
+    return Principal(role, row.id, row.festival_id, row.merchant_id, row.session_id)
+
+
+async def authenticate(request: web.Request) -> Principal | None:
+    """The request's principal (cached on the request); raises 401 for a token that is wrong."""
+    from server.errors import Unauthorized
+
+    if _PRINCIPAL_KEY in request:
+        return request[_PRINCIPAL_KEY]
+    token = token_from_request(request)
+    principal = None
+    if token is not None:
+        principal = await resolve_token(request, token)
+        if principal is None and request.headers.get("Authorization"):
+            raise Unauthorized("the bearer token is invalid or revoked")
+    request[_PRINCIPAL_KEY] = principal
+    return principal

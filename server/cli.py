@@ -1,0 +1,115 @@
+"""The ``vrstore`` command: serve | demo | migrate | build | import | admin | loadtest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from server.settings import Settings
+
+app = typer.Typer(help="vrstore: a VR sale-festival mall server.", no_args_is_help=True, add_completion=False)
+admin = typer.Typer(help="Administration: festivals and tokens.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+console = Console()
+err = Console(stderr=True)
+
+HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on (VRSTORE_HOST)")]
+PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (VRSTORE_PORT)")]
+DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (VRSTORE_DATA_DIR)")]
+
+
+def _settings(host: str | None = None, port: int | None = None, data_dir: Path | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None) -> None:
+    """Run the server (migrates the database first)."""
+    from server.runner import run
+
+    settings = _settings(host, port, data_dir)
+    _logging(settings)
+    run(settings)
+
+
+@app.command()
+def migrate(data_dir: DataOpt = None) -> None:
+    """Upgrade the database schema to the newest revision."""
+    from server.db import migrate as migrations
+    from server.db.engine import make_engine
+
+    settings = _settings(data_dir=data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def go() -> str | None:
+        engine = make_engine(settings.effective_database_url)
+        try:
+            await migrations.upgrade(engine)
+            return await migrations.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    console.print(f"database at revision [bold]{asyncio.run(go())}[/bold]")
+
+
+@app.command()
+def demo(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None,
+         seed_only: Annotated[bool, typer.Option(help="Seed the demo festival and exit")] = False) -> None:
+    """Seed the demo festival (idempotent), print its URLs and tokens, and serve it."""
+    from server.demo import print_summary, seed
+    from server.runner import run
+
+    settings = _settings(host, port, data_dir)
+    _logging(settings)
+    summary = asyncio.run(seed(settings, progress=console))
+    print_summary(console, settings, summary)
+    if not seed_only:
+        run(settings)
+
+
+@admin.command("create-festival")
+def create_festival(
+    slug: Annotated[str, typer.Option(help="URL name, e.g. korea-sale-festa-2026")],
+    name: Annotated[str, typer.Option(help="Korean name")],
+    name_en: Annotated[str | None, typer.Option(help="English name (defaults to --name)")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone")] = "Asia/Seoul",
+    data_dir: DataOpt = None,
+) -> None:
+    """Create a festival and print its organizer token (shown only this once)."""
+    from pydantic import ValidationError
+
+    from server.admin import create_festival as create
+    from server.errors import ServiceError
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        token = asyncio.run(create(settings, slug=slug, name_ko=name, name_en=name_en or name, timezone=timezone))
+    except ServiceError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}")
+        raise typer.Exit(1) from None
+    except ValidationError as exc:
+        err.print(f"[red]error:[/red] {exc.errors(include_url=False)[0]['msg']}")
+        raise typer.Exit(1) from None
+    console.print(f"festival [bold]{slug}[/bold] created")
+    console.print("organizer token (store it now, it is not shown again):")
+    print(token)
+
+
+def main() -> None:
+    app()

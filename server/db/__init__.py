@@ -1,0 +1,1 @@
+"""Persistence: ORM tables, the engine factory and migrations."""

@@ -1,0 +1,76 @@
+"""Prometheus metrics, one registry per app so several apps (tests, workers) never collide."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from server import keys
+
+
+class Metrics:
+    """The app's instruments; other modules add gauges here rather than creating their own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "vrstore_http_requests", "HTTP requests by route and status", ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "vrstore_http_request_seconds", "HTTP request latency by route", ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.shoppers = Gauge("vrstore_live_shoppers", "Connected live shoppers", registry=self.registry)
+        self.instances = Gauge("vrstore_live_instances", "Open store instances", registry=self.registry)
+        self.tick_seconds = Histogram(
+            "vrstore_live_tick_seconds", "Time to compute one tick of one instance",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1), registry=self.registry,
+        )
+        self.queue_drops = Counter(
+            "vrstore_live_queue_drops", "Frames dropped from full send queues", registry=self.registry
+        )
+        self.closes = Counter(
+            "vrstore_live_closes", "Live connections closed by code", ["code"], registry=self.registry
+        )
+        self.builds = Counter(
+            "vrstore_builds", "Scene builds by outcome", ["outcome"], registry=self.registry
+        )
+        self.checkouts = Counter(
+            "vrstore_checkouts", "Checkouts by outcome", ["outcome"], registry=self.registry
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+@web.middleware
+async def metrics_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        # Label by the route template, never the raw path: raw paths would explode the label set.
+        route = resource.canonical if resource is not None else "unmatched"
+        metrics = request.app[keys.METRICS]
+        metrics.requests.labels(request.method, route, str(status)).inc()
+        metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    body = request.app[keys.METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,0 +1,39 @@
+"""Shopper guest sessions and token revocation."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.api import schemas
+from server.auth import Principal, new_token
+from server.db.tables import ApiToken, Festival, ShopperSession, utcnow
+
+
+async def create_session(db: AsyncSession, body: schemas.SessionCreate) -> schemas.SessionCreated:
+    shopper = ShopperSession(display_name=body.display_name, locale=body.locale)
+    db.add(shopper)
+    await db.flush()
+    token, digest = new_token("shopper")
+    db.add(ApiToken(token_hash=digest, role="shopper", session_id=shopper.id))
+    return schemas.SessionCreated(
+        token=token, session=schemas.SessionOut(id=shopper.id, display_name=shopper.display_name, locale=shopper.locale)
+    )
+
+
+async def me(db: AsyncSession, principal: Principal) -> schemas.Me:
+    out = schemas.Me(role=principal.role, merchant_id=principal.merchant_id)
+    if principal.festival_id is not None:
+        festival = await db.get(Festival, principal.festival_id)
+        out.festival = festival.slug if festival else None
+    if principal.session_id is not None:
+        shopper = await db.get(ShopperSession, principal.session_id)
+        if shopper is not None:
+            out.session = schemas.SessionOut(id=shopper.id, display_name=shopper.display_name, locale=shopper.locale)
+    return out
+
+
+async def revoke(db: AsyncSession, principal: Principal) -> None:
+    """Revoke the token the caller used (sign out)."""
+    token = await db.get(ApiToken, principal.token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()

@@ -1,0 +1,183 @@
+"""Test factories in one place: databases, apps, clients, tenants."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from server.app import create_app
+from server.db.engine import make_engine, make_sessionmaker
+from server.services import festivals
+from server.services.db import transaction
+from server.settings import Settings
+
+PG_URL_ENV = "VRSTORE_TEST_PG_URL"
+
+
+def pg_base_url() -> str:
+    url = os.environ.get(PG_URL_ENV)
+    if not url:
+        raise RuntimeError(
+            f"{PG_URL_ENV} is not set: run the suite with scripts/test.sh, which starts PostgreSQL"
+        )
+    return url
+
+
+@asynccontextmanager
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh empty database of the given backend, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'vrstore.db'}"
+        return
+    base = pg_base_url()
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.rsplit("/", 1)[0] + "/" + name
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+def make_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, **overrides)
+
+
+@asynccontextmanager
+async def running_client(settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(create_app(settings))) as client:
+        yield client
+
+
+async def create_festival(settings: Settings, slug: str = "fest") -> str:
+    """A festival straight through the service (as the admin CLI does); returns the organizer token."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with transaction(make_sessionmaker(engine)) as db:
+            _, token = await festivals.create_festival(db, slug=slug, name_ko="축제", name_en="Festival")
+        return token
+    finally:
+        await engine.dispose()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Tenant:
+    """A festival with its organizer, one merchant with one approved store, and a shopper."""
+
+    festival: str
+    organizer: str
+    merchant: str
+    merchant_id: int
+    store: str
+    shopper: str
+
+
+async def make_tenant(client: TestClient[Any, Any], settings: Settings, slug: str = "fest") -> Tenant:
+    organizer = await create_festival(settings, slug)
+    r = await client.post(f"/api/v1/festivals/{slug}/merchants", json={"name": f"{slug} merchant"},
+                          headers=bearer(organizer))
+    assert r.status == 201, await r.text()
+    merchant = await r.json()
+    store_slug = f"{slug}-store"
+    r = await client.post("/api/v1/stores", json={"slug": store_slug, "name_ko": "가게", "name_en": "Shop",
+                                                  "kind": "convenience_store"}, headers=bearer(merchant["token"]))
+    assert r.status == 201, await r.text()
+    r = await client.put(f"/api/v1/stores/{store_slug}/status", json={"status": "approved"},
+                         headers=bearer(organizer))
+    assert r.status == 200, await r.text()
+    r = await client.post("/api/v1/sessions", json={"display_name": "민지"})
+    assert r.status == 201
+    shopper = (await r.json())["token"]
+    client.session.cookie_jar.clear()  # tests choose their credentials explicitly
+    return Tenant(slug, organizer, merchant["token"], merchant["id"], store_slug, shopper)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A ``vrstore serve`` subprocess on 127.0.0.1, as users run it."""
+
+    url: str
+    port: int
+    data_dir: Path
+    env: dict[str, str]
+    process: Any
+    log: Any = None
+
+    def vrstore(self, *args: str, timeout: float = 60) -> str:
+        import subprocess
+        import sys
+
+        out = subprocess.run([sys.executable, "-m", "server", *args], env=self.env, capture_output=True,
+                             text=True, timeout=timeout, check=True)
+        return out.stdout
+
+
+def start_live_server(tmp_path: Path, *, extra_env: dict[str, str] | None = None,
+                      command: tuple[str, ...] = ("serve",)) -> LiveServer:
+    """Start the server and wait until /healthz answers (polling a socket, not sleeping blindly)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    data_dir = tmp_path / "live-data"
+    env = {**os.environ, "VRSTORE_DATA_DIR": str(data_dir), "VRSTORE_PORT": str(port),
+           "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", **(extra_env or {})}
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - the process owns it until stop
+    process = subprocess.Popen([sys.executable, "-m", "server", *command], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            log.close()
+            raise RuntimeError(f"server exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)  # polling a socket that is not up yet; the condition is what we wait for
+    return LiveServer(url, port, data_dir, env, process, log)
+
+
+def stop_live_server(server: LiveServer) -> None:
+    import signal
+
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=15)
+        except Exception:
+            server.process.kill()
+            server.process.wait()
+    if server.log is not None:
+        server.log.close()

@@ -1,0 +1,99 @@
+"""The one pricing rule, used by the store API, the cart, the checkout and (through the API) the client.
+
+    base       = the merchant's sale price if it has one, else the regular price
+    percent    = the largest festival discount rule that matches the product, only while the festival's
+                 sale window is open (a rule matches when its store is the product's store or unset, and
+                 its category is a prefix of the product's category path or unset); rules never stack
+    unit price = floor(base × (100 − percent) / 100), in integer minor units
+
+Flooring to the minor unit means a rounding remainder always goes to the shopper. Amounts stay integers
+end to end (KRW has no minor unit, so 1 unit = 1 won).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.tables import DiscountRule, Festival
+
+CATEGORY_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    percent: int
+    store_id: int | None = None
+    category: str | None = None
+
+    def matches(self, store_id: int, category: str) -> bool:
+        if self.store_id is not None and self.store_id != store_id:
+            return False
+        if not self.category:
+            return True
+        wanted = [part.strip().casefold() for part in self.category.split(">")]
+        have = [part.strip().casefold() for part in category.split(">")]
+        return have[: len(wanted)] == wanted
+
+
+@dataclass(frozen=True)
+class FestivalPricing:
+    starts_at: datetime | None
+    ends_at: datetime | None
+    rules: tuple[Rule, ...] = ()
+
+    def window_open(self, now: datetime) -> bool:
+        if self.starts_at is not None and now < self.starts_at:
+            return False
+        return not (self.ends_at is not None and now >= self.ends_at)
+
+
+@dataclass(frozen=True)
+class Quote:
+    regular: int
+    unit_price: int
+    currency: str
+    on_sale: bool
+    festival_percent: int
+    rule_id: int | None
+    sale_ends_at: datetime | None
+
+
+def quote(
+    *, price: int, sale_price: int | None, currency: str, store_id: int, category: str,
+    festival: FestivalPricing, now: datetime,
+) -> Quote:
+    """Price one unit of a product now."""
+    base = sale_price if sale_price is not None and sale_price < price else price
+    best: Rule | None = None
+    if festival.window_open(now):
+        for rule in festival.rules:
+            if rule.matches(store_id, category) and (best is None or rule.percent > best.percent):
+                best = rule
+    percent = best.percent if best else 0
+    unit = base * (100 - percent) // 100
+    return Quote(
+        regular=price, unit_price=unit, currency=currency, on_sale=unit < price, festival_percent=percent,
+        rule_id=best.id if best else None, sale_ends_at=festival.ends_at if best else None,
+    )
+
+
+def pricing_from(festival: Festival, rules: Sequence[DiscountRule]) -> FestivalPricing:
+    return FestivalPricing(
+        starts_at=festival.starts_at, ends_at=festival.ends_at,
+        rules=tuple(Rule(r.id, r.percent, r.store_id, r.category) for r in rules),
+    )
+
+
+async def load_pricing(db: AsyncSession, festival_id: int) -> FestivalPricing:
+    """The festival's window and rules, read in the caller's transaction."""
+    festival = await db.get(Festival, festival_id)
+    if festival is None:
+        return FestivalPricing(None, None)
+    rules = (await db.execute(select(DiscountRule).where(DiscountRule.festival_id == festival_id))).scalars().all()
+    return pricing_from(festival, rules)

@@ -10,9 +10,10 @@ from aiohttp import web
 from server import keys
 from server.api import problems
 from server.api.registry import api
+from server.builds import build_context
 from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
-from server.events import EventHooks
+from server.events import EventHooks, VisitorBoard
 from server.metrics import Metrics, metrics_middleware
 from server.settings import Settings
 
@@ -21,7 +22,7 @@ log = logging.getLogger("vrstore")
 
 def _import_handlers() -> None:
     # Importing a handler module registers its operations with the registry.
-    from server.api.handlers import foundation, ops  # noqa: F401
+    from server.api.handlers import foundation, merchant, ops, organizer  # noqa: F401
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -36,10 +37,13 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.EVENTS] = EventHooks()
+    app[keys.VISITORS] = VisitorBoard()
     app.cleanup_ctx.append(_database)
-    from server.api.handlers import ops
+    app.cleanup_ctx.append(build_context)
+    from server.api.handlers import ops, scenes
 
     ops.install(app)
+    scenes.install(app)
     api.install(app)
     return app
 

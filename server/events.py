@@ -42,3 +42,13 @@ class EventHooks:
                 await listener(event)
             except Exception:  # one broken listener must not fail the merchant's request
                 log.exception("event listener failed for %s", event.kind)
+
+
+@dataclass
+class VisitorBoard:
+    """Live visitor counts by store slug; the realtime hub installs the provider when it starts."""
+
+    provider: Callable[[], dict[str, int]] | None = None
+
+    def counts(self) -> dict[str, int]:
+        return self.provider() if self.provider is not None else {}

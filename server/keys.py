@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 if TYPE_CHECKING:
-    from server.events import EventHooks
+    from server.events import EventHooks, VisitorBoard
     from server.metrics import Metrics
     from server.settings import Settings
 
@@ -19,3 +19,4 @@ SESSIONMAKER: web.AppKey[async_sessionmaker[Any]] = web.AppKey("sessionmaker")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 EVENTS: web.AppKey[EventHooks] = web.AppKey("events")
 BUILD_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("build_pool")
+VISITORS: web.AppKey[VisitorBoard] = web.AppKey("visitors")

@@ -142,6 +142,8 @@ def _dispatcher(operation: Operation) -> Callable[[web.Request], Awaitable[web.S
                 query = operation.query.model_validate(dict(request.query))
             except ValidationError as exc:
                 raise Unprocessable("invalid query", errors=validation_errors(exc, ("query",))) from None
+        if operation.raw_body and operation.body is None and request.content_type not in operation.raw_body:
+            raise UnsupportedMedia(f"send one of: {', '.join(operation.raw_body)}")
         body = None
         if operation.body is not None and not (
             operation.raw_body and request.content_type in operation.raw_body

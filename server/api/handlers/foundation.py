@@ -138,10 +138,3 @@ def _int_path(call: Call[Any, Any], name: str) -> int:
         raise NotFound(f"no {name} {raw!r}")
     return int(raw)
 
-
-@api.op("GET", "/api/v1/stores/{store}", summary="A store and its current scene (public once approved)",
-        tag="stores", response=schemas.StoreOut)
-async def get_store(call: Call[None, None]) -> schemas.StoreOut:
-    async with transaction(sessionmaker_of(call.request)) as db:
-        store = await access.visible_store(db, call.principal, call.path("store"))
-        return await stores.store_out(db, store)

@@ -1,0 +1,235 @@
+"""Merchant workflow: catalog, products, layout, model and image uploads, builds, and the store view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from server import keys, workers
+from server.api import merchant_schemas as ms
+from server.api.registry import api
+from server.api.routing import Call
+from server.builds import BUILDS, STORAGE
+from server.db.tables import Asset, Build, Store
+from server.errors import NotFound, Unprocessable, UnsupportedMedia
+from server.events import Event
+from server.services import access, catalog, stores
+from server.services.db import sessionmaker_of, transaction
+from server.services.pricing import load_pricing
+from storefront_builder.errors import CatalogError, LayoutError
+
+S = "/api/v1/stores/{store}"
+CATALOG_TYPES = ("text/csv", "text/tab-separated-values", "application/json", "application/octet-stream",
+                 "text/plain", "application/vnd.ms-excel")
+LAYOUT_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+MODEL_TYPES = ("model/gltf-binary", "model/gltf+json", "application/octet-stream")
+FORMATS = ("json", "csv", "shopify", "google", "korean")
+
+
+async def _run(request: web.Request, fn: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(request.app[keys.BUILD_POOL], fn, *args)
+
+
+@api.op("GET", S, summary="A store, its current scene and live product data (public once approved)",
+        tag="stores", response=ms.StoreDetail)
+async def get_store(call: Call[None, None]) -> ms.StoreDetail:
+    now = datetime.now(UTC)
+    async with transaction(sessionmaker_of(call.request)) as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        pricing = await load_pricing(db, store.festival_id)
+        rows = await catalog.active_products(db, store)
+        base = await stores.store_out(db, store)
+    return ms.StoreDetail(
+        **base.model_dump(), products=[catalog.product_out(store, row, pricing, now) for row in rows],
+        sale_ends_at=pricing.ends_at, sale_open=pricing.window_open(now),
+    )
+
+
+@api.op("PUT", S + "/catalog", summary="Replace the store's catalog (JSON, CSV, Shopify, Google feed, CP949 CSV)",
+        tag="merchant", response=ms.ImportReport, roles=("merchant",), raw_body=CATALOG_TYPES, errors=(413,))
+async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
+    request = call.request
+    fmt = request.query.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise Unprocessable("unknown catalog format", errors=[{"loc": ["query", "format"], "msg": f"one of {FORMATS}"}])
+    async with transaction(sessionmaker_of(request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+    storage = request.app[STORAGE]
+    upload = await storage.receive(request, request.app[keys.SETTINGS].max_upload_bytes)
+    try:
+        result = await _run(request, workers.import_catalog_file, str(upload.path), fmt, store.currency)
+    except CatalogError as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None
+    finally:
+        upload.path.unlink(missing_ok=True)
+    async with transaction(sessionmaker_of(request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"), for_update=True)
+        return await catalog.replace_catalog(db, store, result)
+
+
+@api.op("PATCH", S + "/products/{sku}", summary="Change a product's price, sale price or stock (live, no rebuild)",
+        tag="merchant", body=ms.ProductPatch, response=ms.ProductOut, roles=("merchant",))
+async def patch_product(call: Call[ms.ProductPatch, None]) -> ms.ProductOut:
+    async with transaction(sessionmaker_of(call.request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        out = await catalog.patch_product(db, store, call.path("sku"), call.body)
+    await call.request.app[keys.EVENTS].publish(Event("product", {
+        "store": store.slug, "sku": out.sku, "price": out.price, "sale_price": out.sale_price,
+        "unit_price": out.unit_price, "stock": out.stock, "currency": out.currency}, store_id=store.id))
+    return out
+
+
+@api.op("GET", S + "/products/{sku}", summary="One product with its live price and stock", tag="stores",
+        response=ms.ProductOut)
+async def get_product(call: Call[None, None]) -> ms.ProductOut:
+    async with transaction(sessionmaker_of(call.request)) as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        row = await catalog.product_by_sku(db, store, call.path("sku"))
+        return catalog.product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC))
+
+
+@api.op("PUT", S + "/layout", summary="Set the store layout: a YAML or JSON layout, or {\"template\": kind}",
+        tag="merchant", body=ms.LayoutPut, response=ms.LayoutOut, roles=("merchant",), raw_body=LAYOUT_TYPES)
+async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
+    request = call.request
+    async with transaction(sessionmaker_of(request)) as db:
+        await access.merchant_store(db, call.user, call.path("store"))
+    if call.body is None:  # a YAML upload
+        stored = await _parse_layout(request, await request.read(), "yaml")
+        out = ms.LayoutOut(source="custom", layout=stored)
+    elif call.body.template is not None and not call.body.model_extra:
+        stored = {"template": call.body.template}
+        out = ms.LayoutOut(source="template", template=call.body.template)
+    else:
+        stored = await _parse_layout(request, call.body.model_dump_json(exclude_none=True).encode(), "json")
+        out = ms.LayoutOut(source="custom", layout=stored)
+    async with transaction(sessionmaker_of(request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"), for_update=True)
+        store.layout_json = json.dumps(stored, ensure_ascii=False)
+    return out
+
+
+async def _parse_layout(request: web.Request, data: bytes, fmt: str) -> dict[str, Any]:
+    try:
+        parsed: dict[str, Any] = await _run(request, workers.parse_layout_text, data, fmt)
+        return parsed
+    except LayoutError as exc:
+        errors = getattr(exc, "errors", None) or [{"loc": list(exc.loc), "msg": str(exc)}]
+        raise Unprocessable(f"invalid layout: {exc}", errors=[
+            {"loc": ["body", *e.get("loc", [])], "msg": e.get("msg", str(exc))} for e in errors]) from None
+
+
+@api.op("GET", S + "/layout", summary="The store's layout choice", tag="merchant", response=ms.LayoutOut,
+        roles=("merchant",))
+async def get_layout(call: Call[None, None]) -> ms.LayoutOut:
+    async with transaction(sessionmaker_of(call.request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+    if not store.layout_json:
+        return ms.LayoutOut(source="auto", template=store.kind)
+    stored = json.loads(store.layout_json)
+    if set(stored) == {"template"}:
+        return ms.LayoutOut(source="template", template=stored["template"])
+    return ms.LayoutOut(source="custom", layout=stored)
+
+
+async def _put_asset(call: Call[None, None], kind: str) -> ms.AssetOut:
+    request = call.request
+    settings = request.app[keys.SETTINGS]
+    allowed = MODEL_TYPES if kind == "model" else IMAGE_TYPES
+    if request.content_type not in allowed:
+        raise UnsupportedMedia(f"send the {kind} as one of {', '.join(allowed)}")
+    async with transaction(sessionmaker_of(request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        await catalog.product_by_sku(db, store, call.path("sku"))
+    storage = request.app[STORAGE]
+    limit = settings.max_model_bytes if kind == "model" else settings.max_image_bytes
+    upload = await storage.receive(request, limit)
+    try:
+        report = await _run(request, workers.validate_asset_file, str(upload.path), kind)
+        if not report.ok:
+            raise Unprocessable(f"the {kind} was rejected", errors=[
+                {"loc": ["body"], "msg": issue.message, "code": issue.code} for issue in report.errors])
+        storage.keep_asset(upload)
+    finally:
+        upload.path.unlink(missing_ok=True)
+    async with transaction(sessionmaker_of(request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        row = await catalog.product_by_sku(db, store, call.path("sku"))
+        if await db.get(Asset, upload.sha256) is None:
+            db.add(Asset(sha256=upload.sha256, kind=kind, media_type=request.content_type, size=upload.size))
+        if kind == "model":
+            row.model_sha256 = upload.sha256
+        else:
+            row.image_sha256 = upload.sha256
+    return ms.AssetOut(sku=row.sku, kind=kind, sha256=upload.sha256, size=upload.size,
+                       report=report.model_dump(mode="json"))
+
+
+@api.op("PUT", S + "/products/{sku}/model", summary="Attach a GLB model to a product (validated)", tag="merchant",
+        response=ms.AssetOut, roles=("merchant",), raw_body=MODEL_TYPES, errors=(413,))
+async def put_model(call: Call[None, None]) -> ms.AssetOut:
+    return await _put_asset(call, "model")
+
+
+@api.op("PUT", S + "/products/{sku}/image", summary="Attach an image to a product (PNG, JPEG or WebP)",
+        tag="merchant", response=ms.AssetOut, roles=("merchant",), raw_body=IMAGE_TYPES, errors=(413,))
+async def put_image(call: Call[None, None]) -> ms.AssetOut:
+    return await _put_asset(call, "image")
+
+
+@api.op("GET", S + "/products/{sku}/image", summary="The product image", tag="stores")
+async def get_image(call: Call[None, None]) -> web.StreamResponse:
+    async with transaction(sessionmaker_of(call.request)) as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        row = await catalog.product_by_sku(db, store, call.path("sku"))
+        asset = await db.get(Asset, row.image_sha256) if row.image_sha256 else None
+    if asset is None:
+        raise NotFound("the product has no image")
+    path = call.request.app[STORAGE].asset_path(asset.sha256)
+    etag = f'"{asset.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+    if call.request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    data = await asyncio.to_thread(path.read_bytes)
+    return web.Response(body=data, content_type=asset.media_type, headers=headers)
+
+
+@api.op("POST", S + "/builds", summary="Start a scene build (runs in the background)", tag="merchant", status=202,
+        response=ms.BuildOut, roles=("merchant",), errors=(409,))
+async def start_build(call: Call[None, None]) -> web.Response:
+    async with transaction(sessionmaker_of(call.request)) as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        if not await catalog.active_products(db, store):
+            raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
+    build = await call.request.app[BUILDS].enqueue(store)
+    out = _build_out(call.request, build, store.slug)
+    return web.Response(body=out.model_dump_json(), status=202, content_type="application/json",
+                        headers={"Location": f"/api/v1/builds/{build.id}"})
+
+
+@api.op("GET", "/api/v1/builds/{build}", summary="A build's status, progress and report", tag="merchant",
+        response=ms.BuildOut, roles=("merchant", "organizer"))
+async def get_build(call: Call[None, None]) -> ms.BuildOut:
+    build_id = call.path("build")
+    async with transaction(sessionmaker_of(call.request)) as db:
+        build = await db.get(Build, build_id) if len(build_id) == 32 else None
+        store = await db.get(Store, build.store_id) if build else None
+        if build is None or store is None or not access.can_manage_store(call.user, store):
+            raise NotFound(f"no build {build_id!r}")
+        return _build_out(call.request, build, store.slug)
+
+
+def _build_out(request: web.Request, build: Build, store_slug: str) -> ms.BuildOut:
+    percent, step = request.app[BUILDS].live.get(build.id, (build.progress, build.step))
+    return ms.BuildOut(
+        id=build.id, store=store_slug, status=build.status, progress=percent, step=step,
+        report=json.loads(build.report_json) if build.report_json else None, error=build.error,
+        scene_hash=build.scene_hash, created_at=build.created_at, started_at=build.started_at,
+        finished_at=build.finished_at,
+    )
+

@@ -1,0 +1,188 @@
+"""Scene builds in a process pool: queued → running → succeeded | failed, with live progress.
+
+The manager owns the pool, the progress reader and every build task; all are cancelled or shut down with
+the app. A semaphore bounds concurrent builds so a burst of merchant rebuilds cannot starve the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+import queue
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from server import keys, workers
+from server.db.tables import Asset, Build, Store
+from server.db.tables import Product as ProductRow
+from server.events import Event
+from server.services.db import transaction
+from server.storage import Storage
+
+log = logging.getLogger("vrstore.builds")
+STORAGE: web.AppKey[Storage] = web.AppKey("storage", Storage)
+
+
+class BuildManager:
+    def __init__(self, app: web.Application, pool: ProcessPoolExecutor, progress: Any, limit: int) -> None:
+        self.app = app
+        self.pool = pool
+        self.progress_queue = progress
+        self.live: dict[str, tuple[int, str]] = {}  # build id → (percent, step) while running
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.limit = asyncio.Semaphore(limit)
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def enqueue(self, store: Store) -> Build:
+        async with transaction(self.app[keys.SESSIONMAKER]) as db:
+            build = Build(id=uuid.uuid4().hex, store_id=store.id, status="queued", progress=0)
+            db.add(build)
+        task = asyncio.create_task(self._run(build.id, store.id), name=f"build-{build.id}")
+        self.tasks.add(task)
+        self.idle.clear()
+        task.add_done_callback(self._done)
+        return build
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not self.tasks:
+            self.idle.set()
+
+    async def _run(self, build_id: str, store_id: int) -> None:
+        sessionmaker = self.app[keys.SESSIONMAKER]
+        storage = self.app[STORAGE]
+        metrics = self.app[keys.METRICS]
+        async with self.limit:
+            try:
+                async with transaction(sessionmaker) as db:
+                    store = await db.get(Store, store_id)
+                    build = await db.get(Build, build_id)
+                    assert store is not None and build is not None
+                    build.status, build.started_at = "running", datetime.now(UTC)
+                    query = select(ProductRow).where(ProductRow.store_id == store_id, ProductRow.active.is_(True))
+                    rows = (await db.execute(query.order_by(ProductRow.id))).scalars().all()
+                    products_json, asset_paths = _inputs(rows, storage)
+                    known = set((await db.execute(select(Asset.sha256).where(
+                        Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
+                    asset_paths = {k: v for k, v in asset_paths.items() if k in known}
+                    layout = json.loads(store.layout_json) if store.layout_json else None
+                    if layout and "template" in layout and len(layout) == 1:
+                        layout = None  # a template choice is auto-laid-out from the catalog at build time
+                        kind = json.loads(store.layout_json or "{}")["template"]
+                    else:
+                        kind = store.kind
+                    args = (build_id, products_json, layout, kind, store.slug, store.name_ko, asset_paths,
+                            str(storage.scenes))
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self.pool, workers.build_store_scene, *args)
+            except asyncio.CancelledError:
+                await self._finish(build_id, "failed", error="cancelled: the server shut down")
+                raise
+            except Exception as exc:  # a failed build is a result the merchant sees, not a crash
+                log.warning("build %s failed: %s", build_id, exc)
+                metrics.builds.labels("failed").inc()
+                await self._finish(build_id, "failed", error=_describe(exc))
+                return
+            finally:
+                self.live.pop(build_id, None)
+            metrics.builds.labels("succeeded").inc()
+            store_slug = await self._finish(build_id, "succeeded", result=result, store_id=store_id)
+            await self.app[keys.EVENTS].publish(Event(
+                "notice", {"kind": "scene_published", "store": store_slug, "scene": result["scene_hash"],
+                           "glb": f"/scenes/{result['scene_hash']}.glb",
+                           "manifest": f"/scenes/{result['scene_hash']}.json"}, store_id=store_id))
+
+    async def _finish(self, build_id: str, status: str, *, error: str | None = None,
+                      result: dict[str, Any] | None = None, store_id: int | None = None) -> str:
+        async with transaction(self.app[keys.SESSIONMAKER]) as db:
+            build = await db.get(Build, build_id)
+            assert build is not None
+            build.status, build.finished_at, build.error = status, datetime.now(UTC), error
+            slug = ""
+            if result is not None:
+                build.progress, build.step = 100, None
+                build.scene_hash = result["scene_hash"]
+                build.report_json = json.dumps(result["report"])
+                store = await db.get(Store, store_id)
+                if store is not None:
+                    store.scene_hash = result["scene_hash"]  # the atomic switch: one row, one commit
+                    slug = store.slug
+            return slug
+
+    async def read_progress(self) -> None:
+        """Drain the workers' progress queue in a thread (queue.get blocks) into ``live``."""
+        while True:
+            item = await asyncio.to_thread(_get, self.progress_queue)
+            if item is not None:
+                build_id, percent, step = item
+                self.live[build_id] = (percent, step)
+
+
+def _get(q: Any) -> Any:
+    try:
+        return q.get(timeout=0.5)
+    except queue.Empty:
+        return None
+
+
+def _inputs(rows: Any, storage: Storage) -> tuple[list[str], dict[str, str]]:
+    """Catalog products with live stock/prices merged in, and the asset files they reference."""
+    from storefront_builder.catalog.models import Product
+
+    products, assets = [], {}
+    for row in rows:
+        product = Product.model_validate_json(row.data_json)
+        update: dict[str, Any] = {}
+        if row.model_sha256:
+            update["model"] = row.model_sha256
+            assets[row.model_sha256] = str(storage.asset_path(row.model_sha256))
+        if row.image_sha256:
+            update["images"] = [row.image_sha256, *product.images]
+            assets[row.image_sha256] = str(storage.asset_path(row.image_sha256))
+        products.append(product.model_copy(update=update).model_dump_json())
+    return products, assets
+
+
+def _describe(exc: BaseException) -> str:
+    from storefront_builder.errors import BuilderError
+
+    if isinstance(exc, BuilderError):
+        return str(exc)
+    return f"the build failed ({type(exc).__name__}); the server log has details"
+
+
+BUILDS: web.AppKey[BuildManager] = web.AppKey("builds", BuildManager)
+
+
+async def build_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the process pool, the progress reader and the build tasks, all torn down on shutdown."""
+    settings = app[keys.SETTINGS]
+    app[STORAGE] = Storage(settings.data_dir)
+    # forkserver: forking the running event loop's process would copy its threads and sockets.
+    context = multiprocessing.get_context("forkserver")
+    progress = context.Queue()
+    pool = ProcessPoolExecutor(max_workers=settings.build_workers, mp_context=context,
+                               initializer=workers.init_worker, initargs=(progress,))
+    manager = BuildManager(app, pool, progress, settings.build_workers)
+    app[keys.BUILD_POOL] = pool
+    app[BUILDS] = manager
+    reader = asyncio.create_task(manager.read_progress(), name="build-progress")
+    try:
+        yield
+    finally:
+        reader.cancel()
+        for task in list(manager.tasks):
+            task.cancel()
+        await asyncio.gather(reader, *manager.tasks, return_exceptions=True)
+        pool.shutdown(wait=False, cancel_futures=True)
+        progress.close()
+        progress.cancel_join_thread()

@@ -1,0 +1,77 @@
+"""Functions that run in the process pool: CPU-heavy work kept off the event loop.
+
+Each takes and returns picklable values. Progress of a build travels back through a queue handed to the
+worker processes by the pool's initializer (a pool task cannot receive a queue as an argument).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from storefront_builder.assets.report import AssetReport
+from storefront_builder.catalog.models import ImportResult
+
+_progress_queue: Any = None
+
+
+def init_worker(queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def import_catalog_file(path: str, format: str | None, currency: str) -> ImportResult:
+    from storefront_builder.catalog.importer import import_catalog
+
+    return import_catalog(Path(path).read_bytes(), format=format, default_currency=currency)
+
+
+def validate_asset_file(path: str, kind: str) -> AssetReport:
+    from storefront_builder.assets.validate import validate_image, validate_model
+
+    data = Path(path).read_bytes()
+    return validate_model(data) if kind == "model" else validate_image(data)
+
+
+def parse_layout_text(data: bytes, format: str | None) -> dict[str, Any]:
+    """Parse and check a layout; returns its JSON form (raises LayoutError, which pickles)."""
+    from storefront_builder.layout.parse import parse_layout
+
+    layout = parse_layout(data, format=format)  # type: ignore[arg-type]
+    return layout.model_dump(mode="json")
+
+
+def build_store_scene(
+    build_id: str, products_json: list[str], layout: dict[str, Any] | None, kind: str, store_slug: str,
+    store_name: str, asset_paths: dict[str, str], scenes_dir: str,
+) -> dict[str, Any]:
+    """Build one store's scene and write it (GLB, manifest, gzipped manifest) under its content hash."""
+    from storefront_builder.build import build_store
+    from storefront_builder.catalog.models import Product
+    from storefront_builder.layout.auto import auto_layout
+    from storefront_builder.layout.models import Layout
+
+    def progress(percent: int, step: str) -> None:
+        if _progress_queue is not None:
+            _progress_queue.put((build_id, percent, step))
+
+    products = [Product.model_validate_json(p) for p in products_json]
+    plan_layout = Layout.model_validate(layout) if layout else auto_layout(products, kind, name=store_name)  # type: ignore[arg-type]
+    assets = {key: Path(path).read_bytes() for key, path in asset_paths.items()}
+    scene = build_store(products, plan_layout, store_id=store_slug, store_name=store_name, assets=assets,
+                        progress=progress)
+    folder = Path(scenes_dir)
+    manifest = json.dumps(scene.manifest, ensure_ascii=False, separators=(",", ":")).encode()
+    for suffix, data in ((".glb", scene.glb), (".json", manifest), (".json.gz", gzip.compress(manifest, 6, mtime=0))):
+        target = folder / f"{scene.content_hash}{suffix}"
+        if target.exists():
+            continue  # same hash, same bytes: a rebuild of unchanged inputs is free
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)  # readers see the whole file or none of it
+    return {"scene_hash": scene.content_hash, "report": scene.report.as_dict()}

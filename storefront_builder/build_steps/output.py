@@ -1,0 +1,68 @@
+"""Steps ``encode_glb`` and ``manifest``: serialise the document and describe it for clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storefront_builder.build_steps.context import BuildContext
+from storefront_builder.build_steps.signage import all_signs
+from storefront_builder.gltf.writer import rnd, rnd_list
+
+MANIFEST_VERSION = 1
+
+
+def encode_glb(ctx: BuildContext) -> None:
+    """Write the GLB bytes (deterministic: sorted keys, fixed rounding, insertion-ordered buffer)."""
+    ctx.doc.gltf["asset"]["extras"] = {"vrstore": {"store": ctx.plan.store_id, "content_hash": ctx.content_hash}}
+    ctx.glb = ctx.doc.to_glb()
+
+
+def manifest(ctx: BuildContext) -> None:
+    """The JSON manifest: products → nodes and slots, anchors, walkable area, bounds, stats."""
+    plan = ctx.plan
+    fixtures = {f.id: f for f in plan.fixtures}
+    products: dict[str, Any] = {}
+    for p in plan.products:
+        if p.sku in products or p.sku not in ctx.feature_ids:
+            continue
+        products[p.sku] = {
+            "node": f"product:{p.sku}",
+            "tag_node": f"tag:{p.sku}",
+            "slot": p.slot,
+            "fixture": p.fixture_id if p.fixture_id in fixtures else None,
+            "position": rnd_list(p.position, 4),
+            "rotation_y": rnd(p.rotation_y, 3),
+            "size": rnd_list(p.size, 4),
+            "feature": ctx.feature_ids[p.sku],
+            "drawn_as": ctx.representation.get(p.sku, "placeholder"),
+        }
+    hx, hz = plan.width / 2, plan.depth / 2
+    walkable = [rnd_list(r, 4) for r in plan.walkable] or [[-hx + 0.3, -hz + 0.3, hx - 0.3, hz - 0.3]]
+    spawns = [{"id": s.id, "node": f"spawn:{s.id}", "position": rnd_list(s.position, 4),
+               "rotation_y": rnd(s.rotation_y, 3)} for s in plan.spawn_points]
+    if not spawns:
+        spawns = [{"id": "entrance", "node": "spawn:entrance", "position": [0.0, 0.0, rnd(hz - 1.0, 4)],
+                   "rotation_y": 0.0}]
+    ctx.manifest = {
+        "version": MANIFEST_VERSION,
+        "store": {"id": plan.store_id, "name": plan.store_name, "kind": plan.kind},
+        "content_hash": ctx.content_hash,
+        "products": products,
+        "features": list(ctx.feature_ids),
+        "spawn_points": spawns,
+        "portals": [{"id": p.id, "node": f"portal:{p.id}", "target": p.target, "label": p.label,
+                     "position": rnd_list(p.position, 4), "rotation_y": rnd(p.rotation_y, 3),
+                     "size": rnd_list(p.size, 4)} for p in plan.portals],
+        "signs": [s.id for s, _ in all_signs(plan)],
+        "zones": [{"name": z.name, "bounds": rnd_list(z.bounds, 4)} for z in plan.zones],
+        "walkable": walkable,
+        "bounds": {"min": [rnd(-hx, 4), 0.0, rnd(-hz, 4)], "max": [rnd(hx, 4), rnd(plan.wall_height, 4), rnd(hz, 4)]},
+        "stats": {
+            "nodes": len(ctx.doc.gltf["nodes"]),
+            "draw_calls": ctx.draw_calls,
+            "triangles": ctx.triangles,
+            "bytes": len(ctx.glb),
+            "products": len(products),
+        },
+        "unplaced": [{"sku": u.sku, "reason": u.reason} for u in plan.unplaced],
+    }

@@ -1,0 +1,1 @@
+"""Procedural geometry for stores: meshes, fixtures, placeholders, signage, atlases, merchant models."""

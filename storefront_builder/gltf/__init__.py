@@ -1,0 +1,1 @@
+"""The glTF 2.0 binary writer and its extensions (GPU instancing)."""

@@ -22,7 +22,12 @@ log = logging.getLogger("vrstore")
 
 def _import_handlers() -> None:
     # Importing a handler module registers its operations with the registry.
-    from server.api.handlers import foundation, merchant, ops, organizer  # noqa: F401
+    from server.api.handlers import (  # noqa: F401
+        foundation,
+        merchant,
+        ops,
+        organizer,
+    )
 
 
 def create_app(settings: Settings | None = None) -> web.Application:

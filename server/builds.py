@@ -21,7 +21,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from server import keys, workers
-from server.db.tables import Asset, Build, Store
+from server.db.tables import Asset, Build, Festival, Store
 from server.db.tables import Product as ProductRow
 from server.events import Event
 from server.services.db import transaction
@@ -52,6 +52,39 @@ class BuildManager:
         task.add_done_callback(self._done)
         return build
 
+    def enqueue_plaza(self, festival_id: int) -> None:
+        """Rebuild the festival plaza (its portals follow the approved stores) in the background."""
+        task = asyncio.create_task(self._run_plaza(festival_id), name=f"plaza-{festival_id}")
+        self.tasks.add(task)
+        self.idle.clear()
+        task.add_done_callback(self._done)
+
+    async def _run_plaza(self, festival_id: int) -> None:
+        sessionmaker = self.app[keys.SESSIONMAKER]
+        async with self.limit:
+            async with transaction(sessionmaker) as db:
+                festival = await db.get(Festival, festival_id)
+                if festival is None:
+                    return
+                query = select(Store.slug, Store.name_ko).where(Store.festival_id == festival_id,
+                                                                Store.status == "approved").order_by(Store.id)
+                stores = [(slug, name) for slug, name in (await db.execute(query)).all()]
+                args = (festival.slug, festival.name_ko, stores, str(self.app[STORAGE].scenes))
+            try:
+                plaza_hash = await asyncio.get_running_loop().run_in_executor(
+                    self.pool, workers.build_plaza_scene, *args)
+            except Exception:
+                log.exception("plaza build failed for festival %s", festival_id)
+                return
+            async with transaction(sessionmaker) as db:
+                festival = await db.get(Festival, festival_id)
+                if festival is not None:
+                    festival.plaza_hash = plaza_hash
+        # The plaza has no store row; its live room is keyed by the festival (see realtime).
+        await self.app[keys.EVENTS].publish(Event(
+            "notice", {"kind": "scene_published", "store": "plaza", "festival": args[0], "scene": plaza_hash,
+                       "glb": f"/scenes/{plaza_hash}.glb", "manifest": f"/scenes/{plaza_hash}.json"}))
+
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
         if not self.tasks:
@@ -70,7 +103,7 @@ class BuildManager:
                     build.status, build.started_at = "running", datetime.now(UTC)
                     query = select(ProductRow).where(ProductRow.store_id == store_id, ProductRow.active.is_(True))
                     rows = (await db.execute(query.order_by(ProductRow.id))).scalars().all()
-                    products_json, asset_paths = _inputs(rows, storage)
+                    products_json, asset_paths = scene_inputs(rows, storage)
                     known = set((await db.execute(select(Asset.sha256).where(
                         Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
                     asset_paths = {k: v for k, v in asset_paths.items() if k in known}
@@ -134,7 +167,7 @@ def _get(q: Any) -> Any:
         return None
 
 
-def _inputs(rows: Any, storage: Storage) -> tuple[list[str], dict[str, str]]:
+def scene_inputs(rows: Any, storage: Storage) -> tuple[list[str], dict[str, str]]:
     """Catalog products with live stock/prices merged in, and the asset files they reference."""
     from storefront_builder.catalog.models import Product
 

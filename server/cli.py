@@ -12,7 +12,8 @@ from rich.console import Console
 
 from server.settings import Settings
 
-app = typer.Typer(help="vrstore: a VR sale-festival mall server.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="vrstore: a VR sale-festival mall server.", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False)
 admin = typer.Typer(help="Administration: festivals and tokens.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 console = Console()
@@ -36,6 +37,7 @@ def _settings(host: str | None = None, port: int | None = None, data_dir: Path |
 
 def _logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
 
 @app.command()

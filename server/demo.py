@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rich.console import Console
+from rich.progress import Progress
 from sqlalchemy import select
 
+from server import workers
 from server.auth import Role, new_token
+from server.builds import scene_inputs as builds_inputs
 from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.tables import ApiToken, Festival, Merchant, Store, utcnow
-from server.services import festivals
+from server.services import catalog, festivals
 from server.services.db import transaction
 from server.settings import Settings
+from server.storage import Storage
+from storefront_builder.catalog.models import ImportResult
+from storefront_builder.catalog.sample import sample_catalog
 
 FESTIVAL_SLUG = "korea-sale-festa"
 
@@ -26,13 +34,16 @@ class DemoStore:
     name_en: str
     kind: str
     merchant: str
+    products: int
+    sku_prefix: str
 
 
 DEMO_STORES = (
-    DemoStore("hyundai-dept", "한빛 백화점", "Hanbit Department Store", "department_store", "한빛유통"),
-    DemoStore("gwangjang-market", "광장시장 먹거리", "Gwangjang Market Eats", "traditional_market", "광장상인회"),
-    DemoStore("seongsu-street", "성수 골목 편집숍", "Seongsu Street Select", "street_district", "성수크루"),
-    DemoStore("cu-plaza", "편의점 24", "Convenience 24", "convenience_store", "편의점24"),
+    DemoStore("hyundai-dept", "한빛 백화점", "Hanbit Department Store", "department_store", "한빛유통", 240, "HB"),
+    DemoStore("gwangjang-market", "광장시장 먹거리", "Gwangjang Market Eats", "traditional_market", "광장상인회",
+              160, "GJ"),
+    DemoStore("seongsu-street", "성수 골목 편집숍", "Seongsu Street Select", "street_district", "성수크루", 120, "SS"),
+    DemoStore("cu-plaza", "편의점 24", "Convenience 24", "convenience_store", "편의점24", 200, "CV"),
 )
 
 
@@ -64,9 +75,55 @@ async def seed(settings: Settings, progress: Console | None = None) -> DemoSumma
                 store = await _ensure_store(db, festival, spec)
                 summary.stores.append(store.slug)
                 summary.merchant_tokens[store.slug] = await _reissue(db, festival.id, store.merchant_id)
+                if not await catalog.active_products(db, store):
+                    products = sample_catalog(spec.kind, spec.products, prefix=spec.sku_prefix)
+                    await catalog.replace_catalog(db, store, ImportResult(format="json", products=products,
+                                                                          rows_read=len(products)))
+                    store.layout_json = json.dumps({"template": spec.kind})
+        await _build_scenes(settings, sessionmaker, festival.id, progress)
         return summary
     finally:
         await engine.dispose()
+
+
+async def _build_scenes(settings: Settings, sessionmaker: Any, festival_id: int, console: Console | None) -> None:
+    """Build every demo scene whose file is missing (a second run finds them all and builds nothing)."""
+    storage = Storage(settings.data_dir)
+    async with transaction(sessionmaker) as db:
+        festival = await db.get(Festival, festival_id)
+        assert festival is not None
+        query = select(Store).where(Store.festival_id == festival_id).order_by(Store.id)
+        stores = (await db.execute(query)).scalars().all()
+        todo = []
+        for store in stores:
+            if store.scene_hash and storage.scene_path(store.scene_hash, ".glb").exists():
+                continue
+            rows = await catalog.active_products(db, store)
+            products_json, assets = builds_inputs(rows, storage)
+            todo.append((store.id, store.slug, store.name_ko, store.kind, products_json, assets))
+        approved = [(s.slug, s.name_ko) for s in stores if s.status == "approved"]
+        plaza_missing = not (festival.plaza_hash and storage.scene_path(festival.plaza_hash, ".glb").exists())
+        festival_args = (festival.slug, festival.name_ko)
+    if not todo and not plaza_missing:
+        return
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("building demo scenes", total=len(todo) + 1)
+        for store_id, slug, name, kind, products_json, assets in todo:
+            bar.update(task, description=f"building {slug}")
+            result = workers.build_store_scene("demo", products_json, None, kind, slug, name, assets,
+                                               str(storage.scenes))
+            async with transaction(sessionmaker) as db:
+                row = await db.get(Store, store_id)
+                assert row is not None
+                row.scene_hash = result["scene_hash"]
+            bar.advance(task)
+        bar.update(task, description="building the festival plaza")
+        plaza_hash = workers.build_plaza_scene(*festival_args, approved, str(storage.scenes))
+        async with transaction(sessionmaker) as db:
+            festival = await db.get(Festival, festival_id)
+            assert festival is not None
+            festival.plaza_hash = plaza_hash
+        bar.advance(task)
 
 
 async def _ensure_store(db: object, festival: Festival, spec: DemoStore) -> Store:
@@ -107,6 +164,8 @@ async def _reissue(db: object, festival_id: int, merchant_id: int | None) -> str
 def print_summary(console: Console, settings: Settings, summary: DemoSummary) -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]Korea Sale Festa (demo)[/bold] at {base}/")
+    console.print(f"  plaza:      {base}/store/plaza")
+    console.print(f"  merchant console: {base}/merchant   organizer console: {base}/organizer")
     console.print(f"  API docs:   {base}/api/docs")
     console.print(f"  organizer:  {base}/organizer  token {summary.organizer_token}", soft_wrap=True)
     for slug in summary.stores:

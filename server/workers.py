@@ -45,6 +45,29 @@ def parse_layout_text(data: bytes, format: str | None) -> dict[str, Any]:
     return layout.model_dump(mode="json")
 
 
+def _write_scene(folder: Path, content_hash: str, glb: bytes, manifest_obj: dict[str, Any]) -> None:
+    manifest = json.dumps(manifest_obj, ensure_ascii=False, separators=(",", ":")).encode()
+    for suffix, data in ((".glb", glb), (".json", manifest), (".json.gz", gzip.compress(manifest, 6, mtime=0))):
+        target = folder / f"{content_hash}{suffix}"
+        if target.exists():
+            continue  # same hash, same bytes: a rebuild of unchanged inputs is free
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)  # scenes are public: a front proxy may serve the folder directly
+        os.replace(tmp, target)  # readers see the whole file or none of it
+
+
+def build_plaza_scene(festival_slug: str, festival_name: str, stores: list[tuple[str, str]], scenes_dir: str) -> str:
+    """The festival plaza: a square with a portal per store; returns its content hash."""
+    from storefront_builder.build import build_store
+    from storefront_builder.layout.templates import plaza_layout
+
+    scene = build_store([], plaza_layout(stores), store_id="plaza", store_name=festival_name)
+    _write_scene(Path(scenes_dir), scene.content_hash, scene.glb, scene.manifest)
+    return scene.content_hash
+
+
 def build_store_scene(
     build_id: str, products_json: list[str], layout: dict[str, Any] | None, kind: str, store_slug: str,
     store_name: str, asset_paths: dict[str, str], scenes_dir: str,
@@ -64,14 +87,5 @@ def build_store_scene(
     assets = {key: Path(path).read_bytes() for key, path in asset_paths.items()}
     scene = build_store(products, plan_layout, store_id=store_slug, store_name=store_name, assets=assets,
                         progress=progress)
-    folder = Path(scenes_dir)
-    manifest = json.dumps(scene.manifest, ensure_ascii=False, separators=(",", ":")).encode()
-    for suffix, data in ((".glb", scene.glb), (".json", manifest), (".json.gz", gzip.compress(manifest, 6, mtime=0))):
-        target = folder / f"{scene.content_hash}{suffix}"
-        if target.exists():
-            continue  # same hash, same bytes: a rebuild of unchanged inputs is free
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)  # readers see the whole file or none of it
+    _write_scene(Path(scenes_dir), scene.content_hash, scene.glb, scene.manifest)
     return {"scene_hash": scene.content_hash, "report": scene.report.as_dict()}

@@ -46,7 +46,21 @@ class FestivalOut(BaseModel):
     sale_open: bool = Field(description="True while now is inside the sale window")
     visitor_cap: int | None
     instance_capacity: int
+    plaza: SceneRef | None = Field(default=None, description="The festival plaza scene, with a portal per store")
     stores: list[StoreSummary]
+
+
+class FestivalBrief(BaseModel):
+    slug: str
+    name: Names
+    timezone: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    sale_open: bool
+
+
+class FestivalList(BaseModel):
+    festivals: list[FestivalBrief]
 
 
 class FestivalPatch(_In):
@@ -71,6 +85,9 @@ class FestivalPatch(_In):
 
     @model_validator(mode="after")
     def _window(self) -> FestivalPatch:
+        for name in ("name_ko", "name_en", "timezone", "instance_capacity"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null (only the sale window and visitor_cap can be cleared)")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
@@ -97,11 +114,19 @@ class MerchantList(BaseModel):
 
 
 class StoreCreate(_In):
-    slug: str = Slug
+    slug: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
+                      description="URL name; 'plaza' is reserved for the festival plaza")
     name_ko: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     kind: StoreKind
     currency: str = Field(default="KRW", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "plaza":
+            raise ValueError("'plaza' is reserved for the festival plaza")
+        return value
 
 
 class StorePatch(_In):

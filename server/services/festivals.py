@@ -13,7 +13,7 @@ from server.auth import Principal, new_token
 from server.db.tables import ApiToken, Festival, Merchant, Store, utcnow
 from server.errors import Conflict, NotFound, Unprocessable
 from server.services import access
-from server.services.stores import store_summary
+from server.services.stores import scene_ref, store_summary
 
 
 def sale_open(festival: Festival, now: datetime | None = None) -> bool:
@@ -53,6 +53,7 @@ async def festival_out(db: AsyncSession, festival: Festival, *, all_stores: bool
         sale_open=sale_open(festival),
         visitor_cap=festival.visitor_cap,
         instance_capacity=festival.instance_capacity,
+        plaza=scene_ref(festival.plaza_hash),
         stores=[store_summary(store) for store in stores],
     )
 
@@ -120,3 +121,12 @@ async def rotate_merchant_token(
     db.add(ApiToken(token_hash=digest, role="merchant", festival_id=festival.id, merchant_id=merchant.id))
     return schemas.MerchantCreated(id=merchant.id, name=merchant.name, contact_email=merchant.contact_email,
                                    token=token)
+
+
+async def list_festivals(db: AsyncSession) -> schemas.FestivalList:
+    rows = (await db.execute(select(Festival).order_by(Festival.id))).scalars().all()
+    return schemas.FestivalList(festivals=[
+        schemas.FestivalBrief(slug=f.slug, name=schemas.Names(ko=f.name_ko, en=f.name_en), timezone=f.timezone,
+                              starts_at=f.starts_at, ends_at=f.ends_at, sale_open=sale_open(f))
+        for f in rows
+    ])

@@ -11,19 +11,31 @@ from server.api import schemas
 from server.api.registry import api
 from server.api.routing import Call, json_response
 from server.auth import SESSION_COOKIE
+from server.builds import BUILDS
 from server.errors import NotFound
 from server.services import access, festivals, sessions, stores
-from server.services.db import sessionmaker_of, transaction
+from server.services.db import reading, sessionmaker_of, transaction
 
 F = "/api/v1/festivals/{festival}"
+
+
+@api.op("GET", "/api/v1/festivals", summary="Every festival (public)", tag="festivals",
+        response=schemas.FestivalList)
+async def list_festivals(call: Call[None, None]) -> schemas.FestivalList:
+    async with reading(sessionmaker_of(call.request)) as db:
+        return await festivals.list_festivals(db)
 
 
 @api.op("GET", F, summary="A festival and its approved stores (public)", tag="festivals",
         response=schemas.FestivalOut)
 async def get_festival(call: Call[None, None]) -> schemas.FestivalOut:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         festival = await access.festival_by_slug(db, call.path("festival"))
-        return await festivals.festival_out(db, festival)
+        out = await festivals.festival_out(db, festival)
+    visitors = call.request.app[keys.VISITORS].counts()
+    for store in out.stores:
+        store.visitors = visitors.get(store.slug, 0)
+    return out
 
 
 @api.op("PATCH", F, summary="Change a festival's names, time zone, sale window or capacity", tag="festivals",
@@ -44,7 +56,7 @@ async def invite_merchant(call: Call[schemas.MerchantCreate, None]) -> schemas.M
 @api.op("GET", F + "/merchants", summary="The festival's merchants", tag="festivals",
         response=schemas.MerchantList, roles=("organizer",))
 async def list_merchants(call: Call[None, None]) -> schemas.MerchantList:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         return await festivals.list_merchants(db, call.user, call.path("festival"))
 
 
@@ -59,7 +71,7 @@ async def rotate_merchant_token(call: Call[None, None]) -> schemas.MerchantCreat
 @api.op("GET", F + "/stores", summary="Every store of the festival, any status (organizer)", tag="festivals",
         response=schemas.StoreList, roles=("organizer",))
 async def list_festival_stores(call: Call[None, None]) -> schemas.StoreList:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         rows = await stores.list_festival_stores(db, call.user, call.path("festival"))
         return schemas.StoreList(stores=[await stores.store_out(db, s) for s in rows])
 
@@ -75,7 +87,7 @@ async def create_store(call: Call[schemas.StoreCreate, None]) -> schemas.StoreOu
 @api.op("GET", "/api/v1/stores", summary="The calling merchant's stores", tag="stores",
         response=schemas.StoreList, roles=("merchant",))
 async def list_my_stores(call: Call[None, None]) -> schemas.StoreList:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         rows = await stores.list_merchant_stores(db, call.user)
         return schemas.StoreList(stores=[await stores.store_out(db, s) for s in rows])
 
@@ -94,6 +106,8 @@ async def set_store_status(call: Call[schemas.StoreStatusChange, None]) -> schem
     async with transaction(sessionmaker_of(call.request)) as db:
         store, previous = await stores.set_status(db, call.user, call.path("store"), call.body.status)
         out = await stores.store_out(db, store)
+    if previous != store.status:
+        call.request.app[BUILDS].enqueue_plaza(store.festival_id)  # its portals follow the approved stores
     if previous != store.status and store.status == "suspended":
         from server.events import Event
 
@@ -118,7 +132,7 @@ async def create_session(call: Call[schemas.SessionCreate, None]) -> web.Respons
 @api.op("GET", "/api/v1/sessions/current", summary="Who the caller is", tag="sessions", response=schemas.Me,
         roles=("organizer", "merchant", "shopper"))
 async def current_session(call: Call[None, None]) -> schemas.Me:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         return await sessions.me(db, call.user)
 
 

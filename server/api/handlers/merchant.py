@@ -18,7 +18,7 @@ from server.db.tables import Asset, Build, Store
 from server.errors import NotFound, Unprocessable, UnsupportedMedia
 from server.events import Event
 from server.services import access, catalog, stores
-from server.services.db import sessionmaker_of, transaction
+from server.services.db import reading, sessionmaker_of, transaction
 from server.services.pricing import load_pricing
 from storefront_builder.errors import CatalogError, LayoutError
 
@@ -39,7 +39,7 @@ async def _run(request: web.Request, fn: Any, *args: Any) -> Any:
         tag="stores", response=ms.StoreDetail)
 async def get_store(call: Call[None, None]) -> ms.StoreDetail:
     now = datetime.now(UTC)
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
         pricing = await load_pricing(db, store.festival_id)
         rows = await catalog.active_products(db, store)
@@ -87,7 +87,7 @@ async def patch_product(call: Call[ms.ProductPatch, None]) -> ms.ProductOut:
 @api.op("GET", S + "/products/{sku}", summary="One product with its live price and stock", tag="stores",
         response=ms.ProductOut)
 async def get_product(call: Call[None, None]) -> ms.ProductOut:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
         row = await catalog.product_by_sku(db, store, call.path("sku"))
         return catalog.product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC))
@@ -127,7 +127,7 @@ async def _parse_layout(request: web.Request, data: bytes, fmt: str) -> dict[str
 @api.op("GET", S + "/layout", summary="The store's layout choice", tag="merchant", response=ms.LayoutOut,
         roles=("merchant",))
 async def get_layout(call: Call[None, None]) -> ms.LayoutOut:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
     if not store.layout_json:
         return ms.LayoutOut(source="auto", template=store.kind)
@@ -184,7 +184,7 @@ async def put_image(call: Call[None, None]) -> ms.AssetOut:
 
 @api.op("GET", S + "/products/{sku}/image", summary="The product image", tag="stores")
 async def get_image(call: Call[None, None]) -> web.StreamResponse:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
         row = await catalog.product_by_sku(db, store, call.path("sku"))
         asset = await db.get(Asset, row.image_sha256) if row.image_sha256 else None
@@ -216,7 +216,7 @@ async def start_build(call: Call[None, None]) -> web.Response:
         response=ms.BuildOut, roles=("merchant", "organizer"))
 async def get_build(call: Call[None, None]) -> ms.BuildOut:
     build_id = call.path("build")
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         build = await db.get(Build, build_id) if len(build_id) == 32 else None
         store = await db.get(Store, build.store_id) if build else None
         if build is None or store is None or not access.can_manage_store(call.user, store):

@@ -7,7 +7,7 @@ from server.api import merchant_schemas as ms
 from server.api.registry import api
 from server.api.routing import Call
 from server.services import organizer
-from server.services.db import sessionmaker_of, transaction
+from server.services.db import reading, sessionmaker_of, transaction
 
 F = "/api/v1/festivals/{festival}"
 
@@ -15,7 +15,7 @@ F = "/api/v1/festivals/{festival}"
 @api.op("GET", F + "/discounts", summary="The festival's discount rules", tag="organizer",
         response=ms.DiscountRules, roles=("organizer",))
 async def get_discounts(call: Call[None, None]) -> ms.DiscountRules:
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         return await organizer.get_discounts(db, call.user, call.path("festival"))
 
 
@@ -30,5 +30,5 @@ async def put_discounts(call: Call[ms.DiscountRulesIn, None]) -> ms.DiscountRule
         response=ms.FestivalStats, roles=("organizer",))
 async def get_stats(call: Call[None, None]) -> ms.FestivalStats:
     visitors = call.request.app[keys.VISITORS].counts()
-    async with transaction(sessionmaker_of(call.request)) as db:
+    async with reading(sessionmaker_of(call.request)) as db:
         return await organizer.festival_stats(db, call.user, call.path("festival"), visitors, {})

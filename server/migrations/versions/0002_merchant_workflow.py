@@ -59,6 +59,8 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", name="pk_assets"),
     )
+    with op.batch_alter_table("festivals") as batch:
+        batch.add_column(sa.Column("plaza_hash", sa.String(64), nullable=True))
     with op.batch_alter_table("products") as batch:
         batch.add_column(sa.Column("model_sha256", sa.String(64), nullable=True))
         batch.add_column(sa.Column("image_sha256", sa.String(64), nullable=True))
@@ -68,6 +70,8 @@ def downgrade() -> None:
     with op.batch_alter_table("products") as batch:
         batch.drop_column("image_sha256")
         batch.drop_column("model_sha256")
+    with op.batch_alter_table("festivals") as batch:
+        batch.drop_column("plaza_hash")
     op.drop_table("assets")
     op.drop_index("ix_builds_store_id", "builds")
     op.drop_table("builds")

@@ -15,6 +15,9 @@ from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
 from server.events import EventHooks, VisitorBoard
 from server.metrics import Metrics, metrics_middleware
+from server.realtime import ws as live_ws
+from server.realtime.live import live_context
+from server.realtime.live import on_shutdown as live_shutdown
 from server.settings import Settings
 
 log = logging.getLogger("vrstore")
@@ -45,10 +48,13 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[keys.VISITORS] = VisitorBoard()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
+    app.cleanup_ctx.append(live_context)
+    app.on_shutdown.append(live_shutdown)
     from server.api.handlers import ops, scenes
 
     ops.install(app)
     scenes.install(app)
+    live_ws.install(app)
     api.install(app)
     return app
 

@@ -1,0 +1,191 @@
+"""The realtime I/O edge: owns the hub, every connection's send queue and writer, and the tick loop.
+
+The hub decides (sans-I/O); this module only moves frames. The tick loop never awaits a socket: it
+offers frames to bounded queues and each connection's writer task drains its own queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp import WSCloseCode, web
+
+from server import keys
+from server.events import Event
+from server.realtime.actions import Action, Close, ConnId, Send
+from server.realtime.hub import Hub, HubConfig
+from server.realtime.members import RoomConfig
+from server.realtime.protocol import CloseCode
+from server.realtime.sendq import SendQueue
+
+log = logging.getLogger("vrstore.live")
+PLAZA = "plaza"
+
+
+@dataclass(eq=False)
+class Connection:
+    id: ConnId
+    ws: web.WebSocketResponse
+    queue: SendQueue = field(default_factory=SendQueue)
+    writer: asyncio.Task[None] | None = None
+    closing: bool = False
+
+
+class Live:
+    """Every live connection of this process and the hub that places them."""
+
+    def __init__(self, app: web.Application) -> None:
+        settings = app[keys.SETTINGS]
+        self.app = app
+        self.metrics = app[keys.METRICS]
+        self.tick_interval = 1.0 / settings.tick_hz
+        self.hub = Hub(HubConfig(capacity=settings.instance_capacity,
+                                 room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
+        self.conns: dict[ConnId, Connection] = {}
+        self._ids = itertools.count(1)
+        self.loop_task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------ connections
+
+    def open(self, ws: web.WebSocketResponse) -> Connection:
+        conn = Connection(next(self._ids), ws)
+        conn.writer = asyncio.create_task(self._write(conn), name=f"live-writer-{conn.id}")
+        self.conns[conn.id] = conn
+        self.metrics.shoppers.set(len(self.conns))
+        return conn
+
+    async def closed(self, conn: Connection, *, graceful: bool) -> None:
+        """The socket ended: leave the hub (grace period for resumes) and stop its writer."""
+        self.conns.pop(conn.id, None)
+        self.metrics.shoppers.set(len(self.conns))
+        self.deliver(self.hub.leave(conn.id, now=self.now(), graceful=graceful))
+        if conn.writer is not None:
+            conn.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.writer
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def deliver(self, actions: list[Action]) -> None:
+        """Carry out the hub's actions without awaiting: queue frames, schedule closes."""
+        now = self.now()
+        for action in actions:
+            conn = self.conns.get(action.conn)
+            if conn is None or conn.closing:
+                continue
+            if isinstance(action, Close):
+                self.close(conn, int(action.code), action.reason)
+                continue
+            assert isinstance(action, Send)
+            if not conn.queue.offer(action.frame, action.droppable, now):
+                self.metrics.queue_drops.inc()
+                self.hub.resync(conn.id)  # a control frame was lost: rebuild its peer table next tick
+            if conn.queue.stuck(now):
+                self.close(conn, int(CloseCode.SLOW_CONSUMER), "slow_consumer")
+
+    def close(self, conn: Connection, code: int, reason: str) -> None:
+        if conn.closing:
+            return
+        conn.closing = True
+        self.metrics.closes.labels(str(code)).inc()
+        task = asyncio.create_task(conn.ws.close(code=code, message=reason.encode()[:120]),
+                                   name=f"live-close-{conn.id}")
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+    async def _write(self, conn: Connection) -> None:
+        queue = conn.queue
+        while True:
+            await queue.ready.wait()
+            item = queue.pop()
+            if item is None:
+                continue
+            frame, _ = item
+            try:
+                if isinstance(frame, bytes):
+                    await conn.ws.send_bytes(frame)
+                else:
+                    await conn.ws.send_str(frame)
+            except (ConnectionError, RuntimeError):
+                return  # the reader side notices the closed socket and cleans up
+
+    # ------------------------------------------------------------ tick and events
+
+    async def run(self) -> None:
+        """Tick every instance at the configured rate; a slow tick delays the next, never doubles up."""
+        next_at = self.now()
+        while True:
+            next_at += self.tick_interval
+            started = self.now()
+            try:
+                self.deliver(self.hub.tick(started))
+            except Exception:  # a bug in one tick must not stop the live service
+                log.exception("tick failed")
+            self.metrics.tick_seconds.observe(self.now() - started)
+            self.metrics.instances.set(sum(c.instances for c in self.hub.counts().values()))
+            delay = next_at - self.now()
+            if delay < 0:
+                next_at = self.now()  # fell behind: skip the missed ticks instead of bursting
+                delay = 0
+            await asyncio.sleep(delay)
+
+    async def on_event(self, event: Event) -> None:
+        """Services' events (product, notice, cart) become frames for the shoppers concerned."""
+        payload = event.payload
+        if event.kind == "product":
+            self.deliver(self.hub.product(payload["store"], sku=payload["sku"], price=payload.get("unit_price"),
+                                          sale_price=payload.get("sale_price"), currency=payload.get("currency"),
+                                          stock=payload.get("stock")))
+        elif event.kind == "notice":
+            fields = {k: v for k, v in payload.items() if k not in ("kind", "store")}
+            if payload["kind"] == "store_suspended":
+                self.deliver(self.hub.close_store(payload["store"]))
+            else:
+                self.deliver(self.hub.notice(payload["kind"], store=payload.get("store"), **fields))
+        elif event.kind == "cart":
+            by = payload.get("by", {})
+            self.deliver(self.hub.cart(
+                [str(s) for s in event.session_ids], cart=str(payload["cart"]), version=payload["version"],
+                change=payload.get("change", {}), by_name=by.get("name", ""),
+                by_session=str(by["session"]) if by.get("session") is not None else None))
+
+    async def shutdown(self) -> None:
+        """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""
+        self.deliver(self.hub.notice("going_down"))
+        for conn in list(self.conns.values()):
+            while conn.queue.frames and not conn.closing:
+                frame, _ = conn.queue.frames.popleft()
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await (conn.ws.send_bytes(frame) if isinstance(frame, bytes) else conn.ws.send_str(frame))
+        await asyncio.gather(*(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"going_down")
+                               for c in list(self.conns.values())), return_exceptions=True)
+
+
+LIVE: web.AppKey[Live] = web.AppKey("live", Live)
+
+
+async def live_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the tick loop and the event subscription live exactly as long as the app."""
+    live = Live(app)
+    app[LIVE] = live
+    unsubscribe = app[keys.EVENTS].subscribe(live.on_event)
+    app[keys.VISITORS].provider = lambda: {store: c.present for store, c in live.hub.counts().items()}
+    live.loop_task = asyncio.create_task(live.run(), name="live-tick")
+    try:
+        yield
+    finally:
+        unsubscribe()
+        live.loop_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await live.loop_task
+
+
+async def on_shutdown(app: web.Application) -> None:
+    if LIVE in app:
+        await app[LIVE].shutdown()

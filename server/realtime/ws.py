@@ -1,0 +1,121 @@
+"""``GET /api/v1/live?store={s}``: the WebSocket endpoint. Checks happen before the upgrade; after it
+this handler only decodes frames, calls the hub through ``Live`` and lets ``Live`` queue the answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import WSMsgType, web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import keys
+from server.auth import authenticate, resolve_token
+from server.db.tables import CartMember, Festival, ShopperSession, Store
+from server.errors import Forbidden, NotFound, Unauthorized
+from server.realtime.live import LIVE, PLAZA, Connection, Live
+from server.realtime.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
+from server.services.db import reading, sessionmaker_of
+from server.services.stores import scene_ref
+
+MAX_MESSAGE_BYTES = 64 * 1024
+HELLO_TIMEOUT_S = 10.0
+HEARTBEAT_S = 20.0
+
+
+async def live_handler(request: web.Request) -> web.StreamResponse:
+    settings = request.app[keys.SETTINGS]
+    origin = request.headers.get("Origin")
+    # Browsers always send Origin; a foreign one is refused. Non-browser clients (load generator, native
+    # apps) send none and are authenticated by their token like any API client.
+    if origin is not None and origin not in settings.allowed_origins:
+        raise Forbidden(f"origin {origin!r} is not allowed")
+    principal = await authenticate(request)
+    if principal is None and (query_token := request.query.get("token")):
+        principal = await resolve_token(request, query_token)
+    if principal is None or principal.session_id is None:
+        raise Unauthorized("a shopper session is required for the live connection")
+    store_slug = request.query.get("store", "")
+    async with reading(sessionmaker_of(request)) as db:
+        shopper = await db.get(ShopperSession, principal.session_id)
+        scene, cap = await _store_scene(db, store_slug)
+    assert shopper is not None
+    live = request.app[LIVE]
+    if cap is not None:
+        live.hub.festival_cap = cap
+
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
+    await ws.prepare(request)
+    conn = live.open(ws)
+    graceful = False
+    try:
+        if await _join(request, live, conn, store_slug, str(shopper.id), shopper.display_name, scene):
+            async for msg in ws:
+                now = live.now()
+                if msg.type == WSMsgType.TEXT:
+                    live.deliver(live.hub.handle(conn.id, msg.data, now=now))
+                elif msg.type == WSMsgType.BINARY:
+                    live.deliver(live.hub.handle_pose(conn.id, msg.data, now=now))
+                else:
+                    break
+        graceful = ws.close_code == 1000
+    finally:
+        await live.closed(conn, graceful=graceful)
+    return ws
+
+
+async def _join(request: web.Request, live: Live, conn: Connection, store: str, session: str, name: str,
+                scene: dict[str, str]) -> bool:
+    try:
+        msg = await asyncio.wait_for(conn.ws.receive(), HELLO_TIMEOUT_S)
+    except TimeoutError:
+        await conn.ws.close(code=CloseCode.HELLO_TIMEOUT, message=b"hello_timeout")
+        return False
+    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        return False
+    try:
+        hello = parse_hello(msg.data)
+    except ProtocolError as exc:
+        await conn.ws.close(code=CloseCode.PROTOCOL_ERROR, message=str(exc).encode()[:120])
+        return False
+    group = hello.group if hello.group and await _is_member(request, hello.group, int(session)) else None
+    try:
+        joined = live.hub.join(conn.id, store=store, session=session, name=name, now=live.now(), scene=scene,
+                               group=group, resume=hello.resume)
+    except JoinRefused as exc:
+        await conn.ws.send_str(json.dumps({"type": "error", "code": exc.reason, "message": str(exc)}))
+        await conn.ws.close(code=int(exc.close_code), message=exc.reason.encode()[:120])
+        return False
+    live.deliver(joined.actions)
+    return True
+
+
+async def _is_member(request: web.Request, cart: str, session_id: int) -> bool:
+    """Only a member of the cart may be placed with its group."""
+    if not cart.isdigit():
+        return False
+    async with reading(sessionmaker_of(request)) as db:
+        row = await db.execute(select(CartMember.session_id).where(
+            CartMember.cart_id == int(cart), CartMember.session_id == session_id))
+        return row.first() is not None
+
+
+async def _store_scene(db: AsyncSession, slug: str) -> tuple[dict[str, str], int | None]:
+    """The scene URLs of an approved store (or the plaza) and its festival's live-visitor cap."""
+    if slug == PLAZA:
+        festival = (await db.execute(select(Festival).order_by(Festival.id))).scalars().first()
+        if festival is None:
+            raise NotFound("no festival")
+        ref = scene_ref(festival.plaza_hash)
+        return ({"glb": ref.glb, "manifest": ref.manifest} if ref else {}), festival.visitor_cap
+    store = (await db.execute(select(Store).where(Store.slug == slug))).scalar_one_or_none()
+    if store is None or store.status != "approved":
+        raise NotFound(f"no open store {slug!r}")
+    festival = await db.get(Festival, store.festival_id)
+    ref = scene_ref(store.scene_hash)
+    return ({"glb": ref.glb, "manifest": ref.manifest} if ref else {}), festival.visitor_cap if festival else None
+
+
+def install(app: web.Application) -> None:
+    app.router.add_get("/api/v1/live", live_handler)

@@ -1,0 +1,232 @@
+"""The live WebSocket endpoint end to end: checks before the upgrade, presence and poses, abuse closes,
+a stalled client among many, reconnect, product and cart events, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import statistics
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import websockets
+from aiohttp.test_utils import TestClient, TestServer
+from factories import Tenant, bearer, make_tenant
+
+from server import keys
+from server.app import create_app
+from server.events import Event
+from server.realtime.client import LiveClient
+from server.realtime.live import LIVE
+from server.settings import Settings
+
+
+@pytest.fixture
+async def live_server(sqlite_settings: Settings) -> AsyncIterator[tuple[TestClient[Any, Any], Tenant, str]]:
+    async with TestClient(TestServer(create_app(sqlite_settings))) as client:
+        tenant = await make_tenant(client, sqlite_settings)
+        yield client, tenant, str(client.make_url("")).rstrip("/")
+
+
+async def session(client: TestClient[Any, Any], name: str = "손님") -> str:
+    r = await client.post("/api/v1/sessions", json={"display_name": name})
+    client.session.cookie_jar.clear()
+    return str((await r.json())["token"])
+
+
+async def test_checks_before_upgrade(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, _ = live_server
+    r = await client.get(f"/api/v1/live?store={t.store}", headers={**bearer(t.shopper), "Origin": "https://evil.example"})
+    assert r.status == 403 and r.content_type == "application/problem+json"
+    r = await client.get(f"/api/v1/live?store={t.store}")
+    assert r.status == 401
+    r = await client.get("/api/v1/live?store=nope", headers=bearer(t.shopper))
+    assert r.status == 404
+    r = await client.get(f"/api/v1/live?store={t.store}", headers=bearer(t.merchant))
+    assert r.status == 401  # merchants preview scenes over REST; the live room is for shoppers
+
+
+async def test_two_shoppers_see_each_other_move(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, url = live_server
+    a = await LiveClient.connect(url, t.store, t.shopper, origin="http://127.0.0.1:8080")
+    b = await LiveClient.connect(url, t.store, await session(client, "지수"))
+    try:
+        assert a.welcome["store"] == t.store and a.welcome["instance"] == 1
+        await a.send_pose(1.0, 1.6, 2.0)
+        await b.wait_for(lambda c: c.peers.get(a.peer_id) == (100, 160, 200))
+        await b.send_pose(-3.0, 1.6, 0.5)
+        await a.wait_for(lambda c: c.peers.get(b.peer_id) == (-300, 160, 50))
+        assert max(b.latencies_ms) < 1000
+        r = await client.get("/api/v1/festivals/fest")
+        assert (await r.json())["stores"][0]["visitors"] == 2
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_oversize_flood_and_invalid_messages_close(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, url = live_server
+    big = await LiveClient.connect(url, t.store, await session(client))
+    await big.ws.send("x" * (64 * 1024 + 1))
+    await asyncio.wait_for(big.closed.wait(), 5)
+    assert big.close_code == 1009
+
+    bad = await LiveClient.connect(url, t.store, await session(client))
+    for _ in range(30):
+        if bad.closed.is_set():
+            break
+        await bad.send({"type": "chat", "text": ""})
+    await asyncio.wait_for(bad.closed.wait(), 5)
+    assert bad.close_code == 4002
+    assert bad.of_type("error"), "an invalid message gets an error before the close"
+
+    flood = await LiveClient.connect(url, t.store, await session(client))
+    for i in range(400):
+        if flood.closed.is_set():
+            break
+        await flood.send({"type": "ping", "t": i})
+    await asyncio.wait_for(flood.closed.wait(), 5)
+    assert flood.close_code == 4003
+    metrics = await (await client.get("/metrics")).text()
+    assert 'vrstore_live_closes_total{code="4003"}' in metrics
+    for c in (big, bad, flood):
+        await c.close()
+
+
+async def test_hello_is_required(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, url = live_server
+    ws = await websockets.connect(url.replace("http", "ws") + f"/api/v1/live?store={t.store}",
+                                  additional_headers=bearer(t.shopper))
+    try:
+        await ws.send(json.dumps({"type": "ping", "t": 1}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        assert ws.close_code == 4000
+    finally:
+        await ws.close()
+
+
+async def test_a_stalled_client_does_not_slow_the_others(
+    live_server: tuple[TestClient[Any, Any], Tenant, str]
+) -> None:
+    client, t, url = live_server
+    tokens = [await session(client, f"g{i}") for i in range(50)]
+    # One shopper whose socket is never read: websockets stops reading once its small queue is full.
+    stalled = await LiveClient.connect(url, t.store, tokens[0], decode_ticks=False, max_queue=1)
+    stalled._reader.cancel()  # type: ignore[union-attr]  # from now on nothing reads this socket
+    others = [await LiveClient.connect(url, t.store, tok, keep_ticks=False) for tok in tokens[1:]]
+    try:
+        start = [c.tick_count for c in others]
+        for step in range(30):  # 3 s of movement at 10 Hz, paced by the server's own ticks
+            await asyncio.gather(*(c.send_pose(i * 0.5, 1.6, step * 0.1) for i, c in enumerate(others)))
+            await others[0].wait_for(lambda c, n=start[0] + step + 1: c.tick_count >= n, timeout=5)
+        received = [c.tick_count - s for c, s in zip(others, start, strict=True)]
+        assert min(received) >= 25, received  # every other shopper kept getting ~10 ticks/s
+        latencies = sorted(x for c in others for x in c.latencies_ms[-200:])
+        assert latencies and statistics.quantiles(latencies, n=100)[98] < 500
+    finally:
+        for c in others:
+            await c.close()
+        stalled.ws.transport.abort()
+
+
+async def test_reconnect_within_grace_keeps_identity(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, url = live_server
+    watcher = await LiveClient.connect(url, t.store, await session(client))
+    token = await session(client, "돌아옴")
+    first = await LiveClient.connect(url, t.store, token)
+    await first.send_pose(0.5, 1.6, 0.5)
+    await watcher.wait_for(lambda c: first.peer_id in c.peers)
+    resume, peer_id = first.welcome["resume"], first.peer_id
+    await first.close_abnormally()
+    again = await LiveClient.connect(url, t.store, token, resume=resume)
+    assert again.peer_id == peer_id and again.welcome["resumed"] is True
+    ticks_before = len(watcher.ticks)
+    await again.send_pose(0.7, 1.6, 0.5)
+    await watcher.wait_for(lambda c: c.peers.get(peer_id) == (70, 160, 50))
+    assert all(peer_id not in tick.left for tick in watcher.ticks[ticks_before - 5:])
+    await again.close()
+    await watcher.close()
+
+
+async def test_product_and_cart_events_reach_the_room(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, url = live_server
+    a = await LiveClient.connect(url, t.store, t.shopper)
+    try:
+        events = client.server.app[keys.EVENTS]
+        await events.publish(Event("product", {"store": t.store, "sku": "A1", "unit_price": 900, "price": 1000,
+                                               "sale_price": None, "stock": 3, "currency": "KRW"}))
+        await a.wait_for(lambda c: bool(c.of_type("product")))
+        assert a.of_type("product")[0]["sku"] == "A1" and a.of_type("product")[0]["stock"] == 3
+        session_id = int(a.welcome["you"].get("session", 0) or 0) or None
+        me = await (await client.get("/api/v1/sessions/current", headers=bearer(t.shopper))).json()
+        await events.publish(Event("cart", {"cart": 7, "version": 3, "change": {"type": "line_added"},
+                                            "by": {"session": me["session"]["id"], "name": "민지"}},
+                                   cart_id=7, session_ids=(me["session"]["id"],)))
+        await a.wait_for(lambda c: bool(c.of_type("cart")))
+        assert a.of_type("cart")[0]["version"] == 3 and session_id is None
+    finally:
+        await a.close()
+
+
+async def test_suspending_the_store_closes_it(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
+    client, t, url = live_server
+    a = await LiveClient.connect(url, t.store, t.shopper)
+    r = await client.put(f"/api/v1/stores/{t.store}/status", json={"status": "suspended"}, headers=bearer(t.organizer))
+    assert r.status == 200
+    await asyncio.wait_for(a.closed.wait(), 5)
+    assert a.close_code == 4006
+    await a.close()
+    assert any(n.get("kind") == "store_suspended" for n in a.of_type("notice"))
+
+
+async def test_shutdown_sends_going_down_then_1001(sqlite_settings: Settings) -> None:
+    server = TestServer(create_app(sqlite_settings))
+    client = TestClient(server)
+    await client.start_server()
+    t = await make_tenant(client, sqlite_settings)
+    a = await LiveClient.connect(str(client.make_url("")).rstrip("/"), t.store, t.shopper)
+    assert LIVE in client.server.app
+    await client.close()
+    await asyncio.wait_for(a.closed.wait(), 10)
+    assert any(n.get("kind") == "going_down" for n in a.of_type("notice"))
+    assert a.close_code == 1001
+    await a.close()
+
+
+async def test_a_big_build_does_not_stall_the_event_loop(
+    live_server: tuple[TestClient[Any, Any], Tenant, str]
+) -> None:
+    """A 5,000-product build runs in the process pool while WebSocket pings come back within 50 ms."""
+    import io
+    import time
+
+    from server.builds import BUILDS
+    from storefront_builder.catalog.sample import sample_catalog_json
+
+    client, t, url = live_server
+    data = sample_catalog_json("department_store", 5000).encode()
+    r = await client.put(f"/api/v1/stores/{t.store}/catalog", data=io.BytesIO(data),
+                         headers={**bearer(t.merchant), "Content-Type": "application/json"})
+    assert (await r.json())["imported"] == 5000
+    a = await LiveClient.connect(url, t.store, t.shopper)
+    manager = client.server.app[BUILDS]
+    r = await client.post(f"/api/v1/stores/{t.store}/builds", headers=bearer(t.merchant))
+    assert r.status == 202
+    rtts: list[float] = []
+    try:
+        while not manager.idle.is_set():
+            sent = time.perf_counter()
+            pong = await a.ws.ping()  # an RFC 6455 ping: answered by the server's event loop itself
+            await asyncio.wait_for(pong, 5)
+            rtts.append((time.perf_counter() - sent) * 1000)
+            with contextlib.suppress(TimeoutError):  # probe again in 50 ms unless the build is done
+                await asyncio.wait_for(manager.idle.wait(), 0.05)
+    finally:
+        await a.close()
+    build = await (await client.get(r.headers["Location"], headers=bearer(t.merchant))).json()
+    assert build["status"] == "succeeded", build
+    assert len(rtts) >= 10, "the build finished before the loop could be probed"
+    assert sorted(rtts)[len(rtts) * 95 // 100] < 50, rtts

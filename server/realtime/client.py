@@ -99,7 +99,7 @@ class LiveClient:
         if getattr(self, "_keep", True):
             self.ticks.append(tick)
 
-    async def wait_for(self, predicate: Callable[[LiveClient], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[LiveClient], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until ``predicate(self)`` holds, re-checking after every received frame."""
         async with asyncio.timeout(timeout):
             while not predicate(self):

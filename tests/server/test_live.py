@@ -96,7 +96,7 @@ async def test_oversize_flood_and_invalid_messages_close(live_server: tuple[Test
 
 
 async def test_hello_is_required(live_server: tuple[TestClient[Any, Any], Tenant, str]) -> None:
-    client, t, url = live_server
+    _, t, url = live_server
     ws = await websockets.connect(url.replace("http", "ws") + f"/api/v1/live?store={t.store}",
                                   additional_headers=bearer(t.shopper))
     try:

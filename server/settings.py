@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     tick_hz: float = Field(default=10.0, gt=0, le=60)
     instance_capacity: int = Field(default=100, ge=1, le=5000)
     interest_k: int = Field(default=32, ge=1, le=256)
+    sale_window_poll_s: float = Field(default=5.0, gt=0, description="How often live rooms check sale windows")
     web_client_dir: Path | None = None
     secure_cookies: bool = False
 

@@ -49,7 +49,6 @@ class Live:
                                  room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
         self.conns: dict[ConnId, Connection] = {}
         self._ids = itertools.count(1)
-        self.loop_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ connections
 
@@ -155,6 +154,30 @@ class Live:
                 change=payload.get("change", {}), by_name=by.get("name", ""),
                 by_session=str(by["session"]) if by.get("session") is not None else None))
 
+    async def watch_sale_windows(self) -> None:
+        """Announce ``festival_opening`` / ``festival_closing`` to everyone when a sale window opens or ends."""
+        from sqlalchemy import select
+
+        from server.db.tables import Festival
+        from server.services.db import reading
+        from server.services.festivals import sale_open
+
+        was_open: dict[str, bool] = {}
+        while True:
+            try:
+                async with reading(self.app[keys.SESSIONMAKER]) as db:
+                    festivals = (await db.execute(select(Festival))).scalars().all()
+                for festival in festivals:
+                    now_open = sale_open(festival)
+                    before = was_open.get(festival.slug)
+                    if before is not None and before != now_open:
+                        kind = "festival_opening" if now_open else "festival_closing"
+                        self.deliver(self.hub.notice(kind, festival=festival.slug))
+                    was_open[festival.slug] = now_open
+            except Exception:  # the database may be briefly unavailable; try again next round
+                log.warning("sale window check failed", exc_info=True)
+            await asyncio.sleep(self.app[keys.SETTINGS].sale_window_poll_s)
+
     async def shutdown(self) -> None:
         """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""
         self.deliver(self.hub.notice("going_down"))
@@ -176,14 +199,15 @@ async def live_context(app: web.Application) -> AsyncIterator[None]:
     app[LIVE] = live
     unsubscribe = app[keys.EVENTS].subscribe(live.on_event)
     app[keys.VISITORS].provider = lambda: {store: c.present for store, c in live.hub.counts().items()}
-    live.loop_task = asyncio.create_task(live.run(), name="live-tick")
+    tasks = [asyncio.create_task(live.run(), name="live-tick"),
+             asyncio.create_task(live.watch_sale_windows(), name="live-sale-windows")]
     try:
         yield
     finally:
         unsubscribe()
-        live.loop_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await live.loop_task
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def on_shutdown(app: web.Application) -> None:

@@ -230,3 +230,18 @@ async def test_a_big_build_does_not_stall_the_event_loop(
     assert build["status"] == "succeeded", build
     assert len(rtts) >= 10, "the build finished before the loop could be probed"
     assert sorted(rtts)[len(rtts) * 95 // 100] < 50, rtts
+
+
+async def test_sale_window_closing_is_announced(sqlite_settings: Settings) -> None:
+    sqlite_settings.sale_window_poll_s = 0.05
+    async with TestClient(TestServer(create_app(sqlite_settings))) as client:
+        t = await make_tenant(client, sqlite_settings)
+        window = {"starts_at": "2020-01-01T00:00:00+09:00", "ends_at": "2099-01-01T00:00:00+09:00"}
+        await client.patch("/api/v1/festivals/fest", json=window, headers=bearer(t.organizer))
+        a = await LiveClient.connect(str(client.make_url("")).rstrip("/"), t.store, t.shopper)
+        try:
+            await client.patch("/api/v1/festivals/fest", json={"ends_at": "2020-06-01T00:00:00+09:00"},
+                               headers=bearer(t.organizer))
+            await a.wait_for(lambda c: any(n.get("kind") == "festival_closing" for n in c.of_type("notice")))
+        finally:
+            await a.close()

@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     scenes.install(app)
     live_ws.install(app)
     api.install(app)
+    from server.api.handlers import web as web_pages  # the shopper client's pages and static files
+
+    web_pages.install(app)
     return app
 
 

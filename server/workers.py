@@ -68,6 +68,18 @@ def build_plaza_scene(festival_slug: str, festival_name: str, stores: list[tuple
     return scene.content_hash
 
 
+def with_plaza_portal(layout: Any) -> Any:
+    """Every store has a way back to the festival plaza: a portal in its entrance unless it has one."""
+    from storefront_builder.layout.models import PortalSpec
+
+    if any(portal.target == "plaza" for portal in layout.portals):
+        return layout
+    # In the entrance gap, 1 m in front of the spawn points, so a shopper who arrives is not inside it.
+    portal = PortalSpec(id="to-plaza", target="plaza", label="광장 · Plaza",
+                        position=(layout.entrance.centre_x, layout.floor.depth / 2 - 0.2))
+    return layout.model_copy(update={"portals": [*layout.portals, portal]})
+
+
 def build_store_scene(
     build_id: str, products_json: list[str], layout: dict[str, Any] | None, kind: str, store_slug: str,
     store_name: str, asset_paths: dict[str, str], scenes_dir: str,
@@ -84,6 +96,7 @@ def build_store_scene(
 
     products = [Product.model_validate_json(p) for p in products_json]
     plan_layout = Layout.model_validate(layout) if layout else auto_layout(products, kind, name=store_name)  # type: ignore[arg-type]
+    plan_layout = with_plaza_portal(plan_layout)
     assets = {key: Path(path).read_bytes() for key, path in asset_paths.items()}
     scene = build_store(products, plan_layout, store_id=store_slug, store_name=store_name, assets=assets,
                         progress=progress)

@@ -27,9 +27,9 @@ HEARTBEAT_S = 20.0
 async def live_handler(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
     origin = request.headers.get("Origin")
-    # Browsers always send Origin; a foreign one is refused. Non-browser clients (load generator, native
-    # apps) send none and are authenticated by their token like any API client.
-    if origin is not None and origin not in settings.allowed_origins:
+    # Browsers always send Origin; a foreign one is refused (the page's own origin is always allowed).
+    # Non-browser clients (load generator, native apps) send none and authenticate by token like any API client.
+    if origin is not None and origin not in settings.allowed_origins and not _same_origin(request, origin):
         raise Forbidden(f"origin {origin!r} is not allowed")
     principal = await authenticate(request)
     if principal is None and (query_token := request.query.get("token")):
@@ -63,6 +63,10 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     finally:
         await live.closed(conn, graceful=graceful)
     return ws
+
+
+def _same_origin(request: web.Request, origin: str) -> bool:
+    return origin == f"{request.scheme}://{request.host}"
 
 
 async def _join(request: web.Request, live: Live, conn: Connection, store: str, session: str, name: str,

@@ -29,7 +29,8 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml", ".woff2": "font/woff2", ".wasm": "application/wasm", ".glb": "model/gltf-binary",
 }
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
-PAGES = {"lobby": "index.html", "store": "store.html"}
+PAGES = {"lobby": "index.html", "store": "store.html",
+         "merchant": "merchant/index.html", "organizer": "organizer/index.html"}
 # The client's own files change between releases without new names: revalidate every time (ETag → 304).
 CLIENT_CACHE = "no-cache"
 VENDOR_CACHE = "public, max-age=86400"
@@ -101,6 +102,14 @@ async def store_page(request: web.Request) -> web.Response:
     return await _page("store")
 
 
+async def merchant_page(request: web.Request) -> web.Response:
+    return await _page("merchant")
+
+
+async def organizer_page(request: web.Request) -> web.Response:
+    return await _page("organizer")
+
+
 async def client_file(request: web.Request) -> web.FileResponse:
     return _file(safe_file(WEB_ROOT, request.match_info["path"]), CLIENT_CACHE)
 
@@ -115,5 +124,7 @@ async def vendor_file(request: web.Request) -> web.FileResponse:
 def install(app: web.Application) -> None:
     app.router.add_get("/", lobby)
     app.router.add_get("/store/{store}", store_page)
+    app.router.add_get("/merchant", merchant_page)
+    app.router.add_get("/organizer", organizer_page)
     app.router.add_get("/web/{path:.+}", client_file)
     app.router.add_get("/vendor/three/{folder:build|examples/jsm}/{path:.+}", vendor_file)

@@ -1,0 +1,56 @@
+"""Small helpers shared by the browser tests: waiting on the page's test hook, picking products."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from seeding import call
+
+READY = "() => window.vrstore && window.vrstore.state.loads > 0 && window.vrstore.state.session !== null"
+
+
+def open_store(page: Any, url: str, store: str, query: str = "") -> None:
+    """Load a store page and wait until its scene is interactive and the shopper session exists."""
+    page.goto(f"{url}/store/{store}{query}")
+    page.wait_for_function(READY, timeout=30_000)
+    assert page.evaluate("() => window.vrstore.state.error") is None
+
+
+def hook(page: Any, expression: str, *args: Any) -> Any:
+    """Call ``window.vrstore.<expression>`` (an arrow function body receives ``args``)."""
+    return page.evaluate(f"(args) => window.vrstore.{expression}", list(args))
+
+
+def wait(page: Any, predicate: str, arg: Any = None, timeout: float = 15_000) -> Any:
+    """Wait for an arrow-function predicate over ``window.vrstore`` (CSP forbids string eval)."""
+    return page.wait_for_function(f"(arg) => {{ const v = window.vrstore; return {predicate}; }}", arg=arg,
+                                  timeout=timeout).json_value()
+
+
+def in_stock_product(url: str, store: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A product of the store that is in stock and placed in the scene, from the public API."""
+    detail = call(f"{url}/api/v1/stores/{store}")
+    manifest = call(url + detail["scene"]["manifest"])
+    for product in detail["products"]:
+        if product["stock"] >= 5 and product["sku"] in manifest["products"] and product["sku"] not in skip:
+            return dict(product)
+    raise AssertionError(f"no product in stock in {store}: {json.dumps(detail)[:300]}")
+
+
+def click_product(page: Any, sku: str) -> None:
+    """Stand in front of a product and click it where it is drawn: a real raycast through the click."""
+    assert hook(page, "standBefore(args[0])", sku)
+    next_frames(page)  # the camera's matrices follow the move on the next rendered frame
+    spot = hook(page, "project(args[0])", sku)
+    assert spot and spot["visible"], spot
+    page.mouse.click(spot["x"], spot["y"])
+    wait(page, "v.productPanel() && v.productPanel().sku === arg", sku)
+
+
+def next_frames(page: Any, n: int = 2) -> None:
+    """Resolve after ``n`` animation frames have been rendered (an event, not a timed sleep)."""
+    page.evaluate("""(n) => new Promise((resolve) => {
+        const step = () => (--n <= 0 ? resolve() : requestAnimationFrame(step));
+        requestAnimationFrame(step);
+    })""", n)

@@ -1,0 +1,80 @@
+// The page's test hook, `window.vrstore`: tests (and curious developers) wait on real conditions and drive
+// real code paths through it — clicks still go through the raycaster, portals through the frame loop.
+import * as THREE from 'three';
+
+export function installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls,
+  panel, vrPanel, cart, avatars, xr }) {
+  function project(sku) {
+    const p = state.scene?.products.get(sku);
+    if (!p) return null;
+    const v = p.world.clone().project(camera);
+    const r = renderer.domElement.getBoundingClientRect();
+    return { x: r.left + ((v.x + 1) / 2) * r.width, y: r.top + ((1 - v.y) / 2) * r.height, visible: v.z < 1 && Math.abs(v.x) < 1 && Math.abs(v.y) < 1 };
+  }
+
+  window.vrstore = {
+    ready, state, stats, project,
+    /** Switch to another store (or 'plaza') in place, as a portal does. */
+    goto: (slug) => enterStore(slug),
+    /** Open a product's panel as if it had been clicked (tests may prefer a real click via project()). */
+    selectProduct: (sku) => Boolean(select(sku)),
+    /** A real raycast at client pixel (x, y), like a click: returns the sku it opened, or null. */
+    pickAt: (x, y) => {
+      const r = renderer.domElement.getBoundingClientRect();
+      return tap(new THREE.Vector2(((x - r.left) / r.width) * 2 - 1, -((y - r.top) / r.height) * 2 + 1));
+    },
+    /** Turn to face a product from where we stand and step in front of it (so clicks can find it). */
+    lookAt: (sku) => {
+      const p = state.scene?.products.get(sku);
+      if (!p) return false;
+      const eye = rig.position.clone().setY(1.6);
+      const d = p.world.clone().sub(eye);
+      rig.rotation.set(0, Math.atan2(-d.x, -d.z), 0);
+      controls.pitch = Math.atan2(d.y, Math.hypot(d.x, d.z));
+      return true;
+    },
+    /** Stand 1.1 m in front of a product (its tag side), facing it. */
+    standBefore: (sku, distance = 1.1) => {
+      const p = state.scene?.products.get(sku);
+      if (!p) return false;
+      const q = new THREE.Quaternion().setFromRotationMatrix(p.node.matrixWorld);
+      const front = new THREE.Vector3(0, 0, 1).applyQuaternion(q).setY(0).normalize();
+      rig.position.copy(p.world).addScaledVector(front, distance).setY(0);
+      return window.vrstore.lookAt(sku);
+    },
+    productPanel: () => (panel.isOpen ? {
+      sku: panel.product.sku, unit_price: panel.product.unit_price, stock: panel.product.stock,
+      text: document.getElementById('panel').innerText,
+    } : null),
+    vrPanel: () => (vrPanel.product ? { sku: vrPanel.product.sku, qty: vrPanel.qty, note: vrPanel.note } : null),
+    cart: () => cart.data,
+    lastOrder: () => cart.lastGroup,
+    avatars: () => avatars.list(),
+    focus: () => Object.fromEntries(state.focus),
+    position: () => ({ x: rig.position.x, z: rig.position.z, yaw: rig.rotation.y }),
+    teleport: (x, z) => { rig.position.set(x, 0, z); },
+    /** Walk into a portal's doorway; the frame loop notices and switches scenes like for a walking shopper. */
+    enterPortal: (id) => {
+      const portal = state.scene?.portals.find((p) => p.id === id || p.target === id);
+      if (!portal) return false;
+      const pos = new THREE.Vector3().setFromMatrixPosition(portal.node.matrixWorld);
+      rig.position.set(pos.x, 0, pos.z);
+      return true;
+    },
+    portals: () => state.scene?.portals.map((p) => ({ id: p.id, target: p.target })) ?? [],
+    xr: {
+      get presenting() { return xr.presenting; },
+      /** Where a controller at `from` (rig-local) must point to hit a product: a rig-local quaternion. */
+      aim: (target, from = [0.15, 1.35, -0.1]) => {
+        // target: a sku, or 'panel:<button>' for a button of the in-world product panel.
+        const world = target.startsWith('panel:') ? vrPanel.buttonWorld(target.slice(6)) : state.scene?.products.get(target)?.world;
+        if (!world) return null;
+        rig.updateMatrixWorld();
+        const local = rig.worldToLocal(world.clone());
+        const origin = new THREE.Vector3(...from);
+        const m = new THREE.Matrix4().lookAt(origin, local, new THREE.Vector3(0, 1, 0));
+        return { position: from, quaternion: new THREE.Quaternion().setFromRotationMatrix(m).toArray() };
+      },
+    },
+  };
+}

@@ -1,0 +1,432 @@
+// The store page: wires scene, controls, XR, live socket, avatars, cart and overlays together, and runs
+// the render loop (renderer.setAnimationLoop, so the same loop drives WebXR). Walking through a portal
+// swaps the scene and the live connection without reloading the page.
+import * as THREE from 'three';
+import { applyDom, lang, langToggle, onLangChange, pick, saleLine, t } from './i18n.js';
+import { api, createSession, currentSession, encodePose, LiveSocket } from './net.js';
+import { Highlight, loadStoreScene } from './scene.js';
+import { Controls } from './controls.js';
+import { XRRig } from './xr.js';
+import { VRPanel } from './vrpanel.js';
+import { Avatars } from './avatars.js';
+import { Cart, cartKey } from './cart.js';
+import { CartView } from './cartview.js';
+import { PriceTags } from './tags.js';
+import { installTestHook } from './hook.js';
+import { Chat, ProductPanel, askName, progress, setLiveStatus, showStats, toast } from './ui.js';
+
+const params = new URLSearchParams(location.search);
+const SHOW_STATS = params.get('stats') === '1';
+// ?maxfps=N caps the frame rate outside VR (low-power devices, several tabs or test browsers sharing a CPU).
+const MIN_FRAME_MS = params.get('maxfps') ? 1000 / Math.max(1, Number(params.get('maxfps'))) : 0;
+const EMOTES = [['wave', '👋'], ['clap', '👏'], ['heart', '❤️'], ['thumbs_up', '👍'], ['cheer', '🎉']];
+
+const state = {
+  festival: null, store: null, detail: null, scene: null, products: new Map(), focus: new Map(),
+  live: null, liveState: 'idle', session: null, hovered: null, selected: null, focusSent: undefined,
+  switching: false, portalArmed: false, loads: 0, loadMs: null, interactiveAt: null, error: null, frameMs: 0,
+};
+let markReady;
+const ready = new Promise((resolve) => { markReady = resolve; });
+
+// ------------------------------------------------------------------ renderer, camera, rig
+const renderer = new THREE.WebGLRenderer({ antialias: true, powerPreference: 'high-performance' });
+renderer.setPixelRatio(Math.min(devicePixelRatio, 2));
+renderer.setSize(innerWidth, innerHeight);
+renderer.outputColorSpace = THREE.SRGBColorSpace;
+renderer.toneMapping = THREE.ACESFilmicToneMapping;
+document.getElementById('app').append(renderer.domElement);
+const world = new THREE.Scene();
+world.background = new THREE.Color(0xcfe3f2);
+world.add(new THREE.HemisphereLight(0xffffff, 0x8a7a66, 1.6)); // the GLB's lights assume the client adds ambient
+const camera = new THREE.PerspectiveCamera(70, innerWidth / innerHeight, 0.05, 200);
+const rig = new THREE.Group();
+rig.add(camera);
+world.add(rig);
+const highlight = new Highlight();
+world.add(highlight.object);
+const avatars = new Avatars(world);
+const tags = new PriceTags(world);
+const vrPanel = new VRPanel();
+world.add(vrPanel.mesh);
+addEventListener('resize', () => {
+  camera.aspect = innerWidth / innerHeight;
+  camera.updateProjectionMatrix();
+  renderer.setSize(innerWidth, innerHeight);
+});
+
+// ------------------------------------------------------------------ overlays, cart
+const cart = new Cart();
+const storeName = (slug) => {
+  if (slug === 'plaza') return pick(state.festival?.name);
+  return pick(state.festival?.stores.find((s) => s.slug === slug)?.name) || slug;
+};
+const cartView = new CartView(cart, { storeName });
+const panel = new ProductPanel({
+  onAdd: (product, qty) => addToCart(product, qty),
+  onClose: () => select(null),
+  sale: () => state.festival ?? {},
+});
+const chat = new Chat({
+  onSend: (text) => state.live?.send({ type: 'chat', text }),
+  onEmote: (name) => state.live?.send({ type: 'emote', name }),
+  emotes: EMOTES,
+});
+cart.addEventListener('change', () => {
+  avatars.myGroup = cart.id;
+  state.live?.setGroup(cart.data ? cart.id : null);
+});
+langToggle(document.getElementById('lang'));
+onLangChange(() => { panel.render(); cartView.render(); tags.invalidate(); hud(); });
+applyDom(document);
+const touch = matchMedia('(pointer: coarse)').matches;
+document.getElementById('help').textContent = t(touch ? 'help.touch' : 'help.desktop');
+document.getElementById('joystick').hidden = !touch;
+document.getElementById('to-plaza').addEventListener('click', () => enterStore('plaza'));
+
+// ------------------------------------------------------------------ input
+const raycaster = new THREE.Raycaster();
+const pointer = { ndc: null };
+const controls = new Controls({
+  element: renderer.domElement, rig, camera, joystick: document.getElementById('joystick'),
+  walkable: (x, z) => state.scene?.walkableAt(x, z) ?? false,
+  onTap: (ndc) => tap(ndc),
+});
+renderer.domElement.addEventListener('pointermove', (e) => {
+  if (e.pointerType !== 'mouse') return;
+  const r = renderer.domElement.getBoundingClientRect();
+  pointer.ndc = new THREE.Vector2(((e.clientX - r.left) / r.width) * 2 - 1, -((e.clientY - r.top) / r.height) * 2 + 1);
+});
+renderer.domElement.addEventListener('pointerleave', () => { pointer.ndc = null; });
+document.addEventListener('pointerlockchange', () => {
+  document.getElementById('crosshair').hidden = document.pointerLockElement !== renderer.domElement;
+});
+
+function rayAt(ndc) {
+  raycaster.setFromCamera(ndc, camera);
+  return raycaster.ray.clone();
+}
+
+/** A click/tap: a product opens its panel, the floor is walked to. Returns the sku picked, if any. */
+function tap(ndc) {
+  if (!state.scene) return null;
+  const ray = rayAt(ndc);
+  const hit = state.scene.pick(ray);
+  if (hit) { select(hit.sku); return hit.sku; }
+  const floor = state.scene.floorPoint(ray);
+  if (floor) controls.walkTo(floor);
+  return null;
+}
+
+const xr = new XRRig({
+  renderer, rig,
+  onSelect: (ray) => {
+    const button = vrPanel.hit(ray);
+    if (button) return vrButton(button);
+    const hit = state.scene?.pick(ray);
+    if (hit) return select(hit.sku);
+    const floor = state.scene?.floorPoint(ray);
+    if (floor) xr.teleport(floor);
+  },
+  onHover: (ray) => hover(vrPanel.hit(ray) ? null : state.scene?.pick(ray)?.sku ?? null),
+});
+world.add(xr.marker);
+xr.mount(document.getElementById('vr-slot'), document.getElementById('vr-status'));
+renderer.xr.addEventListener('sessionstart', () => { panel.close(); controls.enabled = false; });
+renderer.xr.addEventListener('sessionend', () => { vrPanel.close(); controls.enabled = true; });
+
+async function vrButton(name) {
+  const p = vrPanel.product;
+  if (name === 'close') { vrPanel.close(); select(null); }
+  if (name === 'minus') vrPanel.qty = Math.max(1, vrPanel.qty - 1);
+  if (name === 'plus') vrPanel.qty = Math.min(99, vrPanel.qty + 1);
+  if (name === 'add' && p && p.stock > 0) await addToCart(p, vrPanel.qty);
+  if (vrPanel.product) vrPanel.draw(saleLine(state.festival?.starts_at, state.festival?.ends_at));
+}
+
+// ------------------------------------------------------------------ products
+function select(sku) {
+  state.selected = sku;
+  const product = sku ? state.products.get(sku) : null;
+  highlight.show(sku ? state.scene?.products.get(sku) : null);
+  if (!product) { panel.close(); vrPanel.close(); sendFocus(); return null; }
+  if (xr.presenting) {
+    vrPanel.open(product, camera);
+    vrPanel.draw(saleLine(state.festival?.starts_at, state.festival?.ends_at));
+  } else {
+    panel.open(product, state.focus.get(sku) ?? 0);
+  }
+  sendFocus();
+  return product;
+}
+
+function hover(sku) {
+  if (sku === state.hovered) return;
+  state.hovered = sku;
+  if (!state.selected) highlight.show(sku ? state.scene?.products.get(sku) : null);
+  renderer.domElement.style.cursor = sku ? 'pointer' : '';
+  sendFocus();
+}
+
+function sendFocus() {
+  const sku = state.selected ?? state.hovered ?? null;
+  if (sku === state.focusSent || !state.live?.open) return;
+  state.focusSent = sku;
+  state.live.send({ type: 'focus', sku });
+}
+
+async function addToCart(product, qty) {
+  try {
+    await cart.add(state.store, product.sku, qty);
+    panel.note(t('product.added'));
+    vrPanel.note = t('product.added');
+    toast(`${pick(product.name)} × ${qty} — ${t('product.added')}`);
+  } catch (err) {
+    panel.note(t('error.generic', { e: err.message }));
+    vrPanel.note = err.message;
+  }
+}
+
+/** A live price/stock change: apply it in place (the pricing rule: floor(base × (100 − festival %) / 100)). */
+function applyProduct(msg) {
+  if (msg.store !== state.store) return;
+  const p = state.products.get(msg.sku);
+  if (!p) return;
+  if (msg.price !== undefined) p.price = msg.price;
+  if (msg.sale_price !== undefined) p.sale_price = msg.sale_price;
+  if (msg.stock !== undefined) p.stock = msg.stock;
+  if (msg.currency !== undefined) p.currency = msg.currency;
+  const base = p.sale_price ?? p.price;
+  p.unit_price = Math.floor((base * (100 - (p.festival_percent || 0))) / 100);
+  panel.update(p);
+  vrPanel.update(p);
+  tags.invalidate(msg.sku);
+  if (panel.product?.sku === msg.sku) {
+    // An omitted sale_price may also mean "cleared": confirm the open product with the API.
+    api(`/api/v1/stores/${state.store}/products/${encodeURIComponent(msg.sku)}`).then((fresh) => {
+      state.products.set(fresh.sku, fresh); panel.update(fresh); tags.invalidate(fresh.sku);
+    }).catch(() => {});
+  }
+}
+
+// ------------------------------------------------------------------ live
+function connectLive() {
+  state.live?.close();
+  if (!state.session) return;
+  const live = new LiveSocket({
+    store: state.store, group: cart.data ? cart.id : null, locale: lang(),
+    onUnauthorized: () => ensureSession(true),
+  });
+  state.live = live;
+  state.focusSent = undefined;
+  live.addEventListener('status', (e) => {
+    state.liveState = e.detail.state;
+    if (e.detail.state === 'closed') setLiveStatus(t('live.closed', { e: e.detail.reason }), 'closed');
+    else if (e.detail.state === 'offline') setLiveStatus(t('live.offline'), 'offline');
+    else if (e.detail.state === 'connecting') setLiveStatus(t('live.connecting'), 'connecting');
+  });
+  live.addEventListener('tick', (e) => { avatars.applyTick(e.detail); liveCount(); });
+  live.addEventListener('message', (e) => onLive(e.detail));
+}
+
+function liveCount() {
+  if (state.live?.open) setLiveStatus(t('live.online', { n: avatars.peers.size + 1 }), 'open');
+}
+
+function onLive(msg) {
+  switch (msg.type) {
+    case 'welcome':
+      avatars.reset(msg.you.id, msg.peers);
+      state.focus = new Map(Object.entries(msg.focus || {}));
+      tags.invalidate();
+      liveCount();
+      sendFocus();
+      break;
+    case 'product': applyProduct(msg); break;
+    case 'cart': cart.onLive(msg); break;
+    case 'focus_counts':
+      for (const [sku, n] of Object.entries(msg.counts)) { if (n) state.focus.set(sku, n); else state.focus.delete(sku); tags.invalidate(sku); }
+      if (panel.product) panel.update(panel.product, state.focus.get(panel.product.sku) ?? 0);
+      break;
+    case 'chat': chat.add(msg.name, msg.text, msg.id === state.live?.welcome?.you.id); break;
+    case 'emote': avatars.emote(msg.id, msg.name); break;
+    case 'notice':
+      if (msg.kind === 'scene_published' && msg.scene) enterStore(state.store, { push: false, reload: true });
+      else toast(msg.kind);
+      break;
+    case 'error': console.warn('live error', msg.code, msg.message); break;
+    default: break;
+  }
+}
+
+async function ensureSession(force = false) {
+  if (!force) state.session = await currentSession();
+  if (state.session && !force) return state.session;
+  let name = localStorage.getItem('vrstore.name');
+  if (!name) { name = await askName(); localStorage.setItem('vrstore.name', name); }
+  state.session = await createSession(name, lang());
+  return state.session;
+}
+
+// ------------------------------------------------------------------ scenes
+function storeSlugFromPath() {
+  const m = location.pathname.match(/^\/store\/([^/]+)/);
+  return m ? decodeURIComponent(m[1]) : 'plaza';
+}
+
+async function festivalFor(detail) {
+  const slug = detail?.festival || params.get('festival') || state.festival?.slug || 'korea-sale-festa';
+  if (!state.festival || state.festival.slug !== slug) state.festival = await api(`/api/v1/festivals/${slug}`);
+  return state.festival;
+}
+
+/** Load a store (or 'plaza') into the page: scene swap, products, spawn, live reconnect. */
+async function enterStore(slug, { push = true, reload = false } = {}) {
+  if (state.switching || (slug === state.store && !reload)) return;
+  state.switching = true;
+  const started = performance.now();
+  const from = state.store;
+  try {
+    if (slug !== 'plaza') toastIf(from, slug);
+    let detail;
+    if (slug === 'plaza') {
+      const festival = await festivalFor(null);
+      detail = { slug: 'plaza', name: festival.name, kind: 'festival_plaza', scene: festival.plaza, products: [] };
+    } else {
+      detail = await api(`/api/v1/stores/${encodeURIComponent(slug)}`);
+      await festivalFor(detail);
+    }
+    if (!detail.scene) throw new Error(t('load.noscene'));
+    progress(0);
+    const loaded = await loadStoreScene(detail.scene, (f) => progress(f));
+    state.scene?.dispose();
+    state.scene = loaded;
+    world.add(loaded.root);
+    state.store = slug;
+    state.detail = detail;
+    state.products = new Map(detail.products.map((p) => [p.sku, p]));
+    state.focus = new Map();
+    select(null);
+    hover(null);
+    placeAtArrival(loaded, from);
+    tags.setScene(loaded, state);
+    avatars.clear();
+    if (push && location.pathname !== `/store/${slug}`) history.pushState({ store: slug }, '', `/store/${slug}${location.search}`);
+    hud();
+    progress(null);
+    state.loads += 1;
+    state.loadMs = performance.now() - started;
+    state.interactiveAt ??= performance.now(); // ms since navigation start: first scene ready to walk and click
+    state.portalArmed = false;
+    connectLive();
+  } catch (err) {
+    state.error = err.message;
+    progress(1, t('load.failed', { e: err.message }));
+  } finally {
+    state.switching = false;
+  }
+}
+
+function toastIf(from, slug) { if (from) toast(t('portal.to', { name: storeName(slug) })); }
+
+/** Arriving through a portal: stand in front of the portal that leads back, facing away from it. */
+function placeAtArrival(scene, from) {
+  const back = from ? scene.portals.find((p) => p.target === from) : null;
+  if (back) {
+    const pos = new THREE.Vector3(), q = new THREE.Quaternion();
+    back.node.matrixWorld.decompose(pos, q, new THREE.Vector3());
+    const out = new THREE.Vector3(0, 0, 1).applyQuaternion(q).setY(0).normalize();
+    const spot = pos.clone().addScaledVector(out, 1.6);
+    if (scene.walkableAt(spot.x, spot.z)) {
+      rig.position.set(spot.x, 0, spot.z);
+      rig.rotation.set(0, Math.atan2(-out.x, -out.z) + Math.PI, 0);
+      controls.pitch = 0;
+      return;
+    }
+  }
+  const s = scene.spawn(Math.floor(Math.random() * 3));
+  rig.position.copy(s.position).setY(0);
+  rig.rotation.set(0, s.yaw, 0);
+  controls.pitch = -0.12;
+}
+
+function hud() {
+  const name = state.detail ? pick(state.detail.name) : '';
+  document.getElementById('store-name').textContent = name;
+  document.title = `${name} · vrstore`;
+  document.getElementById('to-plaza').hidden = state.store === 'plaza' || !state.festival?.plaza;
+  document.getElementById('sale-line').textContent = state.festival ? saleLine(state.festival.starts_at, state.festival.ends_at) : '';
+}
+setInterval(() => { hud(); if (panel.isOpen) panel.render(); }, 1000);
+
+addEventListener('popstate', () => enterStore(storeSlugFromPath(), { push: false }));
+
+// ------------------------------------------------------------------ frame loop
+let lastFrame = performance.now();
+const head = { p: new THREE.Vector3(), q: new THREE.Quaternion(), s: new THREE.Vector3() };
+let lastPose = 0, lastPoseKey = '', lastHover = 0, statsAt = 0;
+
+function frame(time) {
+  const now = performance.now();
+  if (MIN_FRAME_MS && !xr.presenting && now - lastFrame < MIN_FRAME_MS - 2) return;
+  const dt = Math.min(0.1, (now - lastFrame) / 1000);
+  lastFrame = now;
+  const t0 = performance.now();
+  controls.update(dt, xr.presenting);
+  if (state.scene) {
+    if (xr.presenting) xr.update((ray) => state.scene.floorPoint(ray));
+    else if (time - lastHover > 66) {
+      lastHover = time;
+      const ndc = controls.locked ? new THREE.Vector2(0, 0) : pointer.ndc;
+      hover(ndc ? state.scene.pick(rayAt(ndc))?.sku ?? null : null);
+    }
+    // Portals: walking into the doorway switches scenes; arm only after standing clear of every portal.
+    const portal = state.scene.portalAt(rig.position);
+    if (!portal) state.portalArmed = true;
+    else if (state.portalArmed && !state.switching) enterStore(portal.target);
+  }
+  camera.updateMatrixWorld();
+  avatars.update(camera);
+  tags.update(camera);
+  sendPose(time);
+  renderer.render(world, xr.presenting ? renderer.xr.getCamera() : camera);
+  state.frameMs = state.frameMs * 0.9 + (performance.now() - t0) * 0.1;
+  if (SHOW_STATS && time - statsAt > 250) {
+    statsAt = time;
+    const s = stats();
+    showStats(`draw calls ${s.calls}\ntriangles ${s.triangles}\nframe ${s.frameMs.toFixed(1)} ms\nload ${Math.round(s.loadMs ?? 0)} ms`);
+  }
+}
+
+function sendPose(time) {
+  if (!state.live?.open || time - lastPose < 100) return; // 10 Hz, the tick rate
+  camera.matrixWorld.decompose(head.p, head.q, head.s);
+  const hands = xr.hands();
+  const key = `${head.p.toArray().map((v) => v.toFixed(2))}|${head.q.toArray().map((v) => v.toFixed(3))}|${Boolean(hands)}`;
+  if (key === lastPoseKey && time - lastPose < 1000) return;
+  lastPose = time;
+  lastPoseKey = key;
+  state.live.sendPose(encodePose(Math.floor(performance.now()), head.p.toArray(), head.q.toArray(), hands));
+}
+
+function stats() {
+  const info = renderer.info.render;
+  return { calls: info.calls, triangles: info.triangles, frameMs: state.frameMs, loadMs: state.loadMs,
+    programs: renderer.info.programs?.length ?? 0, geometries: renderer.info.memory.geometries };
+}
+
+// ------------------------------------------------------------------ test hook
+installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls, panel, vrPanel, cart,
+  avatars, xr });
+
+// ------------------------------------------------------------------ start
+renderer.setAnimationLoop(frame);
+(async () => {
+  const sessionReady = ensureSession().catch((err) => { toast(t('error.generic', { e: err.message })); });
+  await enterStore(storeSlugFromPath(), { push: false });
+  await sessionReady;
+  await cart.restore();
+  cartView.render();
+  if (state.session && state.scene && !state.live) connectLive();
+  markReady(true);
+})();

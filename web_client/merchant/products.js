@@ -1,0 +1,148 @@
+// The product table: price, sale price and stock edited inline (PATCH /stores/{s}/products/{sku}, errors
+// shown in the row), plus model (GLB) and image uploads with the validator's error codes on rejection.
+
+import { pick, t } from './common/i18n.js';
+import { bytes, fromMajorInput, money, toMajorInput } from './common/format.js';
+import { $, busy, el, locText, problemBox, showNote, table } from './common/ui.js';
+import { seg } from './common/api.js';
+
+const FIELDS = ['price', 'sale_price', 'stock'];
+
+function fieldValue(field, product) {
+  if (field === 'stock') return String(product.stock);
+  return toMajorInput(product[field], product.currency);
+}
+
+/** The input's text → the PATCH value, or an error message. */
+function parseField(field, text, currency) {
+  if (field === 'stock') {
+    const clean = text.trim();
+    if (!/^-?\d+$/.test(clean)) return { error: t('products.notNumber') };
+    return { value: Number(clean) };
+  }
+  const value = fromMajorInput(text, currency);
+  if (value === null && field === 'sale_price') return { value: null }; // empty clears the sale price
+  if (value === null || Number.isNaN(value)) return { error: t('products.notNumber') };
+  return { value };
+}
+
+function showRowError(row, err) {
+  const cell = row.querySelector('.cell-error');
+  cell.replaceChildren();
+  if (!err) return;
+  if (err.errors && err.errors.length) {
+    cell.append(...err.errors.map((e) => el('div', {}, locText(e.loc) ? `${locText(e.loc)}: ` : '', e.msg)));
+  } else {
+    cell.append(el('div', {}, err.detail || err.title || String(err)));
+  }
+}
+
+async function save(ctx, product, field, input, row) {
+  const parsed = parseField(field, input.value, product.currency);
+  input.classList.remove('saved');
+  if (parsed.error) {
+    input.classList.add('invalid');
+    showRowError(row, { detail: parsed.error });
+    return;
+  }
+  if (parsed.value === product[field]) {
+    input.classList.remove('invalid');
+    return;
+  }
+  input.disabled = true;
+  try {
+    const out = await ctx.api.patch(`/api/v1/stores/${seg(ctx.slug)}/products/${seg(product.sku)}`, { [field]: parsed.value });
+    Object.assign(product, out);
+    input.classList.remove('invalid');
+    input.classList.add('saved');
+    input.value = fieldValue(field, product);
+    row.querySelector('.unit-price').textContent = money(product.unit_price, product.currency);
+    showRowError(row, null);
+  } catch (err) {
+    input.classList.add('invalid');
+    showRowError(row, err);
+  } finally {
+    input.disabled = false;
+  }
+}
+
+function productRow(ctx, product) {
+  const row = el('tr', { dataset: { sku: product.sku } });
+  const inputs = FIELDS.map((field) => {
+    const input = el('input', {
+      class: `edit-${field.replace('_', '-')}`, value: fieldValue(field, product), inputmode: field === 'stock' ? 'numeric' : 'decimal',
+      'aria-label': `${product.sku} ${t(`products.${field === 'sale_price' ? 'sale' : field}`)}`,
+    });
+    input.addEventListener('change', () => save(ctx, product, field, input, row));
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') input.dispatchEvent(new Event('change'));
+      if (event.key === 'Escape') { input.value = fieldValue(field, product); input.classList.remove('invalid'); }
+    });
+    return el('td', { class: 'num' }, input);
+  });
+  row.append(
+    el('td', {}, el('code', {}, product.sku)),
+    el('td', {}, pick(product.name)),
+    el('td', {}, product.category || '—'),
+    ...inputs,
+    el('td', { class: 'num unit-price' }, money(product.unit_price, product.currency)),
+    el('td', {}, product.model ? '🧊' : '', product.image ? ' 🖼' : ''),
+    el('td', { class: 'cell-error' }),
+  );
+  return row;
+}
+
+export function renderProducts(ctx) {
+  const box = $('#products');
+  const products = ctx.store ? ctx.store.products : [];
+  $('#sku-list').replaceChildren(...products.map((p) => el('option', { value: p.sku }, pick(p.name))));
+  if (!products.length) {
+    box.replaceChildren(el('p', { class: 'muted' }, t('products.none')));
+    return;
+  }
+  box.replaceChildren(table([t('products.sku'), t('products.name'), t('products.category'), [t('products.price'), 'num'],
+    [t('products.sale'), 'num'], [t('products.stock'), 'num'], [t('products.unit'), 'num'], t('products.assets'), ''],
+  products.map((p) => productRow(ctx, p)), { id: 'products-table' }));
+}
+
+function imageType(file) {
+  if (file.type) return file.type;
+  const name = file.name.toLowerCase();
+  if (name.endsWith('.png')) return 'image/png';
+  if (name.endsWith('.webp')) return 'image/webp';
+  return 'image/jpeg';
+}
+
+export function wireAssets(ctx) {
+  const form = $('#asset-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const out = $('#asset-out');
+    const sku = $('#asset-sku').value.trim();
+    const model = $('#model-file').files[0];
+    const image = $('#image-file').files[0];
+    if (!model && !image) {
+      showNote(out, t('assets.pickFile'), 'warn');
+      return;
+    }
+    busy(form.querySelector('button'), out, async () => {
+      const notes = [];
+      const uploads = [];
+      if (model) uploads.push(['model', model, 'model/gltf-binary']);
+      if (image) uploads.push(['image', image, imageType(image)]);
+      for (const [kind, file, type] of uploads) {
+        try {
+          const res = await ctx.api.put(`/api/v1/stores/${seg(ctx.slug)}/products/${seg(sku)}/${kind}`, file, { contentType: type });
+          notes.push(el('div', { class: 'note', role: 'status' },
+            t('assets.saved', { sku, kind: t(`assets.kind.${kind}`), size: bytes(res.size) })));
+        } catch (err) {
+          notes.push(problemBox(err));
+        }
+      }
+      out.replaceChildren(...notes);
+      $('#model-file').value = '';
+      $('#image-file').value = '';
+      await ctx.reloadStore();
+    });
+  });
+}

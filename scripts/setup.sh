@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql-15 redis-server chromium fonts-nanum)
+APT_PACKAGES=(postgresql-15 redis-server chromium fonts-nanum fonts-noto-color-emoji)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

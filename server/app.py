@@ -26,6 +26,7 @@ log = logging.getLogger("vrstore")
 def _import_handlers() -> None:
     # Importing a handler module registers its operations with the registry.
     from server.api.handlers import (  # noqa: F401
+        carts,
         foundation,
         merchant,
         ops,

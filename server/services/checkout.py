@@ -36,6 +36,7 @@ from server.services import idempotency
 from server.services.cart_tx import write_transaction
 from server.services.cart_view import LineRow, load_head, load_lines, load_members, pricing_for, unit_price
 from server.services.carts import shopper_session
+from server.services.db import transaction
 from server.services.payments import PaymentDeclined, provider
 
 
@@ -166,6 +167,8 @@ async def _place(sessionmaker: async_sessionmaker[Any], held: idempotency.Claim,
                                     result.charge_id, now)
         body_bytes = group.model_dump_json().encode()
         await idempotency.complete(db, held, 201, body_bytes)
+    # Read after commit, outside SQLite's writer queue: a checked-out cart takes no new members.
+    async with transaction(sessionmaker) as db:
         members = await load_members(db, cart_id)
     names = dict(members)
     events = [Event("cart", {"cart": cart_id, "version": version,

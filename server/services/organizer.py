@@ -13,6 +13,7 @@ from server.auth import Principal
 from server.db.tables import Build, DiscountRule, Store
 from server.errors import Unprocessable
 from server.services import access
+from server.services.orders import sales_totals
 
 VisitorCounts = Callable[[], Mapping[str, int]]
 
@@ -45,11 +46,11 @@ async def set_discounts(
 
 
 async def festival_stats(
-    db: AsyncSession, principal: Principal, slug: str, visitors: Mapping[str, int],
-    sales: Mapping[int, tuple[int, int]],
+    db: AsyncSession, principal: Principal, slug: str, visitors: Mapping[str, int]
 ) -> ms.FestivalStats:
-    """Stores with live visitors, their latest build and their sales (orders, revenue)."""
+    """Stores with live visitors, their latest build and their sales (orders, revenue; cancelled excluded)."""
     festival = await access.organizer_festival(db, principal, slug)
+    sales = await sales_totals(db, festival.id)
     query = select(Store).where(Store.festival_id == festival.id).order_by(Store.id)
     stores = (await db.execute(query)).scalars().all()
     latest = (
@@ -60,7 +61,8 @@ async def festival_stats(
                                                   & (Build.created_at == latest.c.at)))).all())
     rows = []
     for store in stores:
-        orders, revenue = sales.get(store.id, (0, 0))
+        totals = sales.get(store.id, {})
+        orders, revenue = totals.get("orders", 0), totals.get("revenue", 0)
         rows.append(ms.StoreStats(
             slug=store.slug, name=Names(ko=store.name_ko, en=store.name_en), kind=store.kind, status=store.status,
             visitors=visitors.get(store.slug, 0), build=builds.get(store.id), scene_hash=store.scene_hash,

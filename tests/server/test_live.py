@@ -245,3 +245,37 @@ async def test_sale_window_closing_is_announced(sqlite_settings: Settings) -> No
             await a.wait_for(lambda c: any(n.get("kind") == "festival_closing" for n in c.of_type("notice")))
         finally:
             await a.close()
+
+
+async def test_group_members_see_each_others_cart_changes_live(
+    live_server: tuple[TestClient[Any, Any], Tenant, str]
+) -> None:
+    """Two members in the store: every change reaches both live connections with consecutive versions."""
+    from factories import add_products
+
+    client, t, url = live_server
+    await add_products(client.server.app[keys.SETTINGS], t.store, [("A1", 1000, 10), ("B2", 2500, 10)])
+    other = await session(client, "지호")
+    cart = await (await client.post("/api/v1/carts", headers=bearer(t.shopper))).json()
+    r = await client.post("/api/v1/carts/join", json={"share_code": cart["share_code"]}, headers=bearer(other))
+    assert r.status == 200, await r.text()
+    a = await LiveClient.connect(url, t.store, t.shopper, group=str(cart["id"]))
+    b = await LiveClient.connect(url, t.store, other, group=str(cart["id"]))
+    try:
+        assert a.welcome["you"].get("group") == str(cart["id"])  # membership was checked, so grouped
+        r = await client.post(f"/api/v1/carts/{cart['id']}/lines", json={"store": t.store, "sku": "A1", "quantity": 2},
+                              headers=bearer(t.shopper))
+        assert r.status in (200, 201), await r.text()
+        r = await client.post(f"/api/v1/carts/{cart['id']}/lines", json={"store": t.store, "sku": "B2", "quantity": 1},
+                              headers=bearer(other))
+        assert r.status in (200, 201), await r.text()
+        final = (await (await client.get(f"/api/v1/carts/{cart['id']}", headers=bearer(other))).json())["version"]
+        for c in (a, b):
+            await c.wait_for(lambda c: any(m["version"] == final for m in c.of_type("cart")))
+            versions = [m["version"] for m in c.of_type("cart")]
+            assert versions == sorted(versions) and versions[-1] == final and len(versions) >= 2
+        names = {m["by"]["name"] for m in a.of_type("cart")}
+        assert "지호" in names
+    finally:
+        await a.close()
+        await b.close()

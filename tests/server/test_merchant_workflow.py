@@ -251,8 +251,19 @@ async def test_build_needs_a_catalog(client: TestClient[Any, Any], settings: Set
 
 
 async def test_organizer_stats(client: TestClient[Any, Any], settings: Settings) -> None:
+    from factories import add_products, checkout_body
+
     t = await make_tenant(client, settings)
     r = await client.get("/api/v1/festivals/fest/stats", headers=bearer(t.organizer))
     assert r.status == 200
     stats = await r.json()
-    assert [s["slug"] for s in stats["stores"]] == [t.store] and stats["visitors"] == 0
+    assert [s["slug"] for s in stats["stores"]] == [t.store] and stats["visitors"] == 0 and stats["revenue"] == 0
+    await add_products(settings, t.store, [("S1", 12000, 5)])
+    cart = await (await client.post("/api/v1/carts", headers=bearer(t.shopper))).json()
+    await client.post(f"/api/v1/carts/{cart['id']}/lines", json={"store": t.store, "sku": "S1", "quantity": 2},
+                      headers=bearer(t.shopper))
+    r = await client.post(f"/api/v1/carts/{cart['id']}/checkout", json=checkout_body(),
+                          headers={**bearer(t.shopper), "Idempotency-Key": "stats-1"})
+    assert r.status == 201, await r.text()
+    stats = await (await client.get("/api/v1/festivals/fest/stats", headers=bearer(t.organizer))).json()
+    assert stats["orders"] == 1 and stats["revenue"] == 24000 and stats["stores"][0]["revenue"] == 24000

@@ -181,3 +181,43 @@ def stop_live_server(server: LiveServer) -> None:
             server.process.wait()
     if server.log is not None:
         server.log.close()
+
+
+async def add_products(settings: Settings, store_slug: str, products: list[tuple[str, int, int]], *,
+                       currency: str | None = None, category: str = "") -> dict[str, int]:
+    """Insert ``(sku, price, stock)`` rows into a store straight through SQLAlchemy; returns sku → product id."""
+    from sqlalchemy import insert, select
+
+    from server.db.tables import Product, Store
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with transaction(make_sessionmaker(engine)) as db:
+            store_id, store_currency = (await db.execute(
+                select(Store.id, Store.currency).where(Store.slug == store_slug))).one()
+            ids = {}
+            for sku, price, stock in products:
+                ids[sku] = (await db.execute(insert(Product).values(
+                    store_id=store_id, sku=sku, name_ko=f"상품 {sku}", name_en=f"Product {sku}", category=category,
+                    price=price, currency=currency or store_currency, stock=stock, active=True, data_json="{}",
+                ).returning(Product.id))).scalar_one()
+        return ids
+    finally:
+        await engine.dispose()
+
+
+async def new_shopper(client: TestClient[Any, Any], name: str = "shopper") -> tuple[str, int]:
+    """A fresh shopper session: (token, session id)."""
+    r = await client.post("/api/v1/sessions", json={"display_name": name})
+    assert r.status == 201, await r.text()
+    body = await r.json()
+    client.session.cookie_jar.clear()
+    return body["token"], body["session"]["id"]
+
+
+def checkout_body(token: str = "tok_visa", **extra: Any) -> dict[str, Any]:
+    """A valid checkout request: delivery to a Seoul address, paid with a test token."""
+    return {"fulfilment": {"type": "delivery", "address": {"name": "김민지", "phone": "010-1234-5678",
+                                                           "line1": "세종대로 110", "city": "서울",
+                                                           "postal_code": "04524"}},
+            "payment": {"provider": "test", "token": token}, **extra}

@@ -31,4 +31,4 @@ async def put_discounts(call: Call[ms.DiscountRulesIn, None]) -> ms.DiscountRule
 async def get_stats(call: Call[None, None]) -> ms.FestivalStats:
     visitors = call.request.app[keys.VISITORS].counts()
     async with reading(sessionmaker_of(call.request)) as db:
-        return await organizer.festival_stats(db, call.user, call.path("festival"), visitors, {})
+        return await organizer.festival_stats(db, call.user, call.path("festival"), visitors)

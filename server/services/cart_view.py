@@ -1,0 +1,134 @@
+"""Reading a cart: its members, its lines priced now by the one pricing rule, subtotals per store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from server.api import cart_schemas as cs
+from server.db.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store
+from server.errors import NotFound
+from server.services.pricing import FestivalPricing, load_pricing, quote
+
+_Adder = aliased(ShopperSession)
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """A cart line with what pricing and stock need, straight from one joined query."""
+
+    id: int
+    product_id: int
+    quantity: int
+    added_by: int
+    added_by_name: str
+    sku: str
+    name: str
+    price: int
+    sale_price: int | None
+    currency: str
+    category: str
+    stock: int
+    active: bool
+    store_id: int
+    store_slug: str
+    store_status: str
+    merchant_id: int
+
+
+@dataclass(frozen=True)
+class CartHead:
+    id: int
+    share_code: str
+    status: str
+    version: int
+    currency: str | None
+    festival_id: int | None
+    owner_session_id: int
+
+
+def product_name(name_ko: str | None, name_en: str | None, sku: str) -> str:
+    # Festival data is Korean first (DESIGN: ko default); fall back so a line always has a label.
+    return name_ko or name_en or sku
+
+
+async def load_head(db: AsyncSession, cart_id: int, session_id: int | None) -> CartHead:
+    """The cart if ``session_id`` is a member (anyone else gets 404: a cart's existence does not leak)."""
+    query = select(Cart.id, Cart.share_code, Cart.status, Cart.version, Cart.currency, Cart.festival_id,
+                   Cart.owner_session_id).where(Cart.id == cart_id)
+    if session_id is not None:
+        query = query.join(CartMember, CartMember.cart_id == Cart.id).where(CartMember.session_id == session_id)
+    row = (await db.execute(query)).one_or_none()
+    if row is None:
+        raise NotFound(f"no cart {cart_id}")
+    return CartHead(*row)
+
+
+async def load_members(db: AsyncSession, cart_id: int) -> list[tuple[int, str]]:
+    query = (select(CartMember.session_id, ShopperSession.display_name)
+             .join(ShopperSession, ShopperSession.id == CartMember.session_id)
+             .where(CartMember.cart_id == cart_id).order_by(CartMember.joined_at, CartMember.session_id))
+    return [(sid, name) for sid, name in (await db.execute(query)).all()]
+
+
+async def load_lines(db: AsyncSession, cart_id: int, *, by_product: bool = False) -> list[LineRow]:
+    """Every line in one query; ``by_product`` orders them by product id (the checkout's lock order)."""
+    query = (
+        select(CartLine.id, CartLine.product_id, CartLine.quantity, CartLine.added_by, _Adder.display_name,
+               Product.sku, Product.name_ko, Product.name_en, Product.price, Product.sale_price, Product.currency,
+               Product.category, Product.stock, Product.active, Product.store_id, Store.slug, Store.status,
+               Store.merchant_id)
+        .join(Product, Product.id == CartLine.product_id)
+        .join(Store, Store.id == Product.store_id)
+        .join(_Adder, _Adder.id == CartLine.added_by)
+        .where(CartLine.cart_id == cart_id)
+        .order_by(CartLine.product_id if by_product else CartLine.id)
+    )
+    rows = []
+    for (line_id, product_id, qty, added_by, adder, sku, name_ko, name_en, price, sale_price, currency, category,
+         stock, active, store_id, slug, status, merchant_id) in (await db.execute(query)).all():
+        rows.append(LineRow(line_id, product_id, qty, added_by, adder, sku, product_name(name_ko, name_en, sku),
+                            price, sale_price, currency, category, stock, bool(active), store_id, slug, status,
+                            merchant_id))
+    return rows
+
+
+def unit_price(line: LineRow, pricing: FestivalPricing, now: datetime) -> int:
+    """The line's unit price now: always the pricing module's ``quote``, never a local rule."""
+    return quote(price=line.price, sale_price=line.sale_price, currency=line.currency, store_id=line.store_id,
+                 category=line.category, festival=pricing, now=now).unit_price
+
+
+async def pricing_for(db: AsyncSession, festival_id: int | None) -> FestivalPricing:
+    return await load_pricing(db, festival_id) if festival_id is not None else FestivalPricing(None, None)
+
+
+async def cart_out(db: AsyncSession, head: CartHead) -> cs.CartOut:
+    """The cart as members see it, with prices computed now."""
+    members = await load_members(db, head.id)
+    lines = await load_lines(db, head.id)
+    pricing = await pricing_for(db, head.festival_id)
+    now = datetime.now(UTC)
+    out_lines: list[cs.CartLineOut] = []
+    stores: dict[str, cs.StoreSubtotal] = {}
+    for line in lines:
+        unit = unit_price(line, pricing, now)
+        out_lines.append(cs.CartLineOut(
+            id=line.id, store=line.store_slug, sku=line.sku, name=line.name, quantity=line.quantity,
+            unit_price=unit, regular_price=line.price, line_total=unit * line.quantity, available=line.stock,
+            added_by=cs.Person(session=line.added_by, name=line.added_by_name),
+        ))
+        sub = stores.setdefault(line.store_slug, cs.StoreSubtotal(store=line.store_slug, merchant_id=line.merchant_id,
+                                                                  lines=0, subtotal=0))
+        sub.lines += 1
+        sub.subtotal += unit * line.quantity
+    return cs.CartOut(
+        id=head.id, share_code=head.share_code, status=head.status,  # the column only ever holds open|checked_out
+        version=head.version, currency=head.currency,
+        members=[cs.Member(session=sid, name=name, owner=sid == head.owner_session_id) for sid, name in members],
+        lines=out_lines, stores=list(stores.values()), total=sum(line.line_total for line in out_lines),
+    )

@@ -1,0 +1,161 @@
+"""Idempotency keys, as Stripe does them, for the checkout.
+
+- A key is scoped to the caller's session; it lives 24 h (``TTL``). After that the same key is a new request.
+- ``claim`` inserts the key as ``in_flight`` in its own short transaction (the unique constraint decides who
+  wins a race). The winner runs the checkout and stores the response: on success in the SAME transaction
+  as the order (a crash can never leave one without the other); on a failure that the checkout produced
+  (out of stock, declined, price changed...) in a short transaction after the rollback.
+- Same key, same request, done: the stored response is replayed (same status, same body).
+  Same key, different request: 422. Same key while the first is still running: 409.
+- Not stored (Stripe neither): requests that fail validation or authentication, or lose the in-flight race.
+  An unexpected error releases the key: nothing was committed, so a retry may run again.
+- A crash between claim and completion leaves the key ``in_flight`` with nothing committed; a retry after
+  ``TAKEOVER_S`` (60 s; ``VRSTORE_IDEMPOTENCY_TAKEOVER_S``) takes it over with a fresh lock token. The
+  completion is conditional on that token, so a slow original can never also complete.
+- Expired keys are purged opportunistically (at most every ``PURGE_EVERY_S`` per process, during a claim).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.db.tables import IdempotencyKey, utcnow
+from server.errors import BadRequest, Conflict, Unprocessable
+from server.services.cart_tx import write_transaction
+
+TTL = timedelta(hours=24)
+TAKEOVER_S = float(os.environ.get("VRSTORE_IDEMPOTENCY_TAKEOVER_S", "60"))
+PURGE_EVERY_S = 300.0
+MAX_KEY_LENGTH = 255
+_last_purge = 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """We hold the key: run the request, then complete with this token."""
+
+    id: int
+    lock_token: str
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The key was already used for this request: replay this response."""
+
+    status: int
+    body: bytes
+
+
+def check_key(raw: str | None) -> str:
+    """The header's value: required, 1..255 visible ASCII characters (400 otherwise)."""
+    if raw is None or not raw.strip():
+        raise BadRequest("the Idempotency-Key header is required (e.g. a UUID per checkout attempt)")
+    key = raw.strip()
+    if len(key) > MAX_KEY_LENGTH or not all(33 <= ord(ch) <= 126 for ch in key):
+        raise BadRequest(f"an Idempotency-Key is 1..{MAX_KEY_LENGTH} visible ASCII characters")
+    return key
+
+
+def request_hash(*parts: str) -> str:
+    """Fingerprint of what the key was used for (the operation and its canonical body)."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _insert(dialect: str) -> Any:
+    # ON CONFLICT DO NOTHING: one round trip, no exception and no savepoint when the key exists.
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotencyKey)
+
+
+async def claim(sessionmaker: async_sessionmaker[Any], session_id: int, key: str, fingerprint: str) -> Claim | Stored:
+    """Take the key for this request, or say what happened to it before."""
+    token = secrets.token_hex(16)
+    now = utcnow()
+    async with write_transaction(sessionmaker) as db:
+        await _maybe_purge(db)
+        dialect = db.get_bind().dialect.name
+        inserted = (await db.execute(
+            _insert(dialect).values(session_id=session_id, key=key, request_hash=fingerprint, status="in_flight",
+                                    lock_token=token, created_at=now, locked_at=now)
+            .on_conflict_do_nothing(index_elements=["session_id", "key"]).returning(IdempotencyKey.id)
+        )).scalar_one_or_none()
+        if inserted is not None:
+            return Claim(inserted, token)
+        row = (await db.execute(select(
+            IdempotencyKey.id, IdempotencyKey.request_hash, IdempotencyKey.status, IdempotencyKey.lock_token,
+            IdempotencyKey.response_status, IdempotencyKey.response_body, IdempotencyKey.created_at,
+            IdempotencyKey.locked_at,
+        ).where(IdempotencyKey.session_id == session_id, IdempotencyKey.key == key))).one()
+        if row.created_at <= now - TTL:
+            # Expired: the key starts a new life (Stripe forgets keys after 24 h).
+            await _retake(db, row.id, row.lock_token, token, fingerprint=fingerprint, created_at=now)
+            return Claim(row.id, token)
+        if row.request_hash != fingerprint:
+            raise Unprocessable("this Idempotency-Key was used for a different request; use a new key",
+                                errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}])
+        if row.status == "done":
+            return Stored(row.response_status, row.response_body.encode())
+        if row.locked_at <= now - timedelta(seconds=TAKEOVER_S):
+            # The first attempt died between claim and completion (nothing of it was committed).
+            await _retake(db, row.id, row.lock_token, token)
+            return Claim(row.id, token)
+        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
+                       extra={"retry_after_s": 1})
+
+
+async def _retake(db: AsyncSession, key_id: int, old_token: str, token: str, **changes: Any) -> None:
+    values = {"status": "in_flight", "lock_token": token, "locked_at": utcnow(), "response_status": None,
+              "response_body": None, **({"request_hash": changes["fingerprint"], "created_at": changes["created_at"]}
+                                         if changes else {})}
+    took = (await db.execute(update(IdempotencyKey).where(
+        IdempotencyKey.id == key_id, IdempotencyKey.lock_token == old_token).values(**values)
+        .returning(IdempotencyKey.id))).first()
+    if took is None:  # someone else took it over first (PostgreSQL; SQLite writers are serialised)
+        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+
+
+async def complete(db: AsyncSession, held: Claim, status: int, body: bytes) -> None:
+    """Store the response, in the caller's transaction; fails (rolling it back) if the key was taken over."""
+    done = (await db.execute(update(IdempotencyKey).where(
+        IdempotencyKey.id == held.id, IdempotencyKey.lock_token == held.lock_token
+    ).values(status="done", response_status=status, response_body=body.decode()).returning(IdempotencyKey.id))).first()
+    if done is None:
+        raise Conflict("this request's Idempotency-Key was taken over by a retry; its result wins")
+
+
+async def complete_alone(sessionmaker: async_sessionmaker[Any], held: Claim, status: int, body: bytes) -> None:
+    """Store a failure response in its own transaction (the checkout's own one was rolled back)."""
+    async with write_transaction(sessionmaker) as db:
+        await complete(db, held, status, body)
+
+
+async def release(sessionmaker: async_sessionmaker[Any], held: Claim) -> None:
+    """Forget a claim whose request failed unexpectedly, so that a retry may run it."""
+    async with write_transaction(sessionmaker) as db:
+        await db.execute(delete(IdempotencyKey).where(IdempotencyKey.id == held.id,
+                                                      IdempotencyKey.lock_token == held.lock_token))
+
+
+async def _maybe_purge(db: AsyncSession) -> None:
+    global _last_purge
+    if time.monotonic() - _last_purge < PURGE_EVERY_S:
+        return
+    _last_purge = time.monotonic()
+    await db.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - TTL))
+
+
+async def purge_expired(sessionmaker: async_sessionmaker[Any]) -> int:
+    """Delete every key older than the TTL now; returns how many (for operators and tests)."""
+    async with write_transaction(sessionmaker) as db:
+        conn = await db.connection()
+        result = await conn.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - TTL))
+        return int(result.rowcount)

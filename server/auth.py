@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,17 +60,52 @@ def token_from_request(request: web.Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+class TokenCache:
+    """Recently resolved tokens, so a busy shopper does not cost a database read per request.
+
+    Entries live ``ttl`` seconds; any revocation in this process clears the cache at once. Another
+    process learns of a revocation within ``ttl`` (documented in docs/API.md)."""
+
+    def __init__(self, ttl: float = 5.0, size: int = 50_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # simpler than LRU, and a refill costs one read per live token
+        self._entries[digest] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache", TokenCache)
+
+
 async def resolve_token(request: web.Request, token: str) -> Principal | None:
     """The principal for a token, or None when it is unknown or revoked."""
     if not token or len(token) > 200:
         return None
     digest = hash_token(token)
+    cache = request.app.get(TOKEN_CACHE)
+    if cache is not None and (cached := cache.get(digest)) is not None:
+        return cached
     async with request.app[keys.SESSIONMAKER]() as session:
         row = (await session.execute(select(ApiToken).where(ApiToken.token_hash == digest))).scalar_one_or_none()
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
         return None
     role: Role = row.role  # the column only ever holds a Role
-    return Principal(role, row.id, row.festival_id, row.merchant_id, row.session_id)
+    principal = Principal(role, row.id, row.festival_id, row.merchant_id, row.session_id)
+    if cache is not None:
+        cache.put(digest, principal)
+    return principal
 
 
 async def authenticate(request: web.Request) -> Principal | None:

@@ -10,7 +10,7 @@ from server import keys
 from server.api import schemas
 from server.api.registry import api
 from server.api.routing import Call, json_response
-from server.auth import SESSION_COOKIE
+from server.auth import SESSION_COOKIE, TOKEN_CACHE
 from server.builds import BUILDS
 from server.errors import NotFound
 from server.services import access, festivals, sessions, stores
@@ -65,7 +65,9 @@ async def list_merchants(call: Call[None, None]) -> schemas.MerchantList:
 async def rotate_merchant_token(call: Call[None, None]) -> schemas.MerchantCreated:
     merchant_id = _int_path(call, "merchant")
     async with transaction(sessionmaker_of(call.request)) as db:
-        return await festivals.rotate_merchant_token(db, call.user, call.path("festival"), merchant_id)
+        created = await festivals.rotate_merchant_token(db, call.user, call.path("festival"), merchant_id)
+    call.request.app[TOKEN_CACHE].clear()  # the old token must stop working here at once
+    return created
 
 
 @api.op("GET", F + "/stores", summary="Every store of the festival, any status (organizer)", tag="festivals",
@@ -141,6 +143,7 @@ async def current_session(call: Call[None, None]) -> schemas.Me:
 async def delete_session(call: Call[None, None]) -> web.Response:
     async with transaction(sessionmaker_of(call.request)) as db:
         await sessions.revoke(db, call.user)
+    call.request.app[TOKEN_CACHE].clear()
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

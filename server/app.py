@@ -19,6 +19,7 @@ from server.metrics import Metrics, metrics_middleware
 from server.realtime import ws as live_ws
 from server.realtime.live import live_context
 from server.realtime.live import on_shutdown as live_shutdown
+from server.services.sync_tx import close_writer
 from server.settings import Settings
 
 log = logging.getLogger("vrstore")
@@ -76,4 +77,5 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        close_writer(engine)
         await engine.dispose()

@@ -33,6 +33,21 @@ _HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
 }
 
 
+def problem_json(
+    status: int, slug: str, title: str, detail: str, *, instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None, extra: dict[str, Any] | None = None,
+) -> bytes:
+    """The RFC 9457 document as bytes (also stored verbatim by idempotent operations)."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
 def problem_response(
     status: int,
     slug: str,
@@ -44,15 +59,8 @@ def problem_response(
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
-    if instance:
-        body["instance"] = instance
-    if errors is not None:
-        body["errors"] = errors
-    if extra:
-        body.update({k: v for k, v in extra.items() if k not in body})
     return web.Response(
-        body=json.dumps(body, ensure_ascii=False).encode(),
+        body=problem_json(status, slug, title, detail, instance=instance, errors=errors, extra=extra),
         status=status,
         content_type=PROBLEM_MEDIA_TYPE,
         headers=headers,

@@ -37,11 +37,16 @@ async def write_transaction(sessionmaker: async_sessionmaker[Any]) -> AsyncItera
         async with transaction(sessionmaker) as db:
             yield db
         return
+    async with writer_lock(sessionmaker), transaction(sessionmaker, immediate=True) as db:
+        yield db
+
+
+def writer_lock(sessionmaker: async_sessionmaker[Any]) -> asyncio.Lock:
+    """The process's queue of SQLite writers (one per app)."""
     lock = _WRITE_LOCKS.get(sessionmaker)
     if lock is None:
         lock = _WRITE_LOCKS[sessionmaker] = asyncio.Lock()
-    async with lock, transaction(sessionmaker, immediate=True) as db:
-        yield db
+    return lock
 
 
 def parse_id(raw: str, what: str) -> int:

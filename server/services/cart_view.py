@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -58,25 +58,40 @@ def product_name(name_ko: str | None, name_en: str | None, sku: str) -> str:
 
 async def load_head(db: AsyncSession, cart_id: int, session_id: int | None) -> CartHead:
     """The cart if ``session_id`` is a member (anyone else gets 404: a cart's existence does not leak)."""
+    return await db.run_sync(lambda s: load_head_sync(s.connection(), cart_id, session_id))
+
+
+def load_head_sync(conn: Connection, cart_id: int, session_id: int | None) -> CartHead:
+    """``load_head`` for synchronous transactions (see sync_tx)."""
     query = select(Cart.id, Cart.share_code, Cart.status, Cart.version, Cart.currency, Cart.festival_id,
                    Cart.owner_session_id).where(Cart.id == cart_id)
     if session_id is not None:
         query = query.join(CartMember, CartMember.cart_id == Cart.id).where(CartMember.session_id == session_id)
-    row = (await db.execute(query)).one_or_none()
+    row = conn.execute(query).one_or_none()
     if row is None:
         raise NotFound(f"no cart {cart_id}")
     return CartHead(*row)
 
 
 async def load_members(db: AsyncSession, cart_id: int) -> list[tuple[int, str]]:
+    return await db.run_sync(lambda s: load_members_sync(s.connection(), cart_id))
+
+
+def load_members_sync(conn: Connection, cart_id: int) -> list[tuple[int, str]]:
+    """Members (session id, display name) in joining order."""
     query = (select(CartMember.session_id, ShopperSession.display_name)
              .join(ShopperSession, ShopperSession.id == CartMember.session_id)
              .where(CartMember.cart_id == cart_id).order_by(CartMember.joined_at, CartMember.session_id))
-    return [(sid, name) for sid, name in (await db.execute(query)).all()]
+    return [(sid, name) for sid, name in conn.execute(query).all()]
 
 
 async def load_lines(db: AsyncSession, cart_id: int, *, by_product: bool = False) -> list[LineRow]:
     """Every line in one query; ``by_product`` orders them by product id (the checkout's lock order)."""
+    return await db.run_sync(lambda s: load_lines_sync(s.connection(), cart_id, by_product=by_product))
+
+
+def load_lines_sync(conn: Connection, cart_id: int, *, by_product: bool = False) -> list[LineRow]:
+    """``load_lines`` for synchronous transactions (see sync_tx)."""
     query = (
         select(CartLine.id, CartLine.product_id, CartLine.quantity, CartLine.added_by, _Adder.display_name,
                Product.sku, Product.name_ko, Product.name_en, Product.price, Product.sale_price, Product.currency,
@@ -90,7 +105,7 @@ async def load_lines(db: AsyncSession, cart_id: int, *, by_product: bool = False
     )
     rows = []
     for (line_id, product_id, qty, added_by, adder, sku, name_ko, name_en, price, sale_price, currency, category,
-         stock, active, store_id, slug, status, merchant_id) in (await db.execute(query)).all():
+         stock, active, store_id, slug, status, merchant_id) in conn.execute(query).all():
         rows.append(LineRow(line_id, product_id, qty, added_by, adder, sku, product_name(name_ko, name_en, sku),
                             price, sale_price, currency, category, stock, bool(active), store_id, slug, status,
                             merchant_id))

@@ -22,16 +22,17 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db.tables import IdempotencyKey, utcnow
 from server.errors import BadRequest, Conflict, Unprocessable
 from server.services.cart_tx import write_transaction
+from server.services.sync_tx import sync_transaction
 
 TTL = timedelta(hours=24)
 TAKEOVER_S = float(os.environ.get("VRSTORE_IDEMPOTENCY_TAKEOVER_S", "60"))
@@ -77,57 +78,71 @@ def _insert(dialect: str) -> Any:
 
 
 async def claim(sessionmaker: async_sessionmaker[Any], session_id: int, key: str, fingerprint: str) -> Claim | Stored:
-    """Take the key for this request, or say what happened to it before."""
+    """Take the key for this request, or say what happened to it before (its own short transaction)."""
+    async with sync_transaction(sessionmaker) as tx:
+        return await tx.run(claim_sync, session_id, key, fingerprint)
+
+
+def claim_sync(conn: Connection, session_id: int, key: str, fingerprint: str) -> Claim | Stored:
     token = secrets.token_hex(16)
     now = utcnow()
-    async with write_transaction(sessionmaker) as db:
-        await _maybe_purge(db)
-        dialect = db.get_bind().dialect.name
-        inserted = (await db.execute(
-            _insert(dialect).values(session_id=session_id, key=key, request_hash=fingerprint, status="in_flight",
-                                    lock_token=token, created_at=now, locked_at=now)
-            .on_conflict_do_nothing(index_elements=["session_id", "key"]).returning(IdempotencyKey.id)
-        )).scalar_one_or_none()
-        if inserted is not None:
-            return Claim(inserted, token)
-        row = (await db.execute(select(
-            IdempotencyKey.id, IdempotencyKey.request_hash, IdempotencyKey.status, IdempotencyKey.lock_token,
-            IdempotencyKey.response_status, IdempotencyKey.response_body, IdempotencyKey.created_at,
-            IdempotencyKey.locked_at,
-        ).where(IdempotencyKey.session_id == session_id, IdempotencyKey.key == key))).one()
-        if row.created_at <= now - TTL:
-            # Expired: the key starts a new life (Stripe forgets keys after 24 h).
-            await _retake(db, row.id, row.lock_token, token, fingerprint=fingerprint, created_at=now)
-            return Claim(row.id, token)
-        if row.request_hash != fingerprint:
-            raise Unprocessable("this Idempotency-Key was used for a different request; use a new key",
-                                errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}])
-        if row.status == "done":
-            return Stored(row.response_status, row.response_body.encode())
-        if row.locked_at <= now - timedelta(seconds=TAKEOVER_S):
-            # The first attempt died between claim and completion (nothing of it was committed).
-            await _retake(db, row.id, row.lock_token, token)
-            return Claim(row.id, token)
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
-                       extra={"retry_after_s": 1})
+    _maybe_purge(conn)
+    inserted = conn.execute(
+        _insert(conn.dialect.name).values(session_id=session_id, key=key, request_hash=fingerprint,
+                                          status="in_flight", lock_token=token, created_at=now, locked_at=now)
+        .on_conflict_do_nothing(index_elements=["session_id", "key"]).returning(IdempotencyKey.id)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        return Claim(inserted, token)
+    row = conn.execute(select(
+        IdempotencyKey.id, IdempotencyKey.request_hash, IdempotencyKey.status, IdempotencyKey.lock_token,
+        IdempotencyKey.response_status, IdempotencyKey.response_body, IdempotencyKey.created_at,
+        IdempotencyKey.locked_at,
+    ).where(IdempotencyKey.session_id == session_id, IdempotencyKey.key == key)).one()
+    created_at, locked_at = _aware(row.created_at), _aware(row.locked_at)
+    if created_at <= now - TTL:
+        # Expired: the key starts a new life (Stripe forgets keys after 24 h).
+        _retake(conn, row.id, row.lock_token, token, fingerprint=fingerprint, created_at=now)
+        return Claim(row.id, token)
+    if row.request_hash != fingerprint:
+        raise Unprocessable("this Idempotency-Key was used for a different request; use a new key",
+                            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}])
+    if row.status == "done":
+        return Stored(row.response_status, row.response_body.encode())
+    if locked_at <= now - timedelta(seconds=TAKEOVER_S):
+        # The first attempt died between claim and completion (nothing of it was committed).
+        _retake(conn, row.id, row.lock_token, token)
+        return Claim(row.id, token)
+    raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
+                   extra={"retry_after_s": 1})
 
 
-async def _retake(db: AsyncSession, key_id: int, old_token: str, token: str, **changes: Any) -> None:
+def _aware(value: datetime) -> datetime:
+    # Core selects of a TypeDecorator column come back processed; this only guards a naive SQLite value.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _retake(conn: Connection, key_id: int, old_token: str, token: str, **changes: Any) -> None:
     values = {"status": "in_flight", "lock_token": token, "locked_at": utcnow(), "response_status": None,
               "response_body": None, **({"request_hash": changes["fingerprint"], "created_at": changes["created_at"]}
                                          if changes else {})}
-    took = (await db.execute(update(IdempotencyKey).where(
+    took = conn.execute(update(IdempotencyKey).where(
         IdempotencyKey.id == key_id, IdempotencyKey.lock_token == old_token).values(**values)
-        .returning(IdempotencyKey.id))).first()
+        .returning(IdempotencyKey.id)).first()
     if took is None:  # someone else took it over first (PostgreSQL; SQLite writers are serialised)
         raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
 
 
 async def complete(db: AsyncSession, held: Claim, status: int, body: bytes) -> None:
     """Store the response, in the caller's transaction; fails (rolling it back) if the key was taken over."""
-    done = (await db.execute(update(IdempotencyKey).where(
+    await db.run_sync(lambda s: complete_sync(s.connection(), held, status, body))
+
+
+def complete_sync(conn: Connection, held: Claim, status: int, body: bytes) -> None:
+    """``complete`` for synchronous transactions (see sync_tx)."""
+    done = conn.execute(update(IdempotencyKey).where(
         IdempotencyKey.id == held.id, IdempotencyKey.lock_token == held.lock_token
-    ).values(status="done", response_status=status, response_body=body.decode()).returning(IdempotencyKey.id))).first()
+    ).values(status="done", response_status=status, response_body=body.decode()).returning(IdempotencyKey.id)).first()
     if done is None:
         raise Conflict("this request's Idempotency-Key was taken over by a retry; its result wins")
 
@@ -140,17 +155,22 @@ async def complete_alone(sessionmaker: async_sessionmaker[Any], held: Claim, sta
 
 async def release(sessionmaker: async_sessionmaker[Any], held: Claim) -> None:
     """Forget a claim whose request failed unexpectedly, so that a retry may run it."""
-    async with write_transaction(sessionmaker) as db:
-        await db.execute(delete(IdempotencyKey).where(IdempotencyKey.id == held.id,
-                                                      IdempotencyKey.lock_token == held.lock_token))
+    async with sync_transaction(sessionmaker) as tx:
+        await tx.run(release_sync, held)
 
 
-async def _maybe_purge(db: AsyncSession) -> None:
+def release_sync(conn: Connection, held: Claim) -> None:
+    """``release`` inside the caller's transaction."""
+    conn.execute(delete(IdempotencyKey).where(IdempotencyKey.id == held.id,
+                                              IdempotencyKey.lock_token == held.lock_token))
+
+
+def _maybe_purge(conn: Connection) -> None:
     global _last_purge
     if time.monotonic() - _last_purge < PURGE_EVERY_S:
         return
     _last_purge = time.monotonic()
-    await db.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - TTL))
+    conn.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - TTL))
 
 
 async def purge_expired(sessionmaker: async_sessionmaker[Any]) -> int:

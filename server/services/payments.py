@@ -43,7 +43,13 @@ class TestProvider:
     name = "test"
     __test__ = False  # not a pytest test class, whatever its name says
 
+    immediate = True  # decides without I/O, so the checkout may charge inside its database call
+
     async def charge(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
+        return self.charge_now(amount, currency, token, reference)
+
+    def charge_now(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
+        """The same decision, synchronously (see ``immediate``)."""
         charge_id = "ch_test_" + hashlib.sha256(reference.encode()).hexdigest()[:24]
         if token == DECLINE_TOKEN:
             return PaymentResult(False, charge_id, "card_declined")

@@ -12,11 +12,10 @@ end to end (KRW has no minor unit, so 1 unit = 1 won).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.tables import DiscountRule, Festival
@@ -83,17 +82,16 @@ def quote(
     )
 
 
-def pricing_from(festival: Festival, rules: Sequence[DiscountRule]) -> FestivalPricing:
-    return FestivalPricing(
-        starts_at=festival.starts_at, ends_at=festival.ends_at,
-        rules=tuple(Rule(r.id, r.percent, r.store_id, r.category) for r in rules),
-    )
-
-
 async def load_pricing(db: AsyncSession, festival_id: int) -> FestivalPricing:
     """The festival's window and rules, read in the caller's transaction."""
-    festival = await db.get(Festival, festival_id)
-    if festival is None:
+    return await db.run_sync(lambda s: load_pricing_sync(s.connection(), festival_id))
+
+
+def load_pricing_sync(conn: Connection, festival_id: int) -> FestivalPricing:
+    """``load_pricing`` for synchronous transactions (see sync_tx): two small reads."""
+    window = conn.execute(select(Festival.starts_at, Festival.ends_at).where(Festival.id == festival_id)).first()
+    if window is None:
         return FestivalPricing(None, None)
-    rules = (await db.execute(select(DiscountRule).where(DiscountRule.festival_id == festival_id))).scalars().all()
-    return pricing_from(festival, rules)
+    rules = conn.execute(select(DiscountRule.id, DiscountRule.percent, DiscountRule.store_id, DiscountRule.category)
+                         .where(DiscountRule.festival_id == festival_id).order_by(DiscountRule.id)).all()
+    return FestivalPricing(starts_at=window[0], ends_at=window[1], rules=tuple(Rule(*rule) for rule in rules))

@@ -113,5 +113,12 @@ def create_festival(
     print(token)
 
 
+from server.loadtest import loadtest_command  # noqa: E402 - registered last, beside the other commands
+
+app.command("loadtest", help="Synthetic shoppers against a running server: latency, delivery, bandwidth, CPU.")(
+    loadtest_command
+)
+
+
 def main() -> None:
     app()

@@ -46,7 +46,10 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         live.hub.festival_cap = cap
 
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # the client gave up during the handshake: nothing to clean up
+        return ws
     conn = live.open(ws)
     graceful = False
     try:

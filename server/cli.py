@@ -114,6 +114,11 @@ def create_festival(
 
 
 from server.loadtest import loadtest_command  # noqa: E402 - registered last, beside the other commands
+from storefront_builder.cli.build_cmd import build_command  # noqa: E402
+from storefront_builder.cli.import_cmd import import_command  # noqa: E402
+
+app.command("import", help="Import a catalog file: a table of what was read and of rejected rows.")(import_command)
+app.command("build", help="Build a walk-in store (GLB, manifest, report, floor plan) from a catalog.")(build_command)
 
 app.command("loadtest", help="Synthetic shoppers against a running server: latency, delivery, bandwidth, CPU.")(
     loadtest_command

@@ -95,7 +95,8 @@ def report_table(built: SceneBuild, outputs: dict[str, Path]) -> Table:
 
 def build_command(
     catalog: Annotated[Path, typer.Option("--catalog", help="Catalog file (CSV/TSV/JSON/feed)")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory")] = Path("."),
+    output: Annotated[Path, typer.Option("-o", "--output",
+                                         help="store.glb (manifest and report beside it) or a directory")] = Path("."),
     layout: Annotated[Path | None, typer.Option("--layout", help="Layout YAML/JSON")] = None,
     template: Annotated[str | None, typer.Option("--template", help=f"Auto-layout kind: {', '.join(KINDS)}")] = None,
     preview: Annotated[Path | None, typer.Option("--preview", help="Write the floor plan PNG here")] = None,
@@ -128,9 +129,10 @@ def build_command(
     except BuilderError as exc:
         raise _fail(console, str(exc)) from None
     try:
-        output.mkdir(parents=True, exist_ok=True)
-        outputs = {"scene": output / "store.glb", "manifest": output / "store.json",
-                   "report": output / "store.report.json"}
+        scene = output if output.suffix.lower() == ".glb" else output / "store.glb"
+        scene.parent.mkdir(parents=True, exist_ok=True)
+        outputs = {"scene": scene, "manifest": scene.with_suffix(".json"),
+                   "report": scene.with_suffix(".report.json")}
         outputs["scene"].write_bytes(built.glb)
         outputs["manifest"].write_text(json.dumps(built.manifest, ensure_ascii=False, indent=1), "utf-8")
         outputs["report"].write_text(json.dumps({"content_hash": built.content_hash, **built.report.as_dict()},

@@ -45,3 +45,21 @@ def test_demo_seed_is_idempotent(tmp_path: Path) -> None:
     assert "Korea Sale Festa" in second.stdout
     # tokens are re-issued on every run (the old ones revoked), stores are not duplicated
     assert first.stdout.count("/store/") == second.stdout.count("/store/") >= 4
+
+
+def test_import_and_build_through_the_vrstore_command(tmp_path: Path) -> None:
+    from storefront_builder.catalog.sample import sample_catalog_json
+
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(sample_catalog_json("convenience_store", 40), encoding="utf-8")
+    shown = vrstore(tmp_path, "import", str(catalog))
+    assert shown.returncode == 0, shown.stderr
+    assert "CON-00001" in shown.stdout
+    built = vrstore(tmp_path, "build", "--catalog", str(catalog), "--template", "convenience_store",
+                    "-o", str(tmp_path / "out" / "store.glb"), "--preview", str(tmp_path / "plan.png"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (tmp_path / "out" / "store.glb").read_bytes()[:4] == b"glTF"
+    assert (tmp_path / "out" / "store.json").exists() and (tmp_path / "out" / "store.report.json").exists()
+    assert (tmp_path / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    missing = vrstore(tmp_path, "import", str(tmp_path / "nope.csv"))
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr + missing.stdout

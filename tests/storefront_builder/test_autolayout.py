@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,13 +34,9 @@ def test_everything_is_placed(kind: StoreKind, count: int, make_products: Factor
 
 def test_ten_thousand_products_fast(make_products: Factory) -> None:
     products = make_products(10_000, seed=7, dimensions=True)
-    started = time.perf_counter()
     layout = auto_layout(products, "department_store", name="대형 백화점")
-    elapsed = time.perf_counter() - started
     plan = place(products, layout, store_id="s", store_name="대형 백화점")
-    assert not plan.unplaced and len(plan.products) == 10_000
-    # "Well under a second" on a quiet machine (~0.1 s); the bound leaves room for a busy CI box.
-    assert elapsed < 1.5, elapsed
+    assert not plan.unplaced and len(plan.products) == 10_000  # timing lives in bench/scene_build.py
 
 
 @pytest.mark.parametrize("kind", ["traditional_market", "street_district"])

@@ -114,8 +114,9 @@ async def run_on_connection(
         with writer.engine.connect() as conn:
             return fn(conn.execution_options(sqlite_begin="IMMEDIATE"), *args, **kwargs)
 
-    async with writer_lock(sessionmaker):
-        return await writer.call(in_thread)
+    # No asyncio lock here: the writer thread is itself the queue, so checkouts run back to back in it
+    # instead of each waiting for an event-loop turn to hand the lock on.
+    return await writer.call(in_thread)
 
 
 def _pg_runner(aconn: AsyncConnection) -> Callable[..., Any]:

@@ -2,7 +2,7 @@
 
 import { Api, seg } from './common/api.js';
 import * as i18n from './common/i18n.js';
-import { $, busy, showProblem } from './common/ui.js';
+import { $, busy, wireSignIn } from './common/ui.js';
 import strings from './strings.js';
 import { loadStores, renderStores, wireCreateStore, fillKindSelect } from './stores.js';
 import { wireCatalog } from './catalog.js';
@@ -130,17 +130,7 @@ function main() {
   wireAssets(ctx);
   $('#cutaway').addEventListener('change', (event) => { if (ctx.viewer) ctx.viewer.setCutaway(event.target.checked); });
   $('#orders-refresh').addEventListener('click', () => loadOrders(ctx));
-  $('#sign-out').addEventListener('click', signOut);
-  $('#sign-in-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    busy(event.target.querySelector('button'), $('#sign-in-out'), () => signIn($('#token').value.trim()));
-  });
-  if (ctx.api.token) {
-    signIn(ctx.api.token).catch((err) => {
-      ctx.api.token = null;
-      showProblem($('#sign-in-out'), err);
-    });
-  }
+  wireSignIn(ctx.api, signIn, signOut);
   document.body.dataset.ready = '1';
 }
 

@@ -2,7 +2,7 @@
 
 import { Api } from '../merchant/common/api.js';
 import * as i18n from '../merchant/common/i18n.js';
-import { $, busy, showProblem } from '../merchant/common/ui.js';
+import { $, showProblem, wireSignIn } from '../merchant/common/ui.js';
 import strings from './strings.js';
 import { fillFestival, loadFestival, wireFestival } from './festival.js';
 import { loadRules, renderRules, wireRules } from './discounts.js';
@@ -82,17 +82,7 @@ function main() {
   wireFestival(ctx);
   wireRules(ctx);
   wireInvite(ctx);
-  $('#sign-out').addEventListener('click', signOut);
-  $('#sign-in-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    busy(event.target.querySelector('button'), $('#sign-in-out'), () => signIn($('#token').value.trim()));
-  });
-  if (ctx.api.token) {
-    signIn(ctx.api.token).catch((err) => {
-      ctx.api.token = null;
-      showProblem($('#sign-in-out'), err);
-    });
-  }
+  wireSignIn(ctx.api, signIn, signOut);
   document.body.dataset.ready = '1';
 }
 

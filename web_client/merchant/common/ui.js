@@ -92,3 +92,18 @@ export async function copyText(text, input) {
     return false;
   }
 }
+
+/** The sign-in form, the sign-out button and a resumed session: the same in both consoles. */
+export function wireSignIn(api, signIn, signOut) {
+  $('#sign-out').addEventListener('click', signOut);
+  $('#sign-in-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(event.target.querySelector('button'), $('#sign-in-out'), () => signIn($('#token').value.trim()));
+  });
+  if (api.token) {
+    signIn(api.token).catch((err) => {
+      api.token = null;
+      showProblem($('#sign-in-out'), err);
+    });
+  }
+}

@@ -22,6 +22,9 @@ err = Console(stderr=True)
 HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on (VRSTORE_HOST)")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (VRSTORE_PORT)")]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (VRSTORE_DATA_DIR)")]
+WorkersOpt = Annotated[int, typer.Option(
+    "--workers", min=1, max=64,
+    help="Server processes sharing the port (SO_REUSEPORT); more than 1 needs VRSTORE_REDIS_URL and PostgreSQL")]
 
 
 def _settings(host: str | None = None, port: int | None = None, data_dir: Path | None = None) -> Settings:
@@ -41,13 +44,38 @@ def _logging(settings: Settings) -> None:
 
 
 @app.command()
-def serve(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None) -> None:
+def serve(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None, workers: WorkersOpt = 1) -> None:
     """Run the server (migrates the database first)."""
-    from server.runner import run
-
     settings = _settings(host, port, data_dir)
     _logging(settings)
-    run(settings)
+    if workers == 1:
+        from server.runner import run
+
+        run(settings)
+        return
+    from rich.markup import escape
+
+    from server.multiworker import Supervisor, migrate_once, refusal
+
+    if (problem := refusal(settings, workers)) is not None:
+        err.print(f"[red]error:[/red] {escape(problem)}")
+        raise typer.Exit(2)
+    try:
+        migrate_once(settings)
+    except Exception as exc:  # unreachable database, bad URL: a message, not a traceback
+        err.print(f"[red]error:[/red] could not migrate the database: {escape(str(exc) or type(exc).__name__)}")
+        raise typer.Exit(1) from None
+    raise typer.Exit(Supervisor(settings, workers).run())
+
+
+@app.command(hidden=True)
+def worker() -> None:
+    """One worker of `vrstore serve --workers N`; the supervisor starts it with its settings in the environment."""
+    from server.multiworker import worker_main
+
+    settings = _settings()
+    _logging(settings)
+    worker_main(settings)
 
 
 @app.command()

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 from server.app import create_app
 from server.settings import Settings
 
 SHUTDOWN_TIMEOUT_S = 10.0
+WORKER_HEADER = "X-Vrstore-Worker"
 
 
-def run(settings: Settings) -> None:
-    """Serve until SIGINT/SIGTERM; aiohttp then runs on_shutdown and the cleanup contexts."""
+def run(settings: Settings, *, reuse_port: bool = False, worker_id: str | None = None,
+        on_ready: Callable[[], None] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM; aiohttp then runs on_shutdown and the cleanup contexts.
+
+    ``reuse_port`` lets several worker processes bind the same port (SO_REUSEPORT, the kernel spreads the
+    connections); ``worker_id`` then names the worker in every response's ``X-Vrstore-Worker`` header, so
+    operators (and tests) can tell which one answered. ``on_ready`` is called once the socket listens.
+    """
+    app = create_app(settings)
+    if worker_id is not None:
+        async def name_worker(request: web.Request, response: web.StreamResponse) -> None:
+            response.headers[WORKER_HEADER] = worker_id
+
+        app.on_response_prepare.append(name_worker)
+    suffix = f" (worker {worker_id})" if worker_id is not None else ""
+
+    def listening(msg: str) -> None:
+        print(f"vrstore listening on http://{settings.host}:{settings.port}{suffix}", flush=True)
+        if on_ready is not None:
+            on_ready()
+
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
+        reuse_port=reuse_port or None,
         shutdown_timeout=SHUTDOWN_TIMEOUT_S,
         access_log=None,
-        print=lambda msg: print(f"vrstore listening on http://{settings.host}:{settings.port}", flush=True),
+        print=listening,
     )

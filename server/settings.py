@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/vrstore.db"
     )
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db shared by every worker (live bus, seats, resume tokens); "
+        "unset: one process, everything in memory"
+    )
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8080", "http://localhost:8080"],
         description="Origins allowed to open the live WebSocket and to call the API from a browser",

@@ -1,9 +1,13 @@
-"""Publish/subscribe of bytes on topic strings between the parts of the server (and, later, processes).
+"""Publish/subscribe of bytes on topic strings between the parts of the server and between its processes.
 
-:class:`LocalBus` delivers within one process and is the default. A Redis implementation (issue 8) maps
-``publish`` to ``PUBLISH topic data`` and ``subscribe`` to one ``SUBSCRIBE`` per topic on a shared
+:class:`LocalBus` delivers within one process and is the default. :class:`~server.realtime.redis_bus.RedisBus`
+(issue 8) maps ``publish`` to ``PUBLISH topic data`` and ``subscribe`` to one ``SUBSCRIBE`` per topic on a shared
 ``redis.asyncio`` PubSub connection whose reader task feeds the same bounded per-subscription queues; that is
 why the interface is only bytes + exact topic names, fire-and-forget, no acknowledgements and no history.
+:func:`make_bus` picks one from the settings.
+
+A bus can be unavailable (Redis down): :attr:`Bus.available`, :meth:`Bus.on_state` and :meth:`Bus.wait_state`
+let the live layer tell shoppers "live degraded" / "live restored". The local bus is always available.
 
 Delivery is at-most-once and a slow subscriber loses its OLDEST messages (its queue is bounded): everything
 on the bus is either soft state (poses, presence) or a "version v is out" hint whose receiver re-reads the
@@ -19,14 +23,22 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .protocol import RealtimeError
+
+if TYPE_CHECKING:
+    from server.settings import Settings
 
 
 class BusClosed(RealtimeError):
     """The bus (or the subscription) was closed."""
+
+
+class BusUnavailable(RealtimeError):
+    """The bus cannot reach its broker right now (Redis down); ``publish`` raises it without waiting."""
 
 
 class Message(NamedTuple):
@@ -52,6 +64,8 @@ def poses_topic(store: str, instance: int) -> str:
 
 
 FESTIVAL_TOPIC = "festival"
+
+StateCallback = Callable[[bool], None]
 
 
 class Subscription(abc.ABC):
@@ -100,15 +114,51 @@ class Bus(abc.ABC):
     async def close(self) -> None:
         """Close every subscription and refuse further use."""
 
+    @property
+    def available(self) -> bool:
+        """Whether publish and delivery work right now (always for an in-process bus)."""
+        return True
+
+    def on_state(self, callback: StateCallback) -> Callable[[], None]:
+        """Call ``callback(available)`` on every availability change; returns the function that unregisters it.
+
+        Callbacks run on the event loop, must not block and must not raise.
+        """
+        return lambda: None
+
+    async def wait_state(self, available: bool) -> None:
+        """Return once :attr:`available` equals ``available`` (bound it with ``asyncio.timeout``)."""
+        if self.available is available:
+            return
+        reached = asyncio.Event()
+        off = self.on_state(lambda up: reached.set() if up is available else None)
+        try:
+            await reached.wait()
+        finally:
+            off()
+
+
+def make_bus(settings: Settings, *, queue_size: int = 256) -> Bus:
+    """The bus the settings ask for: Redis when ``redis_url`` is set, else in-process."""
+    if not settings.redis_url:
+        return LocalBus(queue_size=queue_size)
+    from .redis_bus import RedisBus  # imported lazily: a single-process server never loads redis
+
+    return RedisBus(settings.redis_url, queue_size=queue_size)
+
 
 _CLOSED = Message("", b"")  # sentinel that wakes a waiting ``get`` on close
 
 
-class _LocalSubscription(Subscription):
-    def __init__(self, bus: LocalBus, topics: frozenset[str], maxsize: int) -> None:
+class QueueSubscription(Subscription):
+    """A subscription fed by its bus through a bounded queue; ``detach`` tells the bus it closed."""
+
+    def __init__(
+        self, topics: frozenset[str], maxsize: int, detach: Callable[[QueueSubscription], Awaitable[None]]
+    ) -> None:
         self.topics = topics
         self.dropped = 0
-        self._bus = bus
+        self._detach = detach
         self._queue: asyncio.Queue[Message] = asyncio.Queue(maxsize)
         self._closed = False
 
@@ -131,7 +181,7 @@ class _LocalSubscription(Subscription):
         if self._closed:
             return
         self._closed = True
-        self._bus.unsubscribe(self)
+        await self._detach(self)
         with contextlib.suppress(asyncio.QueueEmpty):
             while True:  # pending messages are dropped: a closed subscriber wants none of them
                 self._queue.get_nowait()
@@ -143,7 +193,7 @@ class LocalBus(Bus):
 
     def __init__(self, *, queue_size: int = 256) -> None:
         self.queue_size = queue_size
-        self._subs: dict[str, set[_LocalSubscription]] = {}
+        self._subs: dict[str, set[QueueSubscription]] = {}
         self._closed = False
 
     async def publish(self, topic: str, data: bytes) -> int:
@@ -162,12 +212,15 @@ class LocalBus(Bus):
             raise BusClosed("bus closed")
         if not topics:
             raise ValueError("subscribe to at least one topic")
-        sub = _LocalSubscription(self, frozenset(topics), self.queue_size)
+        sub = QueueSubscription(frozenset(topics), self.queue_size, self._detach)
         for t in sub.topics:
             self._subs.setdefault(t, set()).add(sub)
         return sub
 
-    def unsubscribe(self, sub: _LocalSubscription) -> None:
+    async def _detach(self, sub: QueueSubscription) -> None:
+        self.unsubscribe(sub)
+
+    def unsubscribe(self, sub: QueueSubscription) -> None:
         """Detach a subscription (called by its ``close``)."""
         for t in sub.topics:
             subs = self._subs.get(t)

@@ -63,3 +63,16 @@ async def test_async_iteration_ends_when_closed() -> None:
         await bus.publish("t", b"b")
     with pytest.raises(BusClosed):
         await bus.subscribe("t")
+
+
+async def test_the_local_bus_is_always_available() -> None:
+    bus = LocalBus()
+    calls: list[bool] = []
+    off = bus.on_state(calls.append)
+    assert bus.available
+    await bus.wait_state(True)  # returns at once
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):  # never becomes unavailable: the wait is bounded by the caller
+            await bus.wait_state(False)
+    off()
+    assert calls == []

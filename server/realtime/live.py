@@ -1,13 +1,14 @@
 """The realtime I/O edge: owns the hub, every connection's send queue and writer, and the tick loop.
 
-The hub decides (sans-I/O); this module only moves frames. The tick loop never awaits a socket: it
-offers frames to bounded queues and each connection's writer task drains its own queue.
+The hub decides (sans-I/O); this module only moves frames. The tick loop never awaits a socket: a frame
+goes straight onto the connection's transport while that socket keeps up (:mod:`server.realtime.wire`);
+otherwise it waits in the connection's bounded queue (latest pose wins), which the next tick flushes as
+far as the socket allows. A queue that stays full for 5 s closes the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -23,6 +24,7 @@ from server.realtime.hub import Hub, HubConfig
 from server.realtime.members import RoomConfig
 from server.realtime.protocol import CloseCode
 from server.realtime.sendq import SendQueue
+from server.realtime.wire import FrameEncoder, writable
 
 log = logging.getLogger("vrstore.live")
 PLAZA = "plaza"
@@ -32,8 +34,8 @@ PLAZA = "plaza"
 class Connection:
     id: ConnId
     ws: web.WebSocketResponse
+    transport: asyncio.BaseTransport | None
     queue: SendQueue = field(default_factory=SendQueue)
-    writer: asyncio.Task[None] | None = None
     closing: bool = False
 
 
@@ -48,26 +50,24 @@ class Live:
         self.hub = Hub(HubConfig(capacity=settings.instance_capacity,
                                  room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
         self.conns: dict[ConnId, Connection] = {}
+        self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
+        self._encode = FrameEncoder()
         self._ids = itertools.count(1)
 
     # ------------------------------------------------------------ connections
 
-    def open(self, ws: web.WebSocketResponse) -> Connection:
-        conn = Connection(next(self._ids), ws)
-        conn.writer = asyncio.create_task(self._write(conn), name=f"live-writer-{conn.id}")
+    def open(self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None) -> Connection:
+        conn = Connection(next(self._ids), ws, transport)
         self.conns[conn.id] = conn
         self.metrics.shoppers.set(len(self.conns))
         return conn
 
-    async def closed(self, conn: Connection, *, graceful: bool) -> None:
-        """The socket ended: leave the hub (grace period for resumes) and stop its writer."""
+    def closed(self, conn: Connection, *, graceful: bool) -> None:
+        """The socket ended: leave the hub (grace period for resumes) and forget its queued frames."""
         self.conns.pop(conn.id, None)
+        self._backlog.discard(conn)
         self.metrics.shoppers.set(len(self.conns))
         self.deliver(self.hub.leave(conn.id, now=self.now(), graceful=graceful))
-        if conn.writer is not None:
-            conn.writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await conn.writer
 
     def now(self) -> float:
         return time.monotonic()
@@ -83,11 +83,26 @@ class Live:
                 self.close(conn, int(action.code), action.reason)
                 continue
             assert isinstance(action, Send)
-            if not conn.queue.offer(action.frame, action.droppable, now):
+            queue = conn.queue
+            if not queue.frames and writable(conn.transport):
+                conn.transport.write(self._encode(action.frame))  # type: ignore[union-attr]
+                continue
+            if not queue.offer(action.frame, action.droppable, now):
                 self.metrics.queue_drops.inc()
                 self.hub.resync(conn.id)  # a control frame was lost: rebuild its peer table next tick
-            if conn.queue.stuck(now):
+            self._backlog.add(conn)
+            if queue.stuck(now):
                 self.close(conn, int(CloseCode.SLOW_CONSUMER), "slow_consumer")
+
+    def flush_backlog(self) -> None:
+        """Write queued frames, oldest first, as far as each backed-up socket now takes them."""
+        for conn in list(self._backlog):
+            queue = conn.queue
+            while queue.frames and not conn.closing and writable(conn.transport):
+                frame, _ = queue.popleft()
+                conn.transport.write(self._encode(frame))  # type: ignore[union-attr]
+            if not queue.frames or conn.closing:
+                self._backlog.discard(conn)
 
     def close(self, conn: Connection, code: int, reason: str) -> None:
         if conn.closing:
@@ -97,22 +112,6 @@ class Live:
         task = asyncio.create_task(conn.ws.close(code=code, message=reason.encode()[:120]),
                                    name=f"live-close-{conn.id}")
         task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
-
-    async def _write(self, conn: Connection) -> None:
-        queue = conn.queue
-        while True:
-            await queue.ready.wait()
-            item = queue.pop()
-            if item is None:
-                continue
-            frame, _ = item
-            try:
-                if isinstance(frame, bytes):
-                    await conn.ws.send_bytes(frame)
-                else:
-                    await conn.ws.send_str(frame)
-            except (ConnectionError, RuntimeError):
-                return  # the reader side notices the closed socket and cleans up
 
     # ------------------------------------------------------------ tick and events
 
@@ -124,6 +123,7 @@ class Live:
             next_at += self.tick_interval
             started = self.now()
             try:
+                self.flush_backlog()  # frames still queued from earlier go out before this tick's
                 self.deliver(self.hub.tick(started))
             except Exception:  # a bug in one tick must not stop the live service
                 log.exception("tick failed")
@@ -184,11 +184,7 @@ class Live:
     async def shutdown(self) -> None:
         """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""
         self.deliver(self.hub.notice("going_down"))
-        for conn in list(self.conns.values()):
-            while conn.queue.frames and not conn.closing:
-                frame, _ = conn.queue.frames.popleft()
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    await (conn.ws.send_bytes(frame) if isinstance(frame, bytes) else conn.ws.send_str(frame))
+        self.flush_backlog()  # a socket that is still backed up misses the notice but still gets the close
         await asyncio.gather(*(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"going_down")
                                for c in list(self.conns.values())), return_exceptions=True)
 

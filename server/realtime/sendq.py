@@ -1,12 +1,11 @@
 """One bounded send queue per connection: latest pose wins, a slow consumer is dropped, never waited on.
 
-The tick loop only ever calls ``offer`` (no await): it never blocks on a socket. Each connection's own
-writer task drains its queue onto the socket at whatever pace that socket allows.
+Frames only queue here while the socket is backed up (the live layer writes straight to the transport
+otherwise); the tick loop only ever calls ``offer`` and ``popleft`` (no await), so it never blocks on a socket.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 
 SEND_QUEUE_FRAMES = 64
@@ -19,13 +18,11 @@ class SendQueue:
     def __init__(self, limit: int = SEND_QUEUE_FRAMES) -> None:
         self.frames: deque[tuple[str | bytes, bool]] = deque()
         self.limit = limit
-        self.ready = asyncio.Event()
         self.full_since: float | None = None
         self.dropped = 0
 
     def offer(self, frame: str | bytes, droppable: bool, now: float) -> bool:
         """Queue a frame; False when a non-droppable frame had to be dropped (the peer table is stale)."""
-        self.ready.set()
         if len(self.frames) < self.limit:
             self.full_since = None
             self.frames.append((frame, droppable))
@@ -50,10 +47,9 @@ class SendQueue:
     def stuck(self, now: float) -> bool:
         return self.full_since is not None and now - self.full_since >= SLOW_CONSUMER_SECONDS
 
-    def pop(self) -> tuple[str | bytes, bool] | None:
-        if not self.frames:
-            self.ready.clear()
-            return None
+    def popleft(self) -> tuple[str | bytes, bool]:
+        """The oldest frame (the queue must not be empty); a queue below its limit is no longer stuck."""
+        frame = self.frames.popleft()
         if len(self.frames) < self.limit:
             self.full_since = None
-        return self.frames.popleft()
+        return frame

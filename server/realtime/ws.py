@@ -50,7 +50,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         await ws.prepare(request)
     except ConnectionResetError:  # the client gave up during the handshake: nothing to clean up
         return ws
-    conn = live.open(ws)
+    conn = live.open(ws, request.transport)
     graceful = False
     try:
         if await _join(request, live, conn, store_slug, str(shopper.id), shopper.display_name, scene):
@@ -64,7 +64,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
                     break
         graceful = ws.close_code == 1000
     finally:
-        await live.closed(conn, graceful=graceful)
+        live.closed(conn, graceful=graceful)
     return ws
 
 

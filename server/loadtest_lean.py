@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 MAX_BUFFERED = 64 * 1024  # a shopper whose socket is this far behind skips poses instead of queueing them
@@ -61,9 +61,8 @@ class LeanClient(asyncio.Protocol):
     # ------------------------------------------------------------ asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.write(self.request)
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
+        self.transport.write(self.request)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.ready.done():

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from server.app import create_app
+from server.eventloop import loop_factory
 from server.settings import Settings
 
 SHUTDOWN_TIMEOUT_S = 10.0
@@ -36,6 +37,7 @@ def run(settings: Settings, *, reuse_port: bool = False, worker_id: str | None =
 
     web.run_app(
         app,
+        loop=loop_factory(settings.event_loop)(),
         host=settings.host,
         port=settings.port,
         reuse_port=reuse_port or None,

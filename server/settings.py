@@ -37,8 +37,12 @@ class Settings(BaseSettings):
     build_workers: int = Field(default=1, ge=1, le=16, description="Process-pool size for scene builds")
     tick_hz: float = Field(default=10.0, gt=0, le=60)
     instance_capacity: int = Field(default=100, ge=1, le=5000)
+    max_instances: int | None = Field(default=None, ge=1, description="Instances a store may open (None: any)")
     interest_k: int = Field(default=32, ge=1, le=256)
     sale_window_poll_s: float = Field(default=5.0, gt=0, description="How often live rooms check sale windows")
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        default="auto", description="Event loop of the server process; auto: uvloop when installed"
+    )
     web_client_dir: Path | None = None
     secure_cookies: bool = False
 

@@ -35,10 +35,11 @@ def encode_frame(payload: bytes, opcode: int) -> bytes:
     return _LEN64.pack(first, 127, n) + payload
 
 
-def writable(transport: asyncio.BaseTransport | None) -> bool:
+def writable(transport: asyncio.Transport | None) -> bool:
     """Whether a frame may be written now without piling up in user space."""
+    # Duck-typed on purpose: uvloop's transports are not subclasses of asyncio's.
     return (
-        isinstance(transport, asyncio.WriteTransport)
+        transport is not None
         and not transport.is_closing()
         and transport.get_write_buffer_size() < WRITE_HIGH_WATER
     )

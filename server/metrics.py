@@ -39,6 +39,13 @@ class Metrics:
         self.closes = Counter(
             "vrstore_live_closes", "Live connections closed by code", ["code"], registry=self.registry
         )
+        self.live_bus_failures = Counter(
+            "vrstore_live_bus_failures", "Cross-worker live operations that failed or were done locally "
+            "because Redis was unreachable, by operation", ["op"], registry=self.registry,
+        )
+        self.live_degraded = Gauge(
+            "vrstore_live_degraded", "1 while the live bus (Redis) is unreachable", registry=self.registry
+        )
         self.builds = Counter(
             "vrstore_builds", "Scene builds by outcome", ["outcome"], registry=self.registry
         )

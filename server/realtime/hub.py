@@ -70,6 +70,7 @@ class Hub:
         self._stores: dict[str, dict[int, Room]] = {}
         self._conns: dict[ConnId, tuple[Room, int]] = {}
         self._empty_since: dict[tuple[str, int], float] = {}
+        self._dropped: list[tuple[str, int, int]] = []
 
     # ------------------------------------------------------------ placement
 
@@ -102,22 +103,41 @@ class Hub:
         rooms[n] = Room(store, n, self.config.room)
         return rooms[n]
 
+    def local_seat(self, store: str, session: str, resume: str | None) -> Room | None:
+        """The room where this session already holds a seat (which a join resumes or replaces), if any."""
+        rooms = self._stores.get(store, {})
+        target = next((r for r in rooms.values() if resume and r.can_resume(resume, session)), None)
+        return target or next((r for r in rooms.values() if r.has_session(session)), None)
+
+    def group_instance(self, store: str, group: str | None) -> int | None:
+        """The lowest instance of ``store`` where members of ``group`` are (local or remote), if any."""
+        if group is None:
+            return None
+        rooms = self._stores.get(store, {})
+        return next((n for n in sorted(rooms) if rooms[n].group_size(group)), None)
+
     def join(
         self, conn: ConnId, *, store: str, session: str, name: str, now: float, scene: Mapping[str, str],
         group: str | None = None, resume: str | None = None,
-        spawn: tuple[float, float, float] = (0.0, 0.0, 0.0),
+        spawn: tuple[float, float, float] = (0.0, 0.0, 0.0), instance: int | None = None,
+        peer_id: int | None = None, token: str | None = None,
     ) -> HubJoin:
-        """Place a connection after its ``hello`` (see the module docstring); raises JoinRefused."""
-        rooms = self._stores.get(store, {})
-        target = next((r for r in rooms.values() if resume and r.can_resume(resume, session)), None)
-        if target is None:
-            target = next((r for r in rooms.values() if r.has_session(session)), None)
+        """Place a connection after its ``hello`` (see the module docstring); raises JoinRefused.
+
+        ``instance`` forces the placement (the shared seat ledger chose it, capacity already counted);
+        ``peer_id`` and ``token`` are passed to :meth:`Room.join` (cluster-unique id, restored seat).
+        """
+        target = self.local_seat(store, session, resume)
+        if target is None and instance is not None:
+            rooms = self._stores.setdefault(store, {})
+            target = rooms.get(instance) or rooms.setdefault(instance, Room(store, instance, self.config.room))
         if target is None:
             if self.festival_cap is not None and self.seats() >= self.festival_cap:
                 raise JoinRefused(CloseCode.FESTIVAL_FULL, "festival_full")
             target = self._place(store, group)
         res = target.join(
-            conn, session=session, name=name, now=now, scene=scene, group=group, resume=resume, spawn=spawn
+            conn, session=session, name=name, now=now, scene=scene, group=group, resume=resume, spawn=spawn,
+            peer_id=peer_id, token=token,
         )
         self._empty_since.pop((store, target.instance), None)
         self._track(res.actions)
@@ -163,6 +183,7 @@ class Hub:
             for n, room in list(rooms.items()):
                 if room.size:
                     out.extend(room.tick(now))
+                self._collect(store, n, room)
                 if room.size:
                     continue
                 since = self._empty_since.setdefault((store, n), now)
@@ -196,6 +217,7 @@ class Hub:
         out = self.notice(kind, store=store)
         for room in self._stores.pop(store, {}).values():
             out.extend(self._track(room.close_all(CloseCode.STORE_CLOSED, kind)))
+            self._collect(store, room.instance, room)
             self._empty_since.pop((store, room.instance), None)
         return out
 
@@ -217,6 +239,39 @@ class Hub:
                     CartEvent(cart=cart, version=version, change=change, by=CartBy(id=by_id, name=by_name))
                 )
                 out.extend(Send(conn, frame) for conn, _ in targets)
+        return out
+
+    # ------------------------------------------------------------ across workers
+
+    def _collect(self, store: str, instance: int, room: Room) -> None:
+        self._dropped.extend((store, instance, pid) for pid in room.take_dropped())
+
+    def take_dropped(self) -> list[tuple[str, int, int]]:
+        """(store, instance, peer id) of every local seat dropped for good since the last call: graceful
+        leaves, expired graces, abuse closes, replaced seats, closed stores, seats handed to another worker."""
+        for store, rooms in self._stores.items():
+            for n, room in rooms.items():
+                self._collect(store, n, room)
+        out, self._dropped = self._dropped, []
+        return out
+
+    def local_instances(self) -> list[tuple[str, int, Room]]:
+        """Every instance in which this process holds seats."""
+        return [(s, n, r) for s, rooms in self._stores.items() for n, r in rooms.items() if r.size]
+
+    def apply_remote(self, store: str, instance: int, batch: bytes, *, now: float, me: str) -> None:
+        """Another worker's pose batch for one instance (ignored if we have no such room)."""
+        if (room := self._stores.get(store, {}).get(instance)) is not None:
+            room.apply_remote(batch, now=now, me=me)
+
+    def group_sessions(self) -> dict[str, list[str]]:
+        """Sessions of the present local members of each cart group."""
+        out: dict[str, list[str]] = {}
+        for rooms in self._stores.values():
+            for room in rooms.values():
+                for m in room.seats():
+                    if m.group is not None and m.conn is not None:
+                        out.setdefault(m.group, []).append(m.session)
         return out
 
     # ------------------------------------------------------------ stats

@@ -20,6 +20,7 @@ from aiohttp import WSCloseCode, web
 from server import keys
 from server.events import Event
 from server.realtime.actions import Action, Close, ConnId, Send
+from server.realtime.cluster import Cluster
 from server.realtime.hub import Hub, HubConfig
 from server.realtime.members import RoomConfig
 from server.realtime.protocol import CloseCode
@@ -34,7 +35,7 @@ PLAZA = "plaza"
 class Connection:
     id: ConnId
     ws: web.WebSocketResponse
-    transport: asyncio.BaseTransport | None
+    transport: asyncio.Transport | None
     queue: SendQueue = field(default_factory=SendQueue)
     closing: bool = False
 
@@ -42,13 +43,14 @@ class Connection:
 class Live:
     """Every live connection of this process and the hub that places them."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, worker: str = "local") -> None:
         settings = app[keys.SETTINGS]
         self.app = app
         self.metrics = app[keys.METRICS]
         self.tick_interval = 1.0 / settings.tick_hz
-        self.hub = Hub(HubConfig(capacity=settings.instance_capacity,
+        self.hub = Hub(HubConfig(capacity=settings.instance_capacity, max_instances=settings.max_instances,
                                  room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
+        self.cluster = Cluster(self, worker)
         self.conns: dict[ConnId, Connection] = {}
         self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
         self._encode = FrameEncoder()
@@ -56,7 +58,7 @@ class Live:
 
     # ------------------------------------------------------------ connections
 
-    def open(self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None) -> Connection:
+    def open(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> Connection:
         conn = Connection(next(self._ids), ws, transport)
         self.conns[conn.id] = conn
         self.metrics.shoppers.set(len(self.conns))
@@ -125,6 +127,7 @@ class Live:
             try:
                 self.flush_backlog()  # frames still queued from earlier go out before this tick's
                 self.deliver(self.hub.tick(started))
+                self.cluster.after_tick()  # seats to release, pose batches for the other workers
             except Exception:  # a bug in one tick must not stop the live service
                 log.exception("tick failed")
             self.metrics.tick_seconds.observe(self.now() - started)
@@ -138,6 +141,11 @@ class Live:
             await asyncio.sleep(delay)
 
     async def on_event(self, event: Event) -> None:
+        """A service event of this worker: applied here at once, then passed on to the other workers."""
+        self.apply_event(event)
+        self.cluster.publish_event(event)
+
+    def apply_event(self, event: Event) -> None:
         """Services' events (product, notice, cart) become frames for the shoppers concerned."""
         payload = event.payload
         if event.kind == "product":
@@ -194,8 +202,11 @@ LIVE: web.AppKey[Live] = web.AppKey("live", Live)
 
 async def live_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the tick loop and the event subscription live exactly as long as the app."""
-    live = Live(app)
+    from server.multiworker import worker_id
+
+    live = Live(app, worker_id())
     app[LIVE] = live
+    await live.cluster.start()
     unsubscribe = app[keys.EVENTS].subscribe(live.on_event)
     app[keys.VISITORS].provider = lambda: {store: c.present for store, c in live.hub.counts().items()}
     tasks = [asyncio.create_task(live.run(), name="live-tick"),
@@ -207,6 +218,7 @@ async def live_context(app: web.Application) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await live.cluster.close()
 
 
 async def on_shutdown(app: web.Application) -> None:

@@ -36,6 +36,8 @@ NOTICE_KINDS: Final = (
     "going_down",
     "degraded",
     "recovered",
+    "live_degraded",
+    "live_restored",
 )
 
 
@@ -298,6 +300,8 @@ class Notice(ServerMessage):
         "going_down",
         "degraded",
         "recovered",
+        "live_degraded",
+        "live_restored",
     ]
 
 

@@ -45,6 +45,8 @@ from .protocol import (
     parse_client_message,
     server_ms,
 )
+from .remote import RemotePeer
+from .room_remote import RemoteSeats
 from .tick import TickState, build_tick
 
 _POS = struct.Struct("<hhh")
@@ -74,7 +76,7 @@ class RoomStats:
     closed: int = 0
 
 
-class Room:
+class Room(RemoteSeats):
     """Members and rules of one store instance; see the module docstring for the calling protocol."""
 
     def __init__(self, store: str, instance: int, config: RoomConfig | None = None) -> None:
@@ -85,7 +87,9 @@ class Room:
         self._members: dict[int, Member] = {}
         self._by_token: dict[str, int] = {}
         self._by_session: dict[str, int] = {}
-        self._slots: list[Member | None] = []
+        self._slots: list[Member | RemotePeer | None] = []
+        self._remote: dict[int, RemotePeer] = {}  # seats of other workers in this instance (see remote.py)
+        self.dropped: list[int] = []  # peer ids of local seats gone for good since the hub last looked
         self._free: list[int] = []
         self._next_id = 1
         self._state = TickState.empty(self.config)
@@ -133,15 +137,22 @@ class Room:
         """The peer id of a session's seat here, if any."""
         return self._by_session.get(session)
 
+    def uses_peer_id(self, peer_id: int) -> bool:
+        """Whether ``peer_id`` is taken here, by a local or a remote seat."""
+        return peer_id in self._members or peer_id in self._remote
+
     def join(
         self, conn: ConnId, *, session: str, name: str, now: float, scene: Mapping[str, str],
         group: str | None = None, resume: str | None = None,
-        spawn: tuple[float, float, float] = (0.0, 0.0, 0.0),
+        spawn: tuple[float, float, float] = (0.0, 0.0, 0.0), peer_id: int | None = None, token: str | None = None,
     ) -> JoinResult:
         """Admit a connection after its ``hello``; raises JoinRefused(STORE_FULL) at ``max_members``.
 
         A ``resume`` token of this session's away or present seat restores that identity silently (others see
         no leave/join); a new connection of a session that already has a seat without the token replaces it.
+        ``peer_id`` (cluster-unique, from the resume store) is used when free; with ``token`` too, the seat is a
+        *restored* one from another worker (``resumed: true``): if that peer is a remote member here, its slot
+        becomes local, so nobody here sees it leave and join either.
         """
         actions: list[Action] = []
         pid = self._by_token.get(resume) if resume else None
@@ -160,20 +171,26 @@ class Room:
             self._remove(self._members[old])
         if len(self._members) >= self.config.max_members:
             raise JoinRefused(CloseCode.STORE_FULL, "store_full")
-        m = self._admit(conn, session=session, name=name, group=group, now=now, spawn=spawn)
-        actions.append(Send(conn, self._welcome(m, scene, resumed=False)))
-        return JoinResult(m.peer_id, m.token, False, actions)
+        restored = token is not None and token not in self._by_token
+        m = self._admit(conn, session=session, name=name, group=group, now=now, spawn=spawn, peer_id=peer_id,
+                        token=token if restored else None)
+        actions.append(Send(conn, self._welcome(m, scene, resumed=restored)))
+        return JoinResult(m.peer_id, m.token, restored, actions)
 
     def _admit(
         self, conn: ConnId, *, session: str, name: str, group: str | None, now: float,
-        spawn: tuple[float, float, float],
+        spawn: tuple[float, float, float], peer_id: int | None = None, token: str | None = None,
     ) -> Member:
-        while self._next_id in self._members:
-            self._next_id = self._next_id % 0xFFFF + 1
-        pid, self._next_id = self._next_id, self._next_id % 0xFFFF + 1
-        slot = self._free.pop() if self._free else self._grow()
+        if peer_id is not None and peer_id not in self._members:
+            pid = peer_id
+        else:
+            while self.uses_peer_id(self._next_id):
+                self._next_id = self._next_id % 0xFFFF + 1
+            pid, self._next_id = self._next_id, self._next_id % 0xFFFF + 1
+        taken = self._remote.pop(pid, None)
+        slot = taken.slot if taken else self._free.pop() if self._free else self._grow()
         name = clean_name(name)
-        token = secrets.token_urlsafe(24)
+        token = token or secrets.token_urlsafe(24)
         m = Member.create(
             self.config, peer_id=pid, slot=slot, session=session, conn=conn, name=name, group=group,
             token=token, blob=b"", now=now,
@@ -181,6 +198,13 @@ class Room:
         m.blob = _blob(PeerInfo(pid, name, m.color, group))
         self._members[pid], self._slots[slot] = m, m
         self._by_token[token], self._by_session[session] = pid, pid
+        if taken is not None:  # the seat moved here from another worker: keep its slot, pose and watchers
+            st = self._state
+            st.remote[slot], st.present[slot] = False, True
+            st.forget(slot)
+            if taken.group != group:
+                self._regroup(slot, taken.group, group)
+            return m
         spawn_cm = np.clip(np.rint(np.asarray(spawn) * 100.0), self._lo, self._hi)
         self._state.admit(slot, pid, spawn_cm, group)
         return m
@@ -199,6 +223,7 @@ class Room:
         del self._members[m.peer_id], self._by_token[m.token], self._by_session[m.session]
         self._slots[m.slot] = None
         self._free.append(m.slot)
+        self.dropped.append(m.peer_id)
 
     def leave(self, peer_id: int, *, now: float, graceful: bool = False) -> list[Action]:
         """The peer's socket ended. ``graceful`` (the client said goodbye) removes it at once; otherwise it is
@@ -227,7 +252,7 @@ class Room:
         slots = st.snapshot_slots(m.slot, self.config.k)
         peers = []
         for s in slots:
-            o = cast(Member, self._slots[s])
+            o = cast("Member | RemotePeer", self._slots[s])
             rec = st.rec[s]
             pose = None
             if st.has_pose[s]:
@@ -328,11 +353,11 @@ class Room:
         st = self._state
         x, y, z = _POS.unpack_from(data, 8)
         lo, hi = self.config.bounds_min_cm, self.config.bounds_max_cm
-        cx, cy, cz = min(max(x, lo[0]), hi[0]), min(max(y, lo[1]), hi[1]), min(max(z, lo[2]), hi[2])
         off = m.slot * REC_DTYPE.itemsize
         st.rec_bytes[off + 4 : off + 18] = data[4:18]  # time, head: already in tick-record layout
-        if (cx, cy, cz) != (x, y, z):
+        if not (lo[0] <= x <= hi[0] and lo[1] <= y <= hi[1] and lo[2] <= z <= hi[2]):
             self.stats.poses_clamped += 1
+            cx, cy, cz = min(max(x, lo[0]), hi[0]), min(max(y, lo[1]), hi[1]), min(max(z, lo[2]), hi[2])
             _POS.pack_into(st.rec_bytes, off + 8, cx, cy, cz)
         st.rec_bytes[off + 2] = 1 if hands else 0
         if hands:
@@ -365,6 +390,7 @@ class Room:
         ]
         for m in expired:
             self._remove(m)
+        self._expire_remote(now)
         out: list[Action] = []
         if self._focus_dirty and now - self._focus_sent >= self.config.focus_interval_s:
             counts = {sku: self._focus[sku] for sku in sorted(self._focus_dirty)}
@@ -377,3 +403,12 @@ class Room:
         out.extend(build_tick(self._state, self.config, now, conns, blobs))
         return out
 
+
+    def take_dropped(self) -> list[int]:
+        """Peer ids of local seats gone since the last call (the I/O layer releases their ledger seats)."""
+        out, self.dropped = self.dropped, []
+        return out
+
+    def seats(self) -> list[Member]:
+        """Local seats (present or away)."""
+        return list(self._members.values())

@@ -37,6 +37,7 @@ class TickState:
     hands_bytes: memoryview
     present: NDArray[np.bool_]
     has_pose: NDArray[np.bool_]
+    remote: NDArray[np.bool_]  # a peer of another worker: a candidate for interest, never a recipient
     known: NDArray[np.bool_]
     mark: NDArray[np.bool_]  # scratch for de-duplicating group pairs; always all False between ticks
     groups: dict[str, set[int]] = field(default_factory=dict)
@@ -54,6 +55,7 @@ class TickState:
             capacity=capacity, rec=rec, hands=hands,
             rec_bytes=memoryview(rec.view(np.uint8).data), hands_bytes=memoryview(hands.view(np.uint8).data),
             present=np.zeros(capacity, dtype=bool), has_pose=np.zeros(capacity, dtype=bool),
+            remote=np.zeros(capacity, dtype=bool),
             known=np.zeros((capacity, capacity), dtype=bool), mark=np.zeros((capacity, capacity), dtype=bool),
         )
 
@@ -62,7 +64,7 @@ class TickState:
         new = TickState.empty(RoomConfig(), capacity)
         n = self.capacity
         new.rec[:n], new.hands[:n] = self.rec, self.hands
-        new.present[:n], new.has_pose[:n] = self.present, self.has_pose
+        new.present[:n], new.has_pose[:n], new.remote[:n] = self.present, self.has_pose, self.remote
         new.known[:n, :n] = self.known
         new.groups, new.left, new.reset = self.groups, self.left, self.reset
         new.emotes, new.seq = self.emotes, self.seq
@@ -73,7 +75,7 @@ class TickState:
         self.rec[slot] = np.zeros((), dtype=REC_DTYPE)
         self.rec["id"][slot] = peer_id
         self.rec["pos"][slot] = spawn_cm
-        self.present[slot], self.has_pose[slot] = True, False
+        self.present[slot], self.has_pose[slot], self.remote[slot] = True, False, False
         if group is not None:
             self.groups.setdefault(group, set()).add(slot)
 
@@ -83,7 +85,7 @@ class TickState:
             self.left.setdefault(r, []).append(peer_id)
         self.forget(slot)
         self.known[:, slot] = False
-        self.present[slot] = self.has_pose[slot] = False
+        self.present[slot] = self.has_pose[slot] = self.remote[slot] = False
         self.reset.discard(slot)
         if group is not None and (g := self.groups.get(group)) is not None:
             g.discard(slot)
@@ -104,7 +106,7 @@ class TickState:
                 continue
             live = [s for s in slots if self.present[s]]
             posed = [s for s in live if self.has_pose[s]]
-            for r in live:
+            for r in (s for s in live if not self.remote[s]):
                 for c in posed:
                     if c != r:
                         rs.append(r)
@@ -132,7 +134,7 @@ class TickState:
 def _interest(st: TickState, cfg: RoomConfig) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.int64]]:
     """All (recipient, candidate, d2) pairs of this tick, grouped by recipient slot."""
     pos, ids = st.rec["pos"], st.rec["id"]
-    rslots = np.flatnonzero(st.present)
+    rslots = np.flatnonzero(st.present & ~st.remote)
     cslots = np.flatnonzero(st.present & st.has_pose)
     view = None if cfg.view_radius_m is None else cfg.view_radius_m * 100.0
     p = nearest_k(pos[rslots], ids[rslots], pos[cslots], ids[cslots], k=cfg.k, max_dist_cm=view)

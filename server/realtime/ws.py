@@ -88,14 +88,30 @@ async def _join(request: web.Request, live: Live, conn: Connection, store: str, 
         return False
     group = hello.group if hello.group and await _is_member(request, hello.group, int(session)) else None
     try:
-        joined = live.hub.join(conn.id, store=store, session=session, name=name, now=live.now(), scene=scene,
-                               group=group, resume=hello.resume)
+        # Across workers the shared ledger picks the instance (and a restored seat keeps its identity);
+        # in one process the hub's own rule does (Placement() is empty).
+        place = await live.cluster.place(store, session=session, group=group, resume=hello.resume,
+                                         festival_cap=live.hub.festival_cap)
     except JoinRefused as exc:
-        await conn.ws.send_str(json.dumps({"type": "error", "code": exc.reason, "message": str(exc)}))
-        await conn.ws.close(code=int(exc.close_code), message=exc.reason.encode()[:120])
-        return False
+        return await _refuse(conn, exc)
+    if place.group is not None and group is None:
+        group = place.group
+    try:
+        joined = live.hub.join(conn.id, store=store, session=session, name=name, now=live.now(), scene=scene,
+                               group=group, resume=hello.resume, instance=place.instance, peer_id=place.peer_id,
+                               token=place.token)
+    except JoinRefused as exc:
+        live.cluster.abandon(store, place)
+        return await _refuse(conn, exc)
     live.deliver(joined.actions)
+    live.cluster.admitted(store, place, joined, session=session, group=group)
     return True
+
+
+async def _refuse(conn: Connection, exc: JoinRefused) -> bool:
+    await conn.ws.send_str(json.dumps({"type": "error", "code": exc.reason, "message": str(exc)}))
+    await conn.ws.close(code=int(exc.close_code), message=exc.reason.encode()[:120])
+    return False
 
 
 async def _is_member(request: web.Request, cart: str, session_id: int) -> bool:

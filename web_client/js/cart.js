@@ -80,10 +80,11 @@ export class Cart extends EventTarget {
     this._set(await api(`/api/v1/carts/${this.id}/lines/${lineId}`, { method: 'DELETE' }));
   }
 
-  /** A live `cart` message: anything newer than what we hold (a gap or not) is re-read. */
+  /** A live `cart` message: anything newer than what we hold (a gap or not) is re-read; so is a `resync`
+   * (sent after the live bus came back), whatever its version, since changes may have been missed meanwhile. */
   onLive(msg) {
     if (!this.data || cartKey(msg.cart) !== cartKey(this.data.id)) return;
-    if (msg.version > this.data.version) this.refresh();
+    if (msg.version > this.data.version || msg.change?.op === 'resync') this.refresh();
   }
 
   /** Check out with the prices shown; the Idempotency-Key makes a double click or a retry safe. */

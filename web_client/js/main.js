@@ -252,11 +252,18 @@ function onLive(msg) {
     case 'emote': avatars.emote(msg.id, msg.name); break;
     case 'notice':
       if (msg.kind === 'scene_published' && msg.scene) enterStore(state.store, { push: false, reload: true });
-      else toast(msg.kind);
+      else toast(noticeText(msg.kind));
       break;
     case 'error': console.warn('live error', msg.code, msg.message); break;
     default: break;
   }
+}
+
+/** A notice's text in the current language; kinds without one are shown by name. */
+function noticeText(kind) {
+  const key = `notice.${kind}`;
+  const text = t(key);
+  return text === key ? kind : text;
 }
 
 async function ensureSession(force = false) {

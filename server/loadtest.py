@@ -131,22 +131,21 @@ def _scrape(url: str) -> dict[str, float]:
         return {}
 
 
-def _local_server(url: str) -> psutil.Process | None:
-    """The server's process when it listens on this machine (exact CPU/RSS at the window's edges: a saturated
-    server answers ``/metrics`` late), else ``None``."""
+def _local_servers(url: str) -> list[psutil.Process]:
+    """The server's processes when they listen on this machine (exact CPU/RSS at the window's edges: a saturated
+    server answers ``/metrics`` late); several with ``vrstore serve --workers N`` (SO_REUSEPORT)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        return None
+        return []
     port = parts.port or 80
     try:
-        for c in psutil.net_connections(kind="tcp"):
-            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid:
-                return psutil.Process(c.pid)
+        pids = sorted({c.pid for c in psutil.net_connections(kind="tcp")
+                       if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid})
+        return [psutil.Process(pid) for pid in pids]
     except psutil.Error:
-        pass
-    return None
+        return []
 
 
 def _cpu_seconds(procs: list[psutil.Process]) -> list[float]:
@@ -228,9 +227,8 @@ def _measure(cfg: LoadtestConfig, console: Console, pipes: list[Any], procs: lis
         pipe.send((t0, t1))
     console.print(f"{connected} connected after {connect_s:.1f} s; measuring {cfg.duration:g} s …")
     mine = [psutil.Process()] + [psutil.Process(p.pid) for p in procs]
-    server = _local_server(cfg.url)
-    if server is not None:
-        mine.append(server)  # measured beside ours, then split off
+    servers = _local_servers(cfg.url)
+    mine.extend(servers)  # measured beside ours, then split off
     time.sleep(max(0.0, t0 - time.time()))
     cpu0, w0 = _cpu_seconds(mine), time.time()
     before, s0 = _scrape(cfg.url), time.time()  # a starved server answers late: time its window separately
@@ -244,10 +242,12 @@ def _measure(cfg: LoadtestConfig, console: Console, pipes: list[Any], procs: lis
         results.append(pipe.recv()[1])
     busy = [100.0 * (b - a) / (w1 - w0) for a, b in zip(cpu0, cpu1, strict=True)]
     local: dict[str, Any] = {}
-    if server is not None:
-        local = {"pid": server.pid, "cpu_percent": round(busy.pop(), 1)}
+    if servers:
+        server_busy, busy = busy[len(busy) - len(servers):], busy[: len(busy) - len(servers)]
+        local = {"pids": [s.pid for s in servers], "processes": len(servers),
+                 "cpu_percent": round(sum(server_busy), 1), "max_process_percent": round(max(server_busy), 1)}
         with contextlib.suppress(psutil.Error):
-            local["rss_mib"] = round(server.memory_info().rss / 2**20, 1)
+            local["rss_mib"] = round(sum(s.memory_info().rss for s in servers) / 2**20, 1)
     cores = min(len(procs), os.cpu_count() or 1)
     gen = {"cpu_percent": round(sum(busy), 1), "max_process_percent": round(max(busy[1:]), 1),
            "processes": len(procs), "cores": os.cpu_count(),

@@ -82,6 +82,8 @@ def server_summary(before: dict[str, float], after: dict[str, float], duration: 
         "cpu_percent": local.get("cpu_percent", None if cpu is None else round(100.0 * cpu / duration, 1)),
         "rss_mib": local.get("rss_mib", None if rss is None else round(rss / 2**20, 1)),
         "measured_by": "psutil" if "cpu_percent" in local else "/metrics",
+        "processes": local.get("processes", 1),  # tick figures come from /metrics of whichever worker answered
+        "max_process_percent": local.get("max_process_percent"),
         "metrics_cpu_percent": None if cpu is None else round(100.0 * cpu / duration, 1),
         "ticks_per_s": round(ticks / duration, 2),
         "tick_mean_ms": round(1000.0 * tick_sum / ticks, 2) if ticks else None,

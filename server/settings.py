@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     instance_capacity: int = Field(default=100, ge=1, le=5000)
     max_instances: int | None = Field(default=None, ge=1, description="Instances a store may open (None: any)")
     interest_k: int = Field(default=32, ge=1, le=256)
+    live_heartbeat_s: float = Field(default=20.0, gt=0, description="Ping a live connection silent this long")
+    live_pong_timeout_s: float = Field(default=10.0, gt=0, description="Close it if still silent this long after")
     sale_window_poll_s: float = Field(default=5.0, gt=0, description="How often live rooms check sale windows")
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         default="auto", description="Event loop of the server process; auto: uvloop when installed"

@@ -54,6 +54,7 @@ class CloseCode(IntEnum):
     FESTIVAL_FULL = 4007  # the organizer's festival-wide cap of live shoppers is reached
     REPLACED = 4008  # the same session opened a newer connection to this store
     HELLO_TIMEOUT = 4009  # no hello within the allowed time after the upgrade
+    HEARTBEAT_TIMEOUT = 4010  # silent after a WebSocket ping: the peer is presumed dead
 
 
 class RealtimeError(Exception):

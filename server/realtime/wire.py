@@ -6,7 +6,8 @@ is a 2–10 byte header plus the payload (RFC 6455 §5.2), and the transport tak
 caller checks :func:`writable` first so a socket that is not being read never buffers more than
 ``WRITE_HIGH_WATER`` in user space (its frames then wait in the bounded :class:`SendQueue` instead).
 
-Control frames (ping, pong, close) stay with aiohttp. Both write whole frames in one synchronous call on the
+Pings come from the live layer's liveness sweep (see ``Live.sweep_liveness``); pong and close frames stay
+with aiohttp. Both write whole frames in one synchronous call on the
 same event loop, so frames never interleave.
 """
 
@@ -18,6 +19,7 @@ from typing import Final
 
 OP_TEXT: Final = 0x1
 OP_BINARY: Final = 0x2
+OP_PING: Final = 0x9
 WRITE_HIGH_WATER: Final = 64 * 1024  # bytes the transport may buffer beyond what the kernel took
 
 _LEN16: Final = struct.Struct("!BBH")
@@ -43,6 +45,9 @@ def writable(transport: asyncio.Transport | None) -> bool:
         and not transport.is_closing()
         and transport.get_write_buffer_size() < WRITE_HIGH_WATER
     )
+
+
+PING_FRAME: Final = encode_frame(b"", OP_PING)
 
 
 class FrameEncoder:

@@ -21,7 +21,6 @@ from server.services.stores import scene_ref
 
 MAX_MESSAGE_BYTES = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
-HEARTBEAT_S = 20.0
 
 
 async def live_handler(request: web.Request) -> web.StreamResponse:
@@ -45,7 +44,9 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     if cap is not None:
         live.hub.festival_cap = cap
 
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
+    # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings silent peers, and pongs (like every frame)
+    # only stamp ``last_rx`` in the loop below, the cheapest place to notice that a peer is alive.
+    ws = web.WebSocketResponse(heartbeat=None, autoping=False, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
     try:
         await ws.prepare(request)
     except ConnectionResetError:  # the client gave up during the handshake: nothing to clean up
@@ -55,12 +56,15 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     try:
         if await _join(request, live, conn, store_slug, str(shopper.id), shopper.display_name, scene):
             async for msg in ws:
-                now = live.now()
-                if msg.type == WSMsgType.TEXT:
-                    live.deliver(live.hub.handle(conn.id, msg.data, now=now))
-                elif msg.type == WSMsgType.BINARY:
+                conn.last_rx = now = live.now()
+                kind = msg.type
+                if kind is WSMsgType.BINARY:
                     live.deliver(live.hub.handle_pose(conn.id, msg.data, now=now))
-                else:
+                elif kind is WSMsgType.TEXT:
+                    live.deliver(live.hub.handle(conn.id, msg.data, now=now))
+                elif kind is WSMsgType.PING:
+                    await ws.pong(msg.data)
+                elif kind is not WSMsgType.PONG:
                     break
         graceful = ws.close_code == 1000
     finally:

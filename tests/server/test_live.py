@@ -279,3 +279,36 @@ async def test_group_members_see_each_others_cart_changes_live(
     finally:
         await a.close()
         await b.close()
+
+
+async def test_heartbeats_close_a_silent_peer_and_keep_a_live_one(sqlite_settings: Settings) -> None:
+    settings = sqlite_settings.model_copy(update={"live_heartbeat_s": 0.3, "live_pong_timeout_s": 0.3})
+    async with TestClient(TestServer(create_app(settings))) as client:
+        t = await make_tenant(client, settings)
+        url = str(client.make_url("")).rstrip("/")
+        alive = await LiveClient.connect(url, t.store, t.shopper)  # websockets answers pings by itself
+        # A peer that never answers pings: aiohttp's client without autoping, reading but never ponging.
+        dead = await client.ws_connect(f"/api/v1/live?store={t.store}", autoping=False,
+                                               headers=bearer(await session(client, "잠수")))
+        try:
+            await dead.send_str(json.dumps({"type": "hello", "v": 1}))
+            pings = 0
+            while True:
+                msg = await asyncio.wait_for(dead.receive(), 10)
+                if msg.type.name == "PING":
+                    pings += 1
+                elif msg.type.name in ("CLOSE", "CLOSED", "CLOSING"):
+                    break
+            assert pings >= 1 and dead.close_code == 4010
+            live = client.app[LIVE]
+
+            def pong_seen() -> bool:
+                return any(c.pinged_at is not None and c.last_rx > c.pinged_at for c in live.conns.values())
+
+            async with asyncio.timeout(10):  # the silent-but-alive peer gets pinged and answers
+                while not pong_seen():
+                    await asyncio.sleep(0.05)  # polling server state: nothing reaches the client to wake us
+            assert not alive.closed.is_set() and len(live.conns) == 1
+        finally:
+            await dead.close()
+            await alive.close()

@@ -144,6 +144,7 @@ export function decodeTick(buffer) {
 export const CLOSE = {
   4000: 'protocol_error', 4001: 'unauthorized', 4002: 'invalid_messages', 4003: 'flooding', 4004: 'store_full',
   4005: 'slow_consumer', 4006: 'store_closed', 4007: 'festival_full', 4008: 'replaced', 4009: 'hello_timeout',
+  4010: 'heartbeat_timeout',
 };
 // After these the server will refuse us again right away: tell the shopper instead of retrying.
 const FINAL = new Set([4000, 4002, 4004, 4006, 4007, 4008]);

@@ -305,9 +305,18 @@ async def test_heartbeats_close_a_silent_peer_and_keep_a_live_one(sqlite_setting
             def pong_seen() -> bool:
                 return any(c.pinged_at is not None and c.last_rx > c.pinged_at for c in live.conns.values())
 
+            swept = asyncio.Event()  # nothing reaches the idle client, so wake up on the server's sweeps
+            sweep = live.sweep_liveness
+
+            def sweep_and_tell(now: float) -> None:
+                sweep(now)
+                swept.set()
+
+            live.sweep_liveness = sweep_and_tell  # type: ignore[method-assign]
             async with asyncio.timeout(10):  # the silent-but-alive peer gets pinged and answers
                 while not pong_seen():
-                    await asyncio.sleep(0.05)  # polling server state: nothing reaches the client to wake us
+                    swept.clear()
+                    await swept.wait()
             assert not alive.closed.is_set() and len(live.conns) == 1
         finally:
             await dead.close()

@@ -19,7 +19,7 @@ from server.metrics import Metrics, metrics_middleware
 from server.realtime import ws as live_ws
 from server.realtime.live import live_context
 from server.realtime.live import on_shutdown as live_shutdown
-from server.services.sync_tx import close_writer
+from server.services.sync_tx import close_writer, warm_up
 from server.settings import Settings
 
 log = logging.getLogger("vrstore")
@@ -74,6 +74,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await migrate.upgrade(engine)
     app[keys.ENGINE] = engine
     app[keys.SESSIONMAKER] = make_sessionmaker(engine)
+    warm_up(engine)
     try:
         yield
     finally:

@@ -12,13 +12,13 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import Connection
 
 from server import keys
-from server.db.tables import ApiToken
+from server.services.statements import TOKEN_BY_HASH
 
 Role = Literal["organizer", "merchant", "shopper"]
 SESSION_COOKIE = "vrstore_session"
@@ -89,6 +89,11 @@ class TokenCache:
 TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache", TokenCache)
 
 
+def _token_row(conn: Connection, digest: str) -> Any:
+    # One prebuilt Core statement in one thread hop: this runs for every request that misses the cache.
+    return TOKEN_BY_HASH.first(conn, {"p_hash": digest})
+
+
 async def resolve_token(request: web.Request, token: str) -> Principal | None:
     """The principal for a token, or None when it is unknown or revoked."""
     if not token or len(token) > 200:
@@ -97,12 +102,15 @@ async def resolve_token(request: web.Request, token: str) -> Principal | None:
     cache = request.app.get(TOKEN_CACHE)
     if cache is not None and (cached := cache.get(digest)) is not None:
         return cached
-    async with request.app[keys.SESSIONMAKER]() as session:
-        row = (await session.execute(select(ApiToken).where(ApiToken.token_hash == digest))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+    from server.services.sync_tx import run_read  # services import this module: import at call time
+
+    row = await run_read(request.app[keys.ENGINE], _token_row, digest)
+    if row is None:
         return None
-    role: Role = row.role  # the column only ever holds a Role
-    principal = Principal(role, row.id, row.festival_id, row.merchant_id, row.session_id)
+    token_id, token_hash, role, festival_id, merchant_id, session_id, revoked_at = row
+    if revoked_at is not None or not hmac.compare_digest(token_hash, digest):
+        return None
+    principal = Principal(role, token_id, festival_id, merchant_id, session_id)  # role: the column holds a Role
     if cache is not None:
         cache.put(digest, principal)
     return principal

@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from server.api import cart_schemas as cs
-from server.db.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store
 from server.errors import NotFound
+from server.services import statements as sql
 from server.services.pricing import FestivalPricing, load_pricing, quote
-
-_Adder = aliased(ShopperSession)
 
 
 @dataclass(frozen=True)
@@ -63,11 +60,10 @@ async def load_head(db: AsyncSession, cart_id: int, session_id: int | None) -> C
 
 def load_head_sync(conn: Connection, cart_id: int, session_id: int | None) -> CartHead:
     """``load_head`` for synchronous transactions (see sync_tx)."""
-    query = select(Cart.id, Cart.share_code, Cart.status, Cart.version, Cart.currency, Cart.festival_id,
-                   Cart.owner_session_id).where(Cart.id == cart_id)
-    if session_id is not None:
-        query = query.join(CartMember, CartMember.cart_id == Cart.id).where(CartMember.session_id == session_id)
-    row = conn.execute(query).one_or_none()
+    if session_id is None:
+        row = sql.CART_HEAD.first(conn, {"p_cart": cart_id})
+    else:
+        row = sql.CART_HEAD_FOR_MEMBER.first(conn, {"p_cart": cart_id, "p_session": session_id})
     if row is None:
         raise NotFound(f"no cart {cart_id}")
     return CartHead(*row)
@@ -79,10 +75,7 @@ async def load_members(db: AsyncSession, cart_id: int) -> list[tuple[int, str]]:
 
 def load_members_sync(conn: Connection, cart_id: int) -> list[tuple[int, str]]:
     """Members (session id, display name) in joining order."""
-    query = (select(CartMember.session_id, ShopperSession.display_name)
-             .join(ShopperSession, ShopperSession.id == CartMember.session_id)
-             .where(CartMember.cart_id == cart_id).order_by(CartMember.joined_at, CartMember.session_id))
-    return [(sid, name) for sid, name in conn.execute(query).all()]
+    return [(sid, name) for sid, name in sql.MEMBERS.rows(conn, {"p_cart": cart_id})]
 
 
 async def load_lines(db: AsyncSession, cart_id: int, *, by_product: bool = False) -> list[LineRow]:
@@ -92,20 +85,10 @@ async def load_lines(db: AsyncSession, cart_id: int, *, by_product: bool = False
 
 def load_lines_sync(conn: Connection, cart_id: int, *, by_product: bool = False) -> list[LineRow]:
     """``load_lines`` for synchronous transactions (see sync_tx)."""
-    query = (
-        select(CartLine.id, CartLine.product_id, CartLine.quantity, CartLine.added_by, _Adder.display_name,
-               Product.sku, Product.name_ko, Product.name_en, Product.price, Product.sale_price, Product.currency,
-               Product.category, Product.stock, Product.active, Product.store_id, Store.slug, Store.status,
-               Store.merchant_id)
-        .join(Product, Product.id == CartLine.product_id)
-        .join(Store, Store.id == Product.store_id)
-        .join(_Adder, _Adder.id == CartLine.added_by)
-        .where(CartLine.cart_id == cart_id)
-        .order_by(CartLine.product_id if by_product else CartLine.id)
-    )
+    query = sql.LINES_BY_PRODUCT if by_product else sql.LINES_BY_ID
     rows = []
     for (line_id, product_id, qty, added_by, adder, sku, name_ko, name_en, price, sale_price, currency, category,
-         stock, active, store_id, slug, status, merchant_id) in conn.execute(query).all():
+         stock, active, store_id, slug, status, merchant_id) in query.rows(conn, {"p_cart": cart_id}):
         rows.append(LineRow(line_id, product_id, qty, added_by, adder, sku, product_name(name_ko, name_en, sku),
                             price, sale_price, currency, category, stock, bool(active), store_id, slug, status,
                             merchant_id))

@@ -1,7 +1,10 @@
 """Checkout: one cart, many stores, one payment, one order per store; no oversell, idempotent.
 
-Everything happens in ONE write transaction (``BEGIN IMMEDIATE`` on SQLite, the same code on PostgreSQL):
+Everything happens in ONE all-or-nothing unit of work (``sync_tx.run_unit``): on SQLite a savepoint inside
+the writer thread's group commit (``BEGIN IMMEDIATE``; see sqlite_writer), on PostgreSQL its own transaction,
+running the same code. For a provider that decides at once (``immediate``, like the test provider):
 
+0. claim the Idempotency-Key (replay, 422 or 409 as idempotency says);
 1. freeze the cart (``open → checked_out``; on PostgreSQL this row lock also waits out concurrent edits);
 2. read the lines (ordered by product id) and price them now with ``pricing.quote``; if the caller sent
    ``expected_total`` / ``expected_prices`` and any differs → 409 ``price-changed`` (nothing charged);
@@ -9,7 +12,10 @@ Everything happens in ONE write transaction (``BEGIN IMMEDIATE`` on SQLite, the 
    two checkouts never deadlock; any short line → 409 ``out-of-stock`` listing every short SKU;
 4. charge through the payment provider (the test provider is instant); a decline → 402 and the rollback
    gives the stock back and leaves the cart open;
-5. write the order group, one order per store with its lines, and the idempotency key's response; commit.
+5. write the order group, one order per store with its lines, and the idempotency key's response.
+
+Steps 1–5 run in a savepoint: a refusal (409, 402, 422) rolls back to it and stores the problem under the
+key instead. The unit answers only after its COMMIT. Its statements are prepared (see statements).
 
 Trade-off of charging inside the transaction: with a remote provider the write lock would be held for a
 network round trip, and a crash between charge and commit would charge without an order. A real provider
@@ -23,21 +29,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, insert, select, update
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from server.api import cart_schemas as cs
 from server.api.problems import problem_json, problem_response
 from server.auth import Principal
-from server.db.tables import Cart, CartMember, Order, OrderGroup, OrderLine, Product, utcnow
+from server.db.prepared import savepoint
+from server.db.tables import utcnow
 from server.errors import Conflict, ServiceError, Unprocessable
 from server.events import Event
 from server.services import idempotency
+from server.services import statements as sql
 from server.services.cart_view import LineRow, load_head_sync, load_lines_sync, load_members_sync, unit_price
 from server.services.carts import shopper_session
 from server.services.payments import PaymentDeclined, provider
 from server.services.pricing import FestivalPricing, load_pricing_sync
-from server.services.sync_tx import run_on_connection, sync_transaction
+from server.services.sync_tx import run_unit, sync_transaction
 
 
 class OutOfStock(Conflict):
@@ -71,10 +79,10 @@ async def checkout(sessionmaker: async_sessionmaker[Any], principal: Principal, 
     fingerprint = idempotency.request_hash("checkout", str(cart_id), body.model_dump_json())
     pay = provider(body.payment.provider)
     if getattr(pay, "immediate", False):
-        # The whole checkout in one database call: on SQLite the writer queue is held only while the work
-        # runs, never across event-loop turns (see _checkout_in_one_call).
-        done = await run_on_connection(sessionmaker, _checkout_in_one_call, pay, session_id, cart_id, key,
-                                       fingerprint, body, instance)
+        # The whole checkout is one unit of work in one database call: on SQLite a unit of the writer
+        # thread's next group commit, on PostgreSQL its own transaction (see sync_tx.run_unit).
+        done = await run_unit(sessionmaker, _checkout_unit, pay, session_id, cart_id, key, fingerprint, body,
+                              instance)
         return _result(done, cart_id, session_id)
     held = await idempotency.claim(sessionmaker, session_id, key, fingerprint)
     if isinstance(held, idempotency.Stored):
@@ -103,54 +111,47 @@ class _Done:
     outcome: str
     replayed: bool = False
     staged: _Staged | None = None
-    members: list[tuple[int, str]] = field(default_factory=list)
+    recorded: _Recorded | None = None
 
 
-def _checkout_in_one_call(conn: Connection, pay: Any, session_id: int, cart_id: int, key: str, fingerprint: str,
-                          body: cs.CheckoutIn, instance: str) -> _Done:
-    """Claim the key (own transaction), then stage, charge and record (one transaction), or store the
-    refusal under the key. Runs synchronously: in the SQLite writer thread, or via run_sync on PostgreSQL."""
-    with conn.begin():
-        held = idempotency.claim_sync(conn, session_id, key, fingerprint)
+def _checkout_unit(conn: Connection, pay: Any, session_id: int, cart_id: int, key: str, fingerprint: str,
+                   body: cs.CheckoutIn, instance: str) -> _Done:
+    """Claim the key, then stage, charge and record, or store the refusal under the key: all in the
+    caller's transaction, which commits all of it or nothing. So no other writer ever sees the key in
+    flight (a retry after a crash finds nothing and simply runs), and an unexpected error releases the key
+    by rolling it back. Runs synchronously: in the SQLite writer thread, or via run_sync on PostgreSQL."""
+    held = idempotency.claim_sync(conn, session_id, key, fingerprint)
     if isinstance(held, idempotency.Stored):
         return _Done(held.status, held.body, "replayed", replayed=True)
     try:
-        with conn.begin():
+        with savepoint(conn, "vrs_stage"):  # a refusal rolls back to here, and is then stored under the key
             staged = _stage(conn, cart_id, session_id, body)
             reference = "vrs_" + idempotency.request_hash(str(session_id), key)[:28]
             result = pay.charge_now(staged.total, staged.currency, body.payment.token, reference)
             if not result.approved:
                 raise PaymentDeclined(f"the payment was declined ({result.decline_code}); nothing was charged",
                                       extra={"decline_code": result.decline_code})
-            body_bytes, members = _record(conn, staged, held, cart_id, session_id, body, pay.name, result.charge_id)
-        return _Done(201, body_bytes, "paid", staged=staged, members=members)
+            recorded = _record(conn, staged, held, cart_id, session_id, body, pay.name, result.charge_id)
+        return _Done(201, recorded.body, "paid", staged=staged, recorded=recorded)
     except ServiceError as exc:
         if exc.status >= 500:
-            with conn.begin():
-                idempotency.release_sync(conn, held)
             raise
         problem = problem_json(exc.status, exc.slug, exc.title, exc.detail, instance=instance, errors=exc.errors,
                                extra=exc.extra)
-        with conn.begin():
-            idempotency.complete_sync(conn, held, exc.status, problem)
+        idempotency.complete_sync(conn, held, exc.status, problem)
         return _Done(exc.status, problem, _OUTCOMES.get(exc.slug, "rejected"))
-    except BaseException:
-        with conn.begin():
-            idempotency.release_sync(conn, held)
-        raise
 
 
 def _result(done: _Done, cart_id: int, session_id: int) -> CheckoutResult:
-    if done.staged is None:
+    if done.staged is None or done.recorded is None:
         return CheckoutResult(done.status, done.body, done.outcome, replayed=done.replayed)
     return CheckoutResult(done.status, done.body, done.outcome,
-                          events=_events(done.body, done.staged, done.members, cart_id, session_id))
+                          events=_events(done.recorded, done.staged, cart_id, session_id))
 
 
-def _events(body_bytes: bytes, staged: _Staged, members: list[tuple[int, str]], cart_id: int,
-            session_id: int) -> list[Event]:
+def _events(recorded: _Recorded, staged: _Staged, cart_id: int, session_id: int) -> list[Event]:
     """``cart`` (checked out) to every member and ``order`` per store, published after the commit."""
-    group = cs.OrderGroupOut.model_validate_json(body_bytes)
+    group, members = recorded.group, recorded.members
     names = dict(members)
     events = [Event("cart", {"cart": cart_id, "version": staged.version,
                              "change": {"type": "checked_out", "order_group": group.id},
@@ -165,12 +166,7 @@ def _events(body_bytes: bytes, staged: _Staged, members: list[tuple[int, str]], 
 
 def _freeze(conn: Connection, cart_id: int, session_id: int) -> tuple[int, int | None, str | None]:
     """open → checked_out for a member, in one statement; also the row lock that orders us after edits."""
-    is_member = exists().where(and_(CartMember.cart_id == Cart.id, CartMember.session_id == session_id))
-    row = conn.execute(
-        update(Cart).where(Cart.id == cart_id, Cart.status == "open", is_member)
-        .values(status="checked_out", version=Cart.version + 1, updated_at=utcnow())
-        .returning(Cart.version, Cart.festival_id, Cart.currency)
-    ).one_or_none()
+    row = sql.FREEZE_CART.first(conn, {"p_cart": cart_id, "p_session": session_id, "p_now": utcnow()})
     if row is None:
         head = load_head_sync(conn, cart_id, session_id)  # 404 for a non-member
         raise Conflict(f"cart {cart_id} is already checked out", extra={"current_version": head.version})
@@ -192,18 +188,17 @@ def _check_prices(lines: list[LineRow], units: dict[int, int], body: cs.Checkout
                            extra={"lines": changed, "expected_total": body.expected_total, "total": total})
 
 
-def _take_stock(conn: Connection, lines: list[LineRow]) -> None:
+def _take_stock(conn: Connection, lines: list[LineRow], now: datetime) -> None:
     """All lines or none: every short line is reported, and raising rolls back the ones already taken."""
     short: list[dict[str, Any]] = []
     for line in lines:  # ordered by product id: a fixed lock order, so concurrent checkouts cannot deadlock
         taken = 0
         if line.active and line.store_status == "approved":
-            taken = conn.execute(
-                update(Product).where(Product.id == line.product_id, Product.stock >= line.quantity)
-                .values(stock=Product.stock - line.quantity)
-            ).rowcount
+            taken = sql.TAKE_STOCK.rowcount(conn, {"p_product": line.product_id, "p_qty": line.quantity,
+                                                   "p_now": now})
         if taken != 1:
-            available = conn.execute(select(Product.stock).where(Product.id == line.product_id)).scalar_one()
+            found = sql.STOCK_OF.first(conn, {"p_product": line.product_id})
+            available = found[0] if found is not None else 0
             if not (line.active and line.store_status == "approved"):
                 available = 0
             short.append({"store": line.store_slug, "sku": line.sku, "requested": line.quantity,
@@ -239,19 +234,28 @@ def _stage(conn: Connection, cart_id: int, session_id: int, body: cs.CheckoutIn)
     pricing = load_pricing_sync(conn, festival_id) if festival_id is not None else FestivalPricing(None, None)
     units = {line.id: unit_price(line, pricing, now) for line in lines}
     _check_prices(lines, units, body)
-    _take_stock(conn, lines)
+    _take_stock(conn, lines, now)
     total = sum(units[line.id] * line.quantity for line in lines)
     return _Staged(version, currency, lines, units, total, now)
 
 
+@dataclass
+class _Recorded:
+    """What the second phase wrote: the stored response, and what the events need (no re-parsing)."""
+
+    body: bytes
+    group: cs.OrderGroupOut
+    members: list[tuple[int, str]]
+
+
 def _record(conn: Connection, staged: _Staged, held: idempotency.Claim, cart_id: int, session_id: int,
-            body: cs.CheckoutIn, provider_name: str, charge_id: str) -> tuple[bytes, list[tuple[int, str]]]:
+            body: cs.CheckoutIn, provider_name: str, charge_id: str) -> _Recorded:
     """Phase 2, synchronous: the order group, its orders and the key's stored response, then the members."""
     group = _write_orders(conn, cart_id, session_id, staged.lines, staged.units, staged.currency, staged.total,
                           body, provider_name, charge_id, staged.now)
     body_bytes = group.model_dump_json().encode()
     idempotency.complete_sync(conn, held, 201, body_bytes)
-    return body_bytes, load_members_sync(conn, cart_id)
+    return _Recorded(body_bytes, group, load_members_sync(conn, cart_id))
 
 
 async def _place(sessionmaker: async_sessionmaker[Any], held: idempotency.Claim, session_id: int, cart_id: int,
@@ -265,33 +269,34 @@ async def _place(sessionmaker: async_sessionmaker[Any], held: idempotency.Claim,
         if not result.approved:
             raise PaymentDeclined(f"the payment was declined ({result.decline_code}); nothing was charged",
                                   extra={"decline_code": result.decline_code})
-        body_bytes, members = await tx.run(_record, staged, held, cart_id, session_id, body, pay.name,
-                                           result.charge_id)
-    events = _events(body_bytes, staged, members, cart_id, session_id)
-    return body_bytes, events
+        recorded = await tx.run(_record, staged, held, cart_id, session_id, body, pay.name, result.charge_id)
+    return recorded.body, _events(recorded, staged, cart_id, session_id)
 
 
 def _write_orders(conn: Connection, cart_id: int, session_id: int, lines: list[LineRow], units: dict[int, int],
                         currency: str, total: int, body: cs.CheckoutIn, provider_name: str, charge_id: str,
                         now: datetime) -> cs.OrderGroupOut:
     fulfilment = body.fulfilment.model_dump_json()
-    group_id = conn.execute(insert(OrderGroup).values(
-        cart_id=cart_id, session_id=session_id, total=total, currency=currency, payment_provider=provider_name,
-        payment_reference=charge_id, fulfilment_json=fulfilment, created_at=now,
-    ).returning(OrderGroup.id)).scalar_one()
+    group_id = _one(sql.INSERT_GROUP.first(conn, {
+        "p_cart_id": cart_id, "p_session_id": session_id, "p_total": total, "p_currency": currency,
+        "p_payment_provider": provider_name, "p_payment_reference": charge_id, "p_fulfilment_json": fulfilment,
+        "p_created_at": now,
+    }))
     by_store: dict[int, list[LineRow]] = {}
     for line in lines:
         by_store.setdefault(line.store_id, []).append(line)
     subtotals = {sid: sum(units[ln.id] * ln.quantity for ln in group) for sid, group in by_store.items()}
-    rows = conn.execute(insert(Order).values([
-        {"group_id": group_id, "store_id": sid, "session_id": session_id, "status": "paid", "total": subtotals[sid],
-         "currency": currency, "fulfilment_json": fulfilment, "created_at": now, "updated_at": now}
-        for sid in sorted(by_store)
-    ]).returning(Order.id, Order.store_id)).all()
-    order_ids = {store_id: order_id for order_id, store_id in rows}
-    conn.execute(insert(OrderLine), [
-        {"order_id": order_ids[line.store_id], "product_id": line.product_id, "sku": line.sku, "name": line.name,
-         "quantity": line.quantity, "unit_price": units[line.id], "line_total": units[line.id] * line.quantity}
+    # One single-row INSERT per store (a store or two per cart): a multi-row VALUES would be compiled
+    # anew for every row count, and the ids come back in store order with no RETURNING-order caveats.
+    order_ids = {sid: _one(sql.INSERT_ORDER.first(conn, {
+        "p_group_id": group_id, "p_store_id": sid, "p_session_id": session_id, "p_status": "paid",
+        "p_total": subtotals[sid], "p_currency": currency, "p_fulfilment_json": fulfilment, "p_created_at": now,
+        "p_updated_at": now,
+    })) for sid in sorted(by_store)}
+    sql.INSERT_ORDER_LINES.many(conn, [
+        {"p_order_id": order_ids[line.store_id], "p_product_id": line.product_id, "p_sku": line.sku,
+         "p_name": line.name, "p_quantity": line.quantity, "p_unit_price": units[line.id],
+         "p_line_total": units[line.id] * line.quantity}
         for line in lines
     ])
     orders = [
@@ -306,6 +311,11 @@ def _write_orders(conn: Connection, cart_id: int, session_id: int, lines: list[L
     return cs.OrderGroupOut(id=group_id, cart=cart_id, status="paid", orders=orders, total=total, currency=currency,
                             payment=cs.PaymentOut(provider=provider_name, reference=charge_id),
                             fulfilment=body.fulfilment, created_at=now)
+
+
+def _one(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None  # INSERT … RETURNING always returns its row
+    return row[0]
 
 
 def fulfilment_from_json(raw: str) -> cs.Delivery | cs.Pickup:

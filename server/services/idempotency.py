@@ -1,10 +1,13 @@
 """Idempotency keys, as Stripe does them, for the checkout.
 
 - A key is scoped to the caller's session; it lives 24 h (``TTL``). After that the same key is a new request.
-- ``claim`` inserts the key as ``in_flight`` in its own short transaction (the unique constraint decides who
-  wins a race). The winner runs the checkout and stores the response: on success in the SAME transaction
-  as the order (a crash can never leave one without the other); on a failure that the checkout produced
-  (out of stock, declined, price changed...) in a short transaction after the rollback.
+- ``claim`` inserts the key as ``in_flight`` (the unique constraint decides who wins a race). The winner
+  runs the checkout and stores the response: on success in the SAME transaction as the order (a crash can
+  never leave one without the other); on a failure that the checkout produced (out of stock, declined,
+  price changed...) after rolling back to a savepoint. For an instant provider the claim is part of that
+  same unit of work (checkout.py), so other writers never see it in flight: a concurrent duplicate waits
+  for the commit (PostgreSQL: on the unique index) and replays. For a provider with I/O the claim is its
+  own short transaction, and a duplicate meanwhile gets 409.
 - Same key, same request, done: the stored response is replayed (same status, same body).
   Same key, different request: 422. Same key while the first is still running: 409.
 - Not stored (Stripe neither): requests that fail validation or authentication, or lose the in-flight race.
@@ -25,12 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db.tables import IdempotencyKey, utcnow
 from server.errors import BadRequest, Conflict, Unprocessable
+from server.services import statements as sql
 from server.services.cart_tx import write_transaction
 from server.services.sync_tx import sync_transaction
 
@@ -72,11 +75,6 @@ def request_hash(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def _insert(dialect: str) -> Any:
-    # ON CONFLICT DO NOTHING: one round trip, no exception and no savepoint when the key exists.
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotencyKey)
-
-
 async def claim(sessionmaker: async_sessionmaker[Any], session_id: int, key: str, fingerprint: str) -> Claim | Stored:
     """Take the key for this request, or say what happened to it before (its own short transaction)."""
     async with sync_transaction(sessionmaker) as tx:
@@ -87,32 +85,28 @@ def claim_sync(conn: Connection, session_id: int, key: str, fingerprint: str) ->
     token = secrets.token_hex(16)
     now = utcnow()
     _maybe_purge(conn)
-    inserted = conn.execute(
-        _insert(conn.dialect.name).values(session_id=session_id, key=key, request_hash=fingerprint,
-                                          status="in_flight", lock_token=token, created_at=now, locked_at=now)
-        .on_conflict_do_nothing(index_elements=["session_id", "key"]).returning(IdempotencyKey.id)
-    ).scalar_one_or_none()
+    inserted = sql.key_insert(conn.dialect.name).first(conn, {
+        "p_session_id": session_id, "p_key": key, "p_request_hash": fingerprint, "p_status": "in_flight",
+        "p_lock_token": token, "p_created_at": now, "p_locked_at": now})
     if inserted is not None:
-        return Claim(inserted, token)
-    row = conn.execute(select(
-        IdempotencyKey.id, IdempotencyKey.request_hash, IdempotencyKey.status, IdempotencyKey.lock_token,
-        IdempotencyKey.response_status, IdempotencyKey.response_body, IdempotencyKey.created_at,
-        IdempotencyKey.locked_at,
-    ).where(IdempotencyKey.session_id == session_id, IdempotencyKey.key == key)).one()
-    created_at, locked_at = _aware(row.created_at), _aware(row.locked_at)
+        return Claim(inserted[0], token)
+    found = sql.KEY_ROW.first(conn, {"p_session": session_id, "p_key": key})
+    assert found is not None  # the conflict says it exists, and keys are only deleted by this writer
+    key_id, request_hash_, status, lock_token, response_status, response_body, created, locked = found
+    created_at, locked_at = _aware(created), _aware(locked)
     if created_at <= now - TTL:
         # Expired: the key starts a new life (Stripe forgets keys after 24 h).
-        _retake(conn, row.id, row.lock_token, token, fingerprint=fingerprint, created_at=now)
-        return Claim(row.id, token)
-    if row.request_hash != fingerprint:
+        _retake(conn, key_id, lock_token, token, fingerprint=fingerprint, created_at=now)
+        return Claim(key_id, token)
+    if request_hash_ != fingerprint:
         raise Unprocessable("this Idempotency-Key was used for a different request; use a new key",
                             errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}])
-    if row.status == "done":
-        return Stored(row.response_status, row.response_body.encode())
+    if status == "done":
+        return Stored(response_status, response_body.encode())
     if locked_at <= now - timedelta(seconds=TAKEOVER_S):
         # The first attempt died between claim and completion (nothing of it was committed).
-        _retake(conn, row.id, row.lock_token, token)
-        return Claim(row.id, token)
+        _retake(conn, key_id, lock_token, token)
+        return Claim(key_id, token)
     raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
                    extra={"retry_after_s": 1})
 
@@ -140,9 +134,8 @@ async def complete(db: AsyncSession, held: Claim, status: int, body: bytes) -> N
 
 def complete_sync(conn: Connection, held: Claim, status: int, body: bytes) -> None:
     """``complete`` for synchronous transactions (see sync_tx)."""
-    done = conn.execute(update(IdempotencyKey).where(
-        IdempotencyKey.id == held.id, IdempotencyKey.lock_token == held.lock_token
-    ).values(status="done", response_status=status, response_body=body.decode()).returning(IdempotencyKey.id)).first()
+    done = sql.KEY_COMPLETE.first(conn, {"p_id": held.id, "p_token": held.lock_token, "p_status": status,
+                                         "p_body": body.decode()})
     if done is None:
         raise Conflict("this request's Idempotency-Key was taken over by a retry; its result wins")
 

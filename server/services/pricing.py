@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.tables import DiscountRule, Festival
+from server.services import statements as sql
 
 CATEGORY_SEPARATOR = " > "
 
@@ -88,10 +88,10 @@ async def load_pricing(db: AsyncSession, festival_id: int) -> FestivalPricing:
 
 
 def load_pricing_sync(conn: Connection, festival_id: int) -> FestivalPricing:
-    """``load_pricing`` for synchronous transactions (see sync_tx): two small reads."""
-    window = conn.execute(select(Festival.starts_at, Festival.ends_at).where(Festival.id == festival_id)).first()
-    if window is None:
+    """``load_pricing`` for synchronous transactions (see sync_tx): one read."""
+    rows = sql.PRICING.rows(conn, {"p_festival": festival_id})
+    if not rows:
         return FestivalPricing(None, None)
-    rules = conn.execute(select(DiscountRule.id, DiscountRule.percent, DiscountRule.store_id, DiscountRule.category)
-                         .where(DiscountRule.festival_id == festival_id).order_by(DiscountRule.id)).all()
-    return FestivalPricing(starts_at=window[0], ends_at=window[1], rules=tuple(Rule(*rule) for rule in rules))
+    rules = tuple(Rule(rule_id, percent, store_id, category)
+                  for _, _, rule_id, percent, store_id, category in rows if rule_id is not None)
+    return FestivalPricing(starts_at=rows[0][0], ends_at=rows[0][1], rules=rules)

@@ -78,8 +78,12 @@ class Live:
         return time.monotonic()
 
     def deliver(self, actions: list[Action]) -> None:
-        """Carry out the hub's actions without awaiting: queue frames, schedule closes."""
+        """Carry out the hub's actions without awaiting: write or queue frames, schedule closes.
+
+        Frames for one socket in one call (a tick's frame and the ``focus_counts`` of the same tick, say) go
+        out in ONE transport write: the send syscall, not the bytes, is what a frame costs."""
         now = self.now()
+        writes: dict[Connection, list[bytes]] = {}
         for action in actions:
             conn = self.conns.get(action.conn)
             if conn is None or conn.closing:
@@ -90,7 +94,10 @@ class Live:
             assert isinstance(action, Send)
             queue = conn.queue
             if not queue.frames and writable(conn.transport):
-                conn.transport.write(self._encode(action.frame))  # type: ignore[union-attr]
+                if (pending := writes.get(conn)) is None:
+                    writes[conn] = [self._encode(action.frame)]
+                else:
+                    pending.append(self._encode(action.frame))
                 continue
             if not queue.offer(action.frame, action.droppable, now):
                 self.metrics.queue_drops.inc()
@@ -98,6 +105,8 @@ class Live:
             self._backlog.add(conn)
             if queue.stuck(now):
                 self.close(conn, int(CloseCode.SLOW_CONSUMER), "slow_consumer")
+        for conn, frames in writes.items():
+            conn.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))  # type: ignore[union-attr]
 
     def flush_backlog(self) -> None:
         """Write queued frames, oldest first, as far as each backed-up socket now takes them."""

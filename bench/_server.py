@@ -53,11 +53,16 @@ def start(data_dir: Path, database_url: str | None = None) -> Server:
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen([sys.executable, "-m", "server", "serve"], env=env, stdout=log,
                                stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    return wait_healthy(f"http://127.0.0.1:{port}", env, process, data_dir / "server.log")
+
+
+def wait_healthy(url: str, env: dict[str, str], process: subprocess.Popen[bytes], log: Path,
+                 timeout_s: float = 60.0) -> Server:
+    """Poll ``/healthz`` until it answers 200; the server's log tail if it exits first."""
+    deadline = time.monotonic() + timeout_s
     while True:
         if process.poll() is not None:
-            raise RuntimeError((data_dir / "server.log").read_text()[-2000:])
+            raise RuntimeError(log.read_text()[-2000:])
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                 if response.status == 200:
@@ -66,4 +71,4 @@ def start(data_dir: Path, database_url: str | None = None) -> Server:
             if time.monotonic() > deadline:
                 process.kill()
                 raise
-            time.sleep(0.05)
+            time.sleep(0.05)  # polling a socket that is not up yet

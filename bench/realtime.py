@@ -26,8 +26,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +62,7 @@ def launch(data_dir: Path, extra_env: dict[str, str] | None = None, profile: Pat
     prof = ["-m", "cProfile", "-o", str(profile)] if profile else []
     process = subprocess.Popen([sys.executable, *prof, "-m", "server", "serve"], env=env, stdout=log,
                                stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_raise_nofile)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError((data_dir / "server.log").read_text()[-2000:])
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return _server.Server(url, env, process)
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.05)  # polling a socket that is not up yet
+    return _server.wait_healthy(f"http://127.0.0.1:{port}", env, process, data_dir / "server.log")
 
 
 def seed(data_dir: Path) -> None:

@@ -188,6 +188,19 @@ class QueueSubscription(Subscription):
         self._queue.put_nowait(_CLOSED)
 
 
+def drop_subscription(index: dict[str, set[QueueSubscription]], sub: QueueSubscription) -> list[str]:
+    """Remove ``sub`` from a topic → subscriptions index; returns the topics nobody wants any more."""
+    gone = []
+    for t in sub.topics:
+        subs = index.get(t)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del index[t]
+                gone.append(t)
+    return gone
+
+
 class LocalBus(Bus):
     """In-process bus: ``publish`` hands the message to each subscription's bounded queue at once."""
 
@@ -222,12 +235,7 @@ class LocalBus(Bus):
 
     def unsubscribe(self, sub: QueueSubscription) -> None:
         """Detach a subscription (called by its ``close``)."""
-        for t in sub.topics:
-            subs = self._subs.get(t)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._subs[t]
+        drop_subscription(self._subs, sub)
 
     async def close(self) -> None:
         """See :meth:`Bus.close`."""

@@ -41,7 +41,16 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from .bus import Bus, BusClosed, BusUnavailable, Message, QueueSubscription, StateCallback, Subscription
+from .bus import (
+    Bus,
+    BusClosed,
+    BusUnavailable,
+    Message,
+    QueueSubscription,
+    StateCallback,
+    Subscription,
+    drop_subscription,
+)
 from .redis_conn import REDIS_ERRORS, redis_client
 
 log = logging.getLogger("vrstore.bus")
@@ -172,14 +181,7 @@ class RedisBus(Bus):
         return sub
 
     async def _detach(self, sub: QueueSubscription) -> None:
-        gone = []
-        for t in sub.topics:
-            subs = self._subs.get(t)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._subs[t]
-                    gone.append(t)
+        gone = drop_subscription(self._subs, sub)
         if gone and not self._closed:
             await self._send("UNSUBSCRIBE", gone)
 

@@ -3,6 +3,8 @@ its own module so the room's own rules stay readable. Sans-I/O like the room."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .members import Member, RoomConfig
@@ -24,11 +26,11 @@ class RemoteSeats:
     _free: list[int]
     _state: TickState
 
-    def _grow(self) -> int:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # Room's own methods that this mixin calls (declared for the type checker only)
 
-    def _set_focus(self, m: Member, sku: str | None) -> None:
-        raise NotImplementedError
+        def _grow(self) -> int: ...
+
+        def _set_focus(self, m: Member, sku: str | None) -> None: ...
 
     def _regroup(self, slot: int, old: str | None, new: str | None) -> None:
         groups = self._state.groups

@@ -106,6 +106,11 @@ class Bus(abc.ABC):
     async def publish(self, topic: str, data: bytes) -> int:
         """Publish ``data`` on ``topic``; returns how many subscriptions it reached (0 is not an error)."""
 
+    async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        """Publish several (topic, data) messages in order; a broker bus sends them in one round trip."""
+        for topic, data in messages:
+            await self.publish(topic, data)
+
     @abc.abstractmethod
     async def subscribe(self, *topics: str) -> Subscription:
         """Start receiving messages published on any of ``topics`` from now on."""

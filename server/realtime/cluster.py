@@ -52,6 +52,9 @@ log = logging.getLogger("vrstore.live.cluster")
 EVENTS_TOPIC = "events"
 LIVE_EVENTS = frozenset({"product", "notice", "cart"})  # what Live.apply_event acts on; the rest stay home
 RESUME_REFRESH_S = 10.0
+# Pose batches go out this fraction of a tick interval before every worker's (wall-clock aligned) tick: time
+# for Redis to carry them (about a millisecond here) even when the receiving worker's loop is busy.
+PUBLISH_LEAD = 0.2
 PEER_ID_TRIES = 16
 _REFUSED = {"store_full": CloseCode.STORE_FULL, "festival_full": CloseCode.FESTIVAL_FULL}
 _AS_MUCH_AS_NEEDED = 1_000_000  # slack of a restored seat: it already had a place in that instance
@@ -218,26 +221,36 @@ class Cluster:
 
     # ------------------------------------------------------------ poses
 
+    def publish_lead(self, interval: float) -> float:
+        """How long before each tick this worker's pose batches go out (0: no other workers to tell)."""
+        return PUBLISH_LEAD * interval if self.shared else 0.0
+
+    def publish_poses(self) -> None:
+        """Queue one pose batch per instance where this worker has seats (and an empty one where its last seat
+        just left, so the others drop those peers at once); the publisher sends them in one round trip."""
+        if not self.bus.available:
+            return
+        current = {(s, n): room for s, n, room in self.live.hub.local_instances()}
+        for (s, n), room in current.items():
+            self._batches[poses_topic(s, n)] = room.local_batch(self.worker)
+        for s, n in self._published - current.keys():
+            self._batches[poses_topic(s, n)] = encode_batch(self.worker, [])
+        self._published = set(current)
+        if self._batches:
+            self._batches_ready.set()
+
     def after_tick(self) -> None:
-        """Hand dropped seats to the releaser; queue this tick's pose batches; follow the right pose topics."""
+        """Hand dropped seats to the releaser; follow the pose topics of the instances we have seats in."""
         for seat in self.live.hub.take_dropped():
             if seat in self._seats:
                 self._seats.discard(seat)
                 self._releases.put_nowait(seat[:2])
         if not self.shared:
             return
-        current = {(s, n): room for s, n, room in self.live.hub.local_instances()}
-        if self.bus.available:
-            for (s, n), room in current.items():
-                self._batches[poses_topic(s, n)] = room.local_batch(self.worker)
-            for s, n in self._published - current.keys():  # our last seat there left: say so at once
-                self._batches[poses_topic(s, n)] = encode_batch(self.worker, [])
-            if self._batches:
-                self._batches_ready.set()
-        self._published = set(current)
-        for key in current.keys() - self._followed.keys():
+        current = {(s, n) for s, n, _ in self.live.hub.local_instances()}
+        for key in current - self._followed.keys():
             self._followed[key] = asyncio.create_task(self._follow(*key), name=f"live-poses-in-{key}")
-        for key in self._followed.keys() - current.keys():
+        for key in self._followed.keys() - current:
             self._followed.pop(key).cancel()
 
     async def _publish_poses(self) -> None:
@@ -245,12 +258,10 @@ class Cluster:
             await self._batches_ready.wait()
             self._batches_ready.clear()
             batches, self._batches = self._batches, {}
-            for topic, data in batches.items():
-                try:
-                    await self.bus.publish(topic, data)
-                except (BusUnavailable, BusClosed):
-                    self.metrics.live_bus_failures.labels("poses").inc()
-                    break  # the rest would fail the same way; the next tick tries again
+            try:
+                await self.bus.publish_many(list(batches.items()))
+            except (BusUnavailable, BusClosed):
+                self.metrics.live_bus_failures.labels("poses").inc()  # the next tick tries again
 
     async def _follow(self, store: str, instance: int) -> None:
         sub = await self.bus.subscribe(poses_topic(store, instance))

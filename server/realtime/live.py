@@ -31,6 +31,12 @@ log = logging.getLogger("vrstore.live")
 PLAZA = "plaza"
 
 
+def next_tick_boundary(after: float, interval: float, *, wall_offset: float) -> float:
+    """The first monotonic time at or after ``after`` whose wall-clock time (monotonic + ``wall_offset``) is a
+    multiple of ``interval``: where every worker's tick falls, whenever it started."""
+    return after + (-(after + wall_offset)) % interval
+
+
 @dataclass(eq=False)
 class Connection:
     id: ConnId
@@ -58,6 +64,7 @@ class Live:
         self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
         self._encode = FrameEncoder()
         self._ids = itertools.count(1)
+        self._sale_round = asyncio.Event()  # set (and replaced) after every round of the sale-window watcher
 
     # ------------------------------------------------------------ connections
 
@@ -145,16 +152,27 @@ class Live:
     # ------------------------------------------------------------ tick and events
 
     async def run(self) -> None:
-        """Tick every instance at the configured rate; a slow tick delays the next, never doubles up."""
-        next_at = self.now()
+        """Tick every instance at the configured rate; a slow tick delays the next, never doubles up.
+
+        Ticks fall on the wall clock's tick boundaries, so every worker ticks at the same moment; with other
+        workers this worker's pose batches go out ``publish_lead`` before each boundary, and theirs have
+        arrived when it ticks. A pose that crosses workers then waits for one tick, not for two ticks whose
+        phases happen to be apart (up to a whole extra interval of latency).
+        """
+        interval = self.tick_interval
+        lead = self.cluster.publish_lead(interval)
+        next_at = self._next_boundary(self.now() + lead)
         ticks = 0
         while True:
-            next_at += self.tick_interval
+            if lead:
+                await asyncio.sleep(max(0.0, next_at - lead - self.now()))
+                self.cluster.publish_poses()
+            await asyncio.sleep(max(0.0, next_at - self.now()))
             started = self.now()
             try:
                 self.flush_backlog()  # frames still queued from earlier go out before this tick's
                 self.deliver(self.hub.tick(started))
-                self.cluster.after_tick()  # seats to release, pose batches for the other workers
+                self.cluster.after_tick()  # seats to release, pose topics to follow
             except Exception:  # a bug in one tick must not stop the live service
                 log.exception("tick failed")
             self.metrics.tick_seconds.observe(self.now() - started)
@@ -162,11 +180,14 @@ class Live:
             if ticks % 10 == 0:  # counting walks every seat: once a second is plenty for a gauge
                 self.metrics.instances.set(sum(c.instances for c in self.hub.counts().values()))
                 self.sweep_liveness(self.now())
-            delay = next_at - self.now()
-            if delay < 0:
-                next_at = self.now()  # fell behind: skip the missed ticks instead of bursting
-                delay = 0
-            await asyncio.sleep(delay)
+            next_at += interval
+            if next_at - lead < self.now() or ticks % 600 == 0:
+                # Fell behind: skip the missed ticks instead of bursting. Once a minute, re-read the wall clock
+                # too (NTP slews it against the monotonic clock the loop sleeps on).
+                next_at = self._next_boundary(self.now() + lead)
+
+    def _next_boundary(self, after: float) -> float:
+        return next_tick_boundary(after, self.tick_interval, wall_offset=time.time() - time.monotonic())
 
     async def on_event(self, event: Event) -> None:
         """A service event of this worker: applied here at once, then passed on to the other workers."""
@@ -215,7 +236,13 @@ class Live:
                     was_open[festival.slug] = now_open
             except Exception:  # the database may be briefly unavailable; try again next round
                 log.warning("sale window check failed", exc_info=True)
+            self._sale_round.set()
+            self._sale_round = asyncio.Event()
             await asyncio.sleep(self.app[keys.SETTINGS].sale_window_poll_s)
+
+    async def sale_window_round(self) -> None:
+        """Wait until the sale-window watcher has finished its next round (what a test waits on)."""
+        await self._sale_round.wait()
 
     async def shutdown(self) -> None:
         """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""

@@ -240,6 +240,8 @@ async def test_sale_window_closing_is_announced(sqlite_settings: Settings) -> No
         await client.patch("/api/v1/festivals/fest", json=window, headers=bearer(t.organizer))
         a = await LiveClient.connect(str(client.make_url("")).rstrip("/"), t.store, t.shopper)
         try:
+            for _ in range(2):  # a whole round after the opening: the watcher has seen the window open
+                await asyncio.wait_for(client.server.app[LIVE].sale_window_round(), 10)
             await client.patch("/api/v1/festivals/fest", json={"ends_at": "2020-06-01T00:00:00+09:00"},
                                headers=bearer(t.organizer))
             await a.wait_for(lambda c: any(n.get("kind") == "festival_closing" for n in c.of_type("notice")))

@@ -58,6 +58,17 @@ async def test_a_message_crosses_buses_in_order_to_every_subscriber(buses: tuple
     assert (await get(one)).data == b"w"
 
 
+async def test_publish_many_sends_a_ticks_batches_in_order(buses: tuple[RedisBus, RedisBus]) -> None:
+    a, b = buses
+    sub = await b.subscribe("instance:s:1:poses", "instance:s:2:poses")
+    await a.publish_many([("instance:s:1:poses", b"1a"), ("instance:s:2:poses", b"2a"),
+                          ("instance:s:1:poses", b"1b"), ("nobody", b"z")])
+    assert [await get(sub) for _ in range(3)] == [
+        Message("instance:s:1:poses", b"1a"), Message("instance:s:2:poses", b"2a"),
+        Message("instance:s:1:poses", b"1b")]
+    await a.publish_many([])  # nothing to send is not an error
+
+
 async def test_topics_are_subscribed_while_someone_wants_them(
     buses: tuple[RedisBus, RedisBus], redis_server: RedisServer
 ) -> None:
@@ -113,6 +124,8 @@ async def test_redis_killed_then_restarted_the_bus_degrades_fast_and_heals_by_it
         with pytest.raises(BusUnavailable):
             await a.publish("instance:s:1:poses", b"lost")
     assert time.monotonic() - started < 5.0  # bounded by one op timeout (0.5 s), not 20 of them
+    with pytest.raises(BusUnavailable):  # a tick's pose batches fail the same way, without waiting
+        await a.publish_many([("instance:s:1:poses", b"lost")])
     assert not a.available
     late = await b.subscribe("cart:9")  # subscribing while Redis is down is accepted …
 

@@ -10,10 +10,15 @@ number of worker processes differs, so the ratio isolates what a second process 
 2. **Checkout**: ``bench/checkout.py``'s closed loop (maximum throughput) and an open loop at ``--rate``
    (latency a buyer sees at that load) against the same servers.
 
+Every row also reports the CPU of PostgreSQL and Redis over its window. The realtime **ratio at the latency
+bound** compares the largest N each configuration holds with pose p99 ≤ ``--bound-ms`` and ≥ ``--min-delivered``
+% delivered. The **machine ceiling** of a 1-worker row is cores × 100 % / (server + generator + PostgreSQL +
+Redis CPU): on a box that also runs the generator and the engines, no number of workers can exceed it.
+
 Prints rich tables and writes ``bench/results/scaleout.json``. Needs a PostgreSQL server (``--pg-url``, default
 ``$VRSTORE_TEST_PG_URL``; a fresh database is created and dropped) and the ``redis-server`` binary.
 
-    .venv/bin/python bench/scaleout.py [--sizes 1000,2000] [--duration 10] [--workers 1,2]
+    .venv/bin/python bench/scaleout.py [--sizes 2500,3000,3500,4000] [--duration 10] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -105,6 +110,30 @@ class Cluster:
                 self.process.wait()
 
 
+def infra_processes(redis: RedisServer) -> list[psutil.Process]:
+    """The shared engines the workers use: every PostgreSQL process (postmaster and backends) and Redis."""
+    procs = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")]
+    if redis.process is not None:
+        procs.append(psutil.Process(redis.process.pid))
+    return procs
+
+
+def infra_cpu_seconds(redis: RedisServer) -> dict[int, float]:
+    """CPU seconds so far of each infrastructure process, by pid (a backend may come or go in between)."""
+    out = {}
+    for p in infra_processes(redis):
+        try:
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system
+        except psutil.Error:
+            continue
+    return out
+
+
+def infra_cpu_percent(before: dict[int, float], after: dict[int, float], wall: float) -> float:
+    return round(100.0 * sum(v - before.get(pid, 0.0) for pid, v in after.items()) / wall, 1)
+
+
 def start(tmp: Path, workers: int, db_url: str, redis: RedisServer) -> Cluster:
     """Seed the demo festival into the fresh database, empty Redis, start the server with ``workers``."""
     data = tmp / f"data-{workers}"
@@ -116,10 +145,11 @@ def start(tmp: Path, workers: int, db_url: str, redis: RedisServer) -> Cluster:
     return Cluster(data, workers, db_url, redis.url)
 
 
-def realtime_rows(cluster: Cluster, sizes: list[int], duration: float) -> list[dict[str, Any]]:
+def realtime_rows(cluster: Cluster, sizes: list[int], duration: float, redis: RedisServer) -> list[dict[str, Any]]:
     out = []
     for n in sizes:
-        r = rt.row(rt.loadtest(cluster.url, n, duration))
+        watch = tuple(p.pid for p in infra_processes(redis))
+        r = rt.row(rt.loadtest(cluster.url, n, duration, watch_pids=watch))
         if "error" not in r:
             r["delivered_poses_per_s"] = _delivered_per_s(r)
         out.append(r | {"workers": cluster.workers})
@@ -133,7 +163,8 @@ def _delivered_per_s(r: dict[str, Any]) -> float | None:
     return round(r["shoppers"] * r["records_per_tick"] * 10.0 * r["delivered_percent"] / 100.0)
 
 
-async def checkout_rows(cluster: Cluster, db_url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+async def checkout_rows(cluster: Cluster, db_url: str, args: argparse.Namespace,
+                        redis: RedisServer) -> list[dict[str, Any]]:
     """Closed-loop maximum and an open-loop row, with the CPU of every server process."""
     rows = []
     connector = aiohttp.TCPConnector(limit=1024)
@@ -149,15 +180,18 @@ async def checkout_rows(cluster: Cluster, db_url: str, args: argparse.Namespace)
         for label, work in loads:
             buyers = await ck.make_buyers(api, args.buyers, args.products, rng)
             cpu0, gen0, t0 = cluster.cpu_seconds(), time.process_time(), time.perf_counter()
+            infra0 = infra_cpu_seconds(redis)
             latencies, statuses = await work(buyers)
             wall = time.perf_counter() - t0
+            infra = infra_cpu_percent(infra0, infra_cpu_seconds(redis), wall)
             ok = statuses.get(201, 0)
             rows.append({"workers": cluster.workers, "load": label, "checkouts": ok,
                          "statuses": {str(k): v for k, v in statuses.items()},
                          "checkouts_per_s": round(ok / wall, 1), "p50_ms": round(ck.pct(latencies, 0.5), 1),
                          "p99_ms": round(ck.pct(latencies, 0.99), 1),
                          "server_cpu_percent": round(100 * (cluster.cpu_seconds() - cpu0) / wall, 1),
-                         "generator_cpu_percent": round(100 * (time.process_time() - gen0) / wall, 1)})
+                         "generator_cpu_percent": round(100 * (time.process_time() - gen0) / wall, 1),
+                         "infra_cpu_percent": infra})
     bad = await oversold(db_url)
     for r in rows:
         r["oversold"] = bad
@@ -194,30 +228,50 @@ def ratio(rows: list[dict[str, Any]], key: str, match: dict[str, Any]) -> float 
     return None if not one or two is None else round(two / one, 2)
 
 
+def at_bound(rows: list[dict[str, Any]], workers: int, bound_ms: float, min_delivered: float) -> dict[str, Any] | None:
+    """The largest realtime row of ``workers`` within the latency bound (p99 and delivered share), if any."""
+    ok = [r for r in rows if r["workers"] == workers and r.get("p99_ms") is not None
+          and r["p99_ms"] <= bound_ms and (r.get("delivered_percent") or 0.0) >= min_delivered]
+    return max(ok, key=lambda r: r["shoppers"], default=None)
+
+
+def ceiling(r: dict[str, Any] | None) -> float | None:
+    """How many times a row's throughput this whole machine could carry at the row's CPU cost per unit of work
+    (server + load generator + PostgreSQL + Redis) with every core busy: the most any number of workers can
+    give here, because the generator and the engines share the cores with the workers."""
+    if r is None:
+        return None
+    used = r["server_cpu_percent"] + r["generator_cpu_percent"] + (r.get("infra_cpu_percent") or 0.0)
+    return round(100.0 * (os.cpu_count() or 1) / used, 2) if used else None
+
+
 def print_tables(result: dict[str, Any]) -> None:
     t = Table(title="Realtime, 1 vs 2 workers (PostgreSQL + Redis), one store, 10 Hz, K=32")
     for col in ("workers", "N", "conn", "p50 ms", "p99 ms", "deliv %", "poses/s delivered", "server CPU %",
-                "gen CPU %", "B/shopper/s", "load 1m"):
+                "gen CPU %", "PG+Redis CPU %", "B/shopper/s", "load 1m"):
         t.add_column(col, justify="right")
     for r in result["realtime"]:
         if "error" in r:
-            t.add_row(str(r["workers"]), str(r["shoppers"]), f"[red]{r['error']}[/red]", *[""] * 8)
+            t.add_row(str(r["workers"]), str(r["shoppers"]), f"[red]{r['error']}[/red]", *[""] * 9)
             continue
         gen = f"{r['generator_cpu_percent']}{' SAT' if r['generator_saturated'] else ''}"
         t.add_row(str(r["workers"]), str(r["shoppers"]), str(r["connected"]), rt._v(r["p50_ms"]), rt._v(r["p99_ms"]),
                   rt._v(r["delivered_percent"]), rt._v(r.get("delivered_poses_per_s")),
-                  rt._v(r["server_cpu_percent"]), gen, f"{r['bytes_per_shopper_s']:.0f}", rt._v(r["load_average"][0]))
+                  rt._v(r["server_cpu_percent"]), gen, rt._v(r.get("infra_cpu_percent")),
+                  f"{r['bytes_per_shopper_s']:.0f}", rt._v(r["load_average"][0]))
     console.print(t)
     c = Table(title="Checkout, 1 vs 2 workers (PostgreSQL + Redis)")
     for col in ("workers", "load", "checkouts", "checkouts/s", "p50 ms", "p99 ms", "server CPU %", "gen CPU %",
-                "oversold"):
+                "PG+Redis CPU %", "oversold"):
         c.add_column(col, justify="right")
     for r in result["checkout"]:
         c.add_row(str(r["workers"]), r["load"], str(r["checkouts"]), f"{r['checkouts_per_s']:.0f}",
                   f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}", str(r["server_cpu_percent"]),
-                  str(r["generator_cpu_percent"]), str(r["oversold"]))
+                  str(r["generator_cpu_percent"]), str(r["infra_cpu_percent"]), str(r["oversold"]))
     console.print(c)
     console.print(f"ratios (2 workers / 1 worker): {json.dumps(result['ratios'])}")
+    console.print(f"machine ceilings (cores / CPU used per unit of work in the 1-worker row): "
+                  f"{json.dumps(result['ceilings'])}")
 
 
 async def main() -> None:
@@ -225,8 +279,10 @@ async def main() -> None:
     ap.add_argument("--pg-url", default=os.environ.get("VRSTORE_TEST_PG_URL"),
                     help="PostgreSQL server URL (default $VRSTORE_TEST_PG_URL)")
     ap.add_argument("--workers", default="1,2")
-    ap.add_argument("--sizes", default="1000,2000", help="realtime rows (shoppers); empty: skip")
+    ap.add_argument("--sizes", default="2500,3000,3500,4000", help="realtime rows (shoppers); empty: skip")
     ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--bound-ms", type=float, default=150.0, help="realtime latency bound: pose p99 at most this")
+    ap.add_argument("--min-delivered", type=float, default=99.0, help="… and at least this share delivered (%%)")
     ap.add_argument("--buyers", type=int, default=2000, help="checkouts per checkout row; 0: skip checkout")
     ap.add_argument("--products", type=int, default=200)
     ap.add_argument("--connections", type=int, default=64)
@@ -248,16 +304,24 @@ async def main() -> None:
                 try:
                     cluster = await asyncio.to_thread(start, Path(tmp), workers, db_url, redis)
                     try:
-                        result["realtime"] += await asyncio.to_thread(realtime_rows, cluster, sizes, args.duration)
+                        result["realtime"] += await asyncio.to_thread(realtime_rows, cluster, sizes, args.duration,
+                                                                      redis)
                         if args.buyers:
-                            result["checkout"] += await checkout_rows(cluster, db_url, args)
+                            result["checkout"] += await checkout_rows(cluster, db_url, args, redis)
                     finally:
                         await asyncio.to_thread(cluster.stop)
                 finally:
                     await ck.drop_pg_database(args.pg_url, db_url)
         finally:
             redis.kill()
+    bound = [at_bound(result["realtime"], w, args.bound_ms, args.min_delivered) for w in (1, 2)]
+    result["at_bound"] = {"bound_ms": args.bound_ms, "min_delivered_percent": args.min_delivered,
+                          "shoppers": [None if b is None else b["shoppers"] for b in bound]}
+    closed = [r for r in result["checkout"] if r["workers"] == 1 and r["load"].startswith("closed")]
+    result["ceilings"] = {"realtime_at_bound": ceiling(bound[0]),
+                          "checkout_closed": ceiling(closed[0]) if closed else None}
     result["ratios"] = {
+        "realtime_shoppers_at_bound": None if None in bound else round(bound[1]["shoppers"] / bound[0]["shoppers"], 2),
         **{f"realtime_delivered_poses_{n}": ratio(result["realtime"], "delivered_poses_per_s", {"shoppers": n})
            for n in sizes},
         **{f"checkout_{r['load']}": ratio(result["checkout"], "checkouts_per_s", {"load": r["load"]})

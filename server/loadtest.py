@@ -57,6 +57,7 @@ class LoadtestConfig:
     seed: int = 1
     connect_concurrency: int = 64  # handshakes in flight at once, over all workers
     lean: bool = True  # non-observers on the minimal client (server.loadtest_lean); False: LiveClient
+    watch_pids: tuple[int, ...] = ()  # other local processes (database, Redis) measured over the same window
 
     @property
     def ramp_s(self) -> float:
@@ -229,11 +230,12 @@ def _measure(cfg: LoadtestConfig, console: Console, pipes: list[Any], procs: lis
     mine = [psutil.Process()] + [psutil.Process(p.pid) for p in procs]
     servers = _local_servers(cfg.url)
     mine.extend(servers)  # measured beside ours, then split off
+    watched = [psutil.Process(pid) for pid in cfg.watch_pids if psutil.pid_exists(pid)]
     time.sleep(max(0.0, t0 - time.time()))
-    cpu0, w0 = _cpu_seconds(mine), time.time()
+    cpu0, w0, infra0 = _cpu_seconds(mine), time.time(), _cpu_seconds(watched)
     before, s0 = _scrape(cfg.url), time.time()  # a starved server answers late: time its window separately
     time.sleep(max(0.0, t1 - time.time()))
-    cpu1, w1 = _cpu_seconds(mine), time.time()
+    cpu1, w1, infra1 = _cpu_seconds(mine), time.time(), _cpu_seconds(watched)
     after, s1 = _scrape(cfg.url), time.time()
     results: list[WorkerResult] = []
     for pipe, proc in zip(pipes, procs, strict=True):
@@ -254,6 +256,8 @@ def _measure(cfg: LoadtestConfig, console: Console, pipes: list[Any], procs: lis
            "saturated": max(busy[1:]) >= 90.0 or sum(busy) >= 90.0 * cores}
     config = {**asdict(cfg), "stores": list(cfg.stores), "ramp": cfg.ramp_s, "processes": len(procs)}
     gen["connect_seconds"] = round(connect_s, 1)
+    if watched:
+        local["watched_cpu_percent"] = round(100.0 * (sum(infra1) - sum(infra0)) / (w1 - w0), 1)
     return summarize(results, config=config, duration=cfg.duration, t0=t0, t1=t1, server_before=before,
                      server_after=after, server_window=s1 - s0, generator_cpu=gen, sessions_failed=sessions_failed,
                      server_local=local | {"scrape_delay_s": round(max(s0 - w0, s1 - w1), 2)})

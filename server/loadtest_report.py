@@ -84,6 +84,7 @@ def server_summary(before: dict[str, float], after: dict[str, float], duration: 
         "measured_by": "psutil" if "cpu_percent" in local else "/metrics",
         "processes": local.get("processes", 1),  # tick figures come from /metrics of whichever worker answered
         "max_process_percent": local.get("max_process_percent"),
+        "watched_cpu_percent": local.get("watched_cpu_percent"),  # LoadtestConfig.watch_pids (database, Redis)
         "metrics_cpu_percent": None if cpu is None else round(100.0 * cpu / duration, 1),
         "ticks_per_s": round(ticks / duration, 2),
         "tick_mean_ms": round(1000.0 * tick_sum / ticks, 2) if ticks else None,

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     if settings.auto_migrate:
         await migrate.upgrade(engine)
     app[keys.ENGINE] = engine

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/vrstore.db"
     )
+    db_pool_size: int = Field(
+        default=20, ge=1, le=500, description="PostgreSQL connections per worker process, held open (no overflow); "
+        "workers × this must stay under the server's max_connections"
+    )
     redis_url: str | None = Field(
         default=None, description="redis://host:port/db shared by every worker (live bus, seats, resume tokens); "
         "unset: one process, everything in memory"

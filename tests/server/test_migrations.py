@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from factories import database_url
 from sqlalchemy import Connection, inspect
 
 from server.db import migrate
@@ -52,3 +54,26 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_settings: Any)
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_burst_wider_than_the_pool_waits_for_connections_instead_of_opening_backends(tmp_path: Any) -> None:
+    """PostgreSQL: a fixed pool of ``pool_size`` connections; 12 concurrent queries on a pool of 3 all succeed
+    on the same 3 backends (an overflow connection would be closed on return and a new backend forked)."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    async with database_url("postgres", tmp_path) as url:
+        engine = make_engine(url, pool_size=3)
+        try:
+            async def backend_pid() -> int:
+                async with engine.connect() as conn:
+                    pid = (await conn.execute(text("SELECT pg_backend_pid() FROM pg_sleep(0.05)"))).scalar_one()
+                    return int(pid)
+
+            pids = await asyncio.gather(*(backend_pid() for _ in range(12)))
+            assert len(set(pids)) <= 3
+            assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        finally:
+            await engine.dispose()

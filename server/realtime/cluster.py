@@ -5,9 +5,10 @@ the shared parts — the bus, the seat ledger and the resume store. The rules st
 * **Events.** A service event is applied here at once (this worker's shoppers never wait for Redis) and
   published on :data:`EVENTS_TOPIC` with our worker id; every other worker applies it when it arrives and
   skips its own. The publish is queued, so a REST request never waits on Redis either.
-* **Poses.** After each tick, one batch per instance in which we hold seats goes to ``poses_topic`` (plus one
-  empty batch after our last seat there left, so the others see the leave at once); we follow the pose topics
-  of exactly those instances.
+* **Poses.** At each (wall-clock aligned) tick boundary, one batch per instance in which we hold seats goes to
+  ``poses_topic`` (plus one empty batch after our last seat there left, so the others see the leave at once),
+  all in one pipelined round trip; the tick then waits (a fifth of an interval at most) for the batches the
+  other workers published at the same boundary. We follow the pose topics of exactly our instances.
 * **Seats.** A join claims a seat from the ledger, which picks the instance for every worker at once; the
   seat goes back when the Room drops it for good (graceful leave, grace expiry, abuse, handed over).
 * **Resume.** Every seat's resume record is kept in the resume store (TTL = what is left of the grace), so a
@@ -40,7 +41,7 @@ from .bus import Bus, BusClosed, BusUnavailable, Subscription, make_bus, poses_t
 from .hub import HubJoin
 from .poses import PoseFrameError
 from .protocol import CloseCode, JoinRefused
-from .remote import encode_batch
+from .remote import Arrivals, batch_header, encode_batch
 from .resume_store import ResumeStore, ResumeStoreUnavailable, make_resume_store
 from .seats import LedgerUnavailable, Refused, SeatLedger, keep_alive, make_seat_ledger
 
@@ -52,9 +53,10 @@ log = logging.getLogger("vrstore.live.cluster")
 EVENTS_TOPIC = "events"
 LIVE_EVENTS = frozenset({"product", "notice", "cart"})  # what Live.apply_event acts on; the rest stay home
 RESUME_REFRESH_S = 10.0
-# Pose batches go out this fraction of a tick interval before every worker's (wall-clock aligned) tick: time
-# for Redis to carry them (about a millisecond here) even when the receiving worker's loop is busy.
-PUBLISH_LEAD = 0.2
+# After publishing at a tick boundary, a worker waits at most this fraction of an interval for the other workers'
+# batches of the same boundary (Redis carries them in about a millisecond here; a busy or dead worker must not
+# hold everybody's tick for long).
+BATCH_WAIT = 0.2
 PEER_ID_TRIES = 16
 _REFUSED = {"store_full": CloseCode.STORE_FULL, "festival_full": CloseCode.FESTIVAL_FULL}
 _AS_MUCH_AS_NEEDED = 1_000_000  # slack of a restored seat: it already had a place in that instance
@@ -115,6 +117,9 @@ class Cluster:
         self._batches_ready = asyncio.Event()
         self._published: set[tuple[str, int]] = set()
         self._followed: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._arrivals = Arrivals(live.tick_interval, worker)
+        self._boundary: float | None = None  # the tick that is waiting for the other workers' batches
+        self._all_in = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._spawned: set[asyncio.Task[Any]] = set()
         self._off: Callable[[], None] = lambda: None
@@ -221,9 +226,23 @@ class Cluster:
 
     # ------------------------------------------------------------ poses
 
-    def publish_lead(self, interval: float) -> float:
-        """How long before each tick this worker's pose batches go out (0: no other workers to tell)."""
-        return PUBLISH_LEAD * interval if self.shared else 0.0
+    def batch_wait(self, interval: float) -> float:
+        """How long a tick may wait for the other workers' batches (0: there are no other workers)."""
+        return BATCH_WAIT * interval if self.shared else 0.0
+
+    async def batches_in(self, boundary: float, deadline: float) -> None:
+        """Return once every batch expected for the tick at ``boundary`` has arrived, or at ``deadline``."""
+        await asyncio.sleep(0)  # let the publisher put our own batches on the wire before we tick
+        if not self._arrivals.missing(boundary):
+            return
+        self._boundary = boundary
+        self._all_in.clear()
+        try:
+            await asyncio.wait_for(self._all_in.wait(), max(0.0, deadline - self.live.now()))
+        except TimeoutError:
+            self.metrics.live_bus_failures.labels("late_batch").inc()
+        finally:
+            self._boundary = None
 
     def publish_poses(self) -> None:
         """Queue one pose batch per instance where this worker has seats (and an empty one where its last seat
@@ -252,6 +271,7 @@ class Cluster:
             self._followed[key] = asyncio.create_task(self._follow(*key), name=f"live-poses-in-{key}")
         for key in self._followed.keys() - current:
             self._followed.pop(key).cancel()
+            self._arrivals.forget_topic(poses_topic(*key))
 
     async def _publish_poses(self) -> None:
         while True:
@@ -264,13 +284,20 @@ class Cluster:
                 self.metrics.live_bus_failures.labels("poses").inc()  # the next tick tries again
 
     async def _follow(self, store: str, instance: int) -> None:
-        sub = await self.bus.subscribe(poses_topic(store, instance))
+        topic = poses_topic(store, instance)
+        sub = await self.bus.subscribe(topic)
         async with sub:
             async for msg in sub:
                 try:
-                    self.live.hub.apply_remote(store, instance, msg.data, now=self.live.now(), me=self.worker)
+                    now = self.live.now()
+                    worker, seats = batch_header(msg.data)
+                    self.live.hub.apply_remote(store, instance, msg.data, now=now, me=self.worker)
                 except PoseFrameError as exc:
                     log.warning("bad pose batch on %s:%d: %s", store, instance, exc)
+                    continue
+                self._arrivals.heard(topic, worker, seats, now)
+                if self._boundary is not None and not self._arrivals.missing(self._boundary):
+                    self._all_in.set()
 
     # ------------------------------------------------------------ seats and resume
 

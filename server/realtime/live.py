@@ -154,20 +154,21 @@ class Live:
     async def run(self) -> None:
         """Tick every instance at the configured rate; a slow tick delays the next, never doubles up.
 
-        Ticks fall on the wall clock's tick boundaries, so every worker ticks at the same moment; with other
-        workers this worker's pose batches go out ``publish_lead`` before each boundary, and theirs have
-        arrived when it ticks. A pose that crosses workers then waits for one tick, not for two ticks whose
-        phases happen to be apart (up to a whole extra interval of latency).
+        Ticks fall on the wall clock's tick boundaries, so every worker ticks at the same moment. With other
+        workers, this worker publishes its pose batches AT the boundary and ticks as soon as theirs (published
+        at the same boundary) are in, at most ``batch_wait`` later: a pose that crosses workers reaches its
+        viewers in the same tick as a local one, a Redis hop later, instead of waiting for a second tick loop
+        whose phase may lag by up to a whole interval.
         """
         interval = self.tick_interval
-        lead = self.cluster.publish_lead(interval)
-        next_at = self._next_boundary(self.now() + lead)
+        wait = self.cluster.batch_wait(interval)
+        next_at = self._next_boundary(self.now())
         ticks = 0
         while True:
-            if lead:
-                await asyncio.sleep(max(0.0, next_at - lead - self.now()))
-                self.cluster.publish_poses()
             await asyncio.sleep(max(0.0, next_at - self.now()))
+            if wait:
+                self.cluster.publish_poses()
+                await self.cluster.batches_in(next_at, next_at + wait)
             started = self.now()
             try:
                 self.flush_backlog()  # frames still queued from earlier go out before this tick's
@@ -181,10 +182,10 @@ class Live:
                 self.metrics.instances.set(sum(c.instances for c in self.hub.counts().values()))
                 self.sweep_liveness(self.now())
             next_at += interval
-            if next_at - lead < self.now() or ticks % 600 == 0:
+            if next_at < self.now() or ticks % 600 == 0:
                 # Fell behind: skip the missed ticks instead of bursting. Once a minute, re-read the wall clock
                 # too (NTP slews it against the monotonic clock the loop sleeps on).
-                next_at = self._next_boundary(self.now() + lead)
+                next_at = self._next_boundary(self.now())
 
     def _next_boundary(self, after: float) -> float:
         return next_tick_boundary(after, self.tick_interval, wall_offset=time.time() - time.monotonic())

@@ -10,6 +10,9 @@ Layout (little-endian): ``u8 version = 1``, ``u8 len`` + worker id (UTF-8), ``u1
 ``u8 state`` (bit 0 visible), identity blob, pose record, hands record if the record's flags bit 0 is set.
 The bytes of blobs and records are copied, never decoded per field, on both sides.
 
+Every worker publishes at the wall clock's tick boundary and ticks once the batches it expects for that boundary
+are in (:class:`Arrivals`), or a fifth of an interval later at most.
+
 A seat present in a worker's previous batch and missing from its next one is gone (the shopper left or its
 grace ran out there): receivers remove it, which tells whoever knew it in ``left``. A worker that stops
 publishing (killed) only makes its peers *invisible* after :data:`STALE_S`; they are removed after the resume
@@ -65,6 +68,52 @@ def encode_batch(worker: str, entries: list[tuple[bool, bytes, bytes, bytes]]) -
         parts.append(b"\x01" if visible else b"\x00")
         parts.extend((blob, rec, hands))
     return b"".join(parts)
+
+
+def batch_header(data: bytes) -> tuple[str, int]:
+    """The worker id and seat count of a batch, without decoding its entries; raises PoseFrameError."""
+    try:
+        wlen = data[1]
+        (n,) = struct.unpack_from("<H", data, 2 + wlen)
+        return data[2 : 2 + wlen].decode(), n
+    except (struct.error, IndexError, UnicodeDecodeError) as exc:
+        raise PoseFrameError(f"bad pose batch: {exc}") from None
+
+
+class Arrivals:
+    """Which other workers' batches this tick is still waiting for.
+
+    Every worker publishes at the same wall-clock tick boundary, so a batch that arrives after the middle of
+    the previous interval belongs to this boundary. A (topic, worker) pair is *expected* while it published a
+    non-empty batch within the last ``EXPECT_TICKS`` intervals: a worker that left the instance says so with an
+    empty batch and is forgotten at once; a worker that died stops being waited for after a few ticks."""
+
+    EXPECT_TICKS: Final = 3
+
+    def __init__(self, interval: float, me: str) -> None:
+        self.interval = interval
+        self.me = me
+        self._last: dict[tuple[str, str], float] = {}  # (topic, worker) → when its last non-empty batch came
+
+    def heard(self, topic: str, worker: str, seats: int, now: float) -> None:
+        """A batch arrived on ``topic`` from ``worker`` with ``seats`` entries."""
+        if worker == self.me:
+            return
+        if seats:
+            self._last[(topic, worker)] = now
+        else:
+            self._last.pop((topic, worker), None)
+
+    def forget_topic(self, topic: str) -> None:
+        """We stopped following ``topic``."""
+        for key in [k for k in self._last if k[0] == topic]:
+            del self._last[key]
+
+    def missing(self, boundary: float) -> bool:
+        """Whether a batch still expected for the tick at ``boundary`` has not arrived yet."""
+        start = boundary - self.interval / 2
+        oldest = start - self.EXPECT_TICKS * self.interval
+        return any(oldest <= t < start for t in self._last.values())
 
 
 def blob_length(data: bytes | memoryview, off: int) -> int:

@@ -43,6 +43,10 @@ class Metrics:
             "vrstore_live_bus_failures", "Cross-worker live operations that failed or were done locally "
             "because Redis was unreachable, by operation", ["op"], registry=self.registry,
         )
+        self.live_late_batches = Counter(
+            "vrstore_live_late_batches", "Ticks that stopped waiting for another worker's pose batch of the same "
+            "tick boundary (that worker is busy, slow or gone)", registry=self.registry,
+        )
         self.live_degraded = Gauge(
             "vrstore_live_degraded", "1 while the live bus (Redis) is unreachable", registry=self.registry
         )

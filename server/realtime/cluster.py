@@ -240,7 +240,7 @@ class Cluster:
         try:
             await asyncio.wait_for(self._all_in.wait(), max(0.0, deadline - self.live.now()))
         except TimeoutError:
-            self.metrics.live_bus_failures.labels("late_batch").inc()
+            self.metrics.live_late_batches.inc()
         finally:
             self._boundary = None
 

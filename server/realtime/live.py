@@ -167,8 +167,11 @@ class Live:
         while True:
             await asyncio.sleep(max(0.0, next_at - self.now()))
             if wait:
-                self.cluster.publish_poses()
-                await self.cluster.batches_in(next_at, next_at + wait)
+                try:
+                    self.cluster.publish_poses()
+                    await self.cluster.batches_in(next_at, next_at + wait)
+                except Exception:  # like a failed tick: log it, the next boundary tries again
+                    log.exception("pose batches failed")
             started = self.now()
             try:
                 self.flush_backlog()  # frames still queued from earlier go out before this tick's

@@ -77,3 +77,25 @@ async def test_a_burst_wider_than_the_pool_waits_for_connections_instead_of_open
             assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         finally:
             await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_the_pool_replaces_a_connection_the_server_killed(tmp_path: Any) -> None:
+    """After pg_terminate_backend (a database restart, a failover) the next checkout from the pool gets a live
+    connection instead of an error: the pre-ping notices the dead one and the pool reconnects (the fixed pool
+    keeps its connections for long, so this matters more than with overflow connections that come and go)."""
+    from sqlalchemy import text
+
+    async with database_url("postgres", tmp_path) as url:
+        engine, admin = make_engine(url, pool_size=1), make_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                victim = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            async with admin.connect() as conn:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": victim})  # waits for it
+            async with engine.connect() as conn:  # the pool's only connection was victim's: pinged, replaced
+                pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            assert pid != victim
+        finally:
+            await engine.dispose()
+            await admin.dispose()

@@ -73,7 +73,9 @@ def encode_batch(worker: str, entries: list[tuple[bool, bytes, bytes, bytes]]) -
 def batch_header(data: bytes) -> tuple[str, int]:
     """The worker id and seat count of a batch, without decoding its entries; raises PoseFrameError."""
     try:
-        wlen = data[1]
+        version, wlen = struct.unpack_from("<BB", data)
+        if version != VERSION:
+            raise PoseFrameError(f"unsupported pose batch version {version}")
         (n,) = struct.unpack_from("<H", data, 2 + wlen)
         return data[2 : 2 + wlen].decode(), n
     except (struct.error, IndexError, UnicodeDecodeError) as exc:
@@ -133,13 +135,9 @@ def decode_identity(blob: bytes) -> tuple[int, str, str, str | None]:
 
 def decode_batch(data: bytes) -> tuple[str, list[RemoteEntry]]:
     """The worker id and entries of a batch; raises PoseFrameError when malformed."""
+    worker, n = batch_header(data)
     try:
-        version, wlen = struct.unpack_from("<BB", data)
-        if version != VERSION:
-            raise PoseFrameError(f"unsupported pose batch version {version}")
-        worker = data[2 : 2 + wlen].decode()
-        (n,) = struct.unpack_from("<H", data, 2 + wlen)
-        off = 4 + wlen
+        off = 4 + data[1]  # past version, worker id and count
         out = []
         for _ in range(n):
             visible = bool(data[off] & VISIBLE)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vrstore needs on a fresh Debian 12 machine (as root) and is quick when nothing changed:
-# Debian packages, a virtualenv with the project and its test extras, and the npm packages.
+# Debian packages, a virtualenv with the locked Python packages (uv.lock), and the locked npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +18,18 @@ if ((${#missing[@]})); then
   (service redis-server stop || true) >/dev/null 2>&1
 fi
 
-stamp=.venv/.vrstore-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [[ ! -x .venv/bin/python || ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  echo "setup: installing Python packages into .venv"
-  python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -U pip
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
-  echo "$want" > "$stamp"
+# Python packages come from uv.lock, exactly: `uv sync --locked` installs the locked versions and refuses to
+# run when pyproject.toml has changed without `uv lock` (the README says how to refresh the lock).
+# uv itself is bootstrapped at the version the lock pins for it, so one file decides every version.
+uv_version=$(awk '/^name = "uv"$/ { getline; gsub(/version = |"/, ""); print; exit }' uv.lock)
+if [[ "$(python3 -m uv --version 2>/dev/null)" != "uv $uv_version"* ]]; then
+  echo "setup: installing uv $uv_version"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "uv==$uv_version" 2>&1 \
+    | grep -v "^WARNING: Location" >&2 || true
+fi
+if ! python3 -m uv sync --locked --python 3.11 --quiet; then
+  echo "setup: uv.lock does not match pyproject.toml; refresh it with: python3 -m uv lock" >&2
+  exit 1
 fi
 
 npm_stamp=node_modules/.vrstore-installed

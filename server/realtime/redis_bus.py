@@ -323,4 +323,4 @@ class RedisBus(Bus):
         self._acks.clear()
         self._set_available(False)
         with contextlib.suppress(*REDIS_ERRORS):
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()

@@ -19,6 +19,7 @@ from server.metrics import Metrics, metrics_middleware
 from server.realtime import ws as live_ws
 from server.realtime.live import live_context
 from server.realtime.live import on_shutdown as live_shutdown
+from server.services import idempotency
 from server.services.sync_tx import close_writer, warm_up
 from server.settings import Settings
 
@@ -39,6 +40,7 @@ def _import_handlers() -> None:
 def create_app(settings: Settings | None = None) -> web.Application:
     """Build the app: middlewares, routes and the resources owned by ``cleanup_ctx``."""
     settings = settings or Settings()
+    idempotency.set_takeover(settings.idempotency_takeover_s)
     _import_handlers()
     # client_max_size bounds every body aiohttp reads for us; uploads stream with their own limit.
     app = web.Application(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from server.settings import Settings
+from server.settings import Settings, SettingsProblem, load_settings
 
 app = typer.Typer(help="vrstore: a VR sale-festival mall server.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False)
@@ -35,7 +35,13 @@ def _settings(host: str | None = None, port: int | None = None, data_dir: Path |
         overrides["port"] = port
     if data_dir is not None:
         overrides["data_dir"] = data_dir
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return load_settings(**overrides)
+    except SettingsProblem as exc:  # one line naming the variable, never a traceback
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _logging(settings: Settings) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import json
+import logging
 from collections.abc import Callable
 
 from aiohttp import web
@@ -13,6 +15,7 @@ from server.settings import Settings
 
 SHUTDOWN_TIMEOUT_S = 10.0
 WORKER_HEADER = "X-Vrstore-Worker"
+log = logging.getLogger("vrstore")
 
 
 def tune_gc() -> None:
@@ -35,6 +38,7 @@ def run(settings: Settings, *, reuse_port: bool = False, worker_id: str | None =
     operators (and tests) can tell which one answered. ``on_ready`` is called once the socket listens.
     """
     tune_gc()
+    log.info("settings in force: %s", json.dumps(settings.in_force(), ensure_ascii=False, sort_keys=True))
     app = create_app(settings)
     if worker_id is not None:
         async def name_worker(request: web.Request, response: web.StreamResponse) -> None:

@@ -1,18 +1,33 @@
-"""Settings from the environment (``VRSTORE_*``) and an optional ``.env`` file."""
+"""Settings from the environment (``VRSTORE_*``) and an optional ``.env`` file.
+
+Every variable is accepted in the form the README and ``docs/`` show: plain URLs, integers, booleans
+(``true``/``false``/``1``/``0``), and comma-separated origins. ``load_settings`` turns a bad value into
+one line that names the variable and what it expected, for the CLI to print instead of a traceback.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+ENV_PREFIX = "VRSTORE_"
+DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class SettingsProblem(ValueError):
+    """A setting that cannot be used; its message is one line naming the variable."""
 
 
 class Settings(BaseSettings):
     """Everything the server reads from its environment; one instance per app."""
 
-    model_config = SettingsConfigDict(env_prefix="VRSTORE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -28,7 +43,8 @@ class Settings(BaseSettings):
         default=None, description="redis://host:port/db shared by every worker (live bus, seats, resume tokens); "
         "unset: one process, everything in memory"
     )
-    allowed_origins: list[str] = Field(
+    # NoDecode: the environment's "a,b" reaches the validator as a string instead of failing JSON decoding.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://127.0.0.1:8080", "http://localhost:8080"],
         description="Origins allowed to open the live WebSocket and to call the API from a browser",
     )
@@ -51,13 +67,49 @@ class Settings(BaseSettings):
     )
     web_client_dir: Path | None = None
     secure_cookies: bool = False
+    idempotency_takeover_s: float = Field(
+        default=60.0, gt=0, description="A checkout whose Idempotency-Key is held this long is taken over by a retry"
+    )
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        # Environment variables are plain strings; accept "a,b" as well as a JSON list.
-        if isinstance(value, str) and not value.lstrip().startswith("["):
+        # Environment variables are plain strings; accept "a,b" (documented) as well as a JSON list.
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                try:
+                    return json.loads(value)
+                except json.JSONDecodeError:
+                    raise ValueError("expected comma-separated origins or a JSON list of them") from None
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_urls(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest:
+                raise ValueError(f"{origin!r} is not an origin like https://festa.example.kr")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(DATABASE_SCHEMES):
+            raise ValueError(f"expected a URL starting with {' or '.join(DATABASE_SCHEMES)}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(REDIS_SCHEMES):
+            raise ValueError(f"expected a URL starting with {', '.join(REDIS_SCHEMES)}")
         return value
 
     @property
@@ -69,3 +121,38 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    def in_force(self) -> dict[str, object]:
+        """Every setting as the server uses it, passwords in URLs masked: logged once at start-up."""
+        shown = self.model_dump(mode="json")
+        shown["database_url"] = _mask_password(self.effective_database_url)
+        shown["redis_url"] = _mask_password(self.redis_url) if self.redis_url else None
+        return shown
+
+
+def _mask_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and ``overrides``; a bad value raises ``SettingsProblem`` (one line)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsProblem(describe(exc)) from None
+    except SettingsError as exc:  # a value the source could not even read (e.g. malformed JSON)
+        raise SettingsProblem(str(exc).splitlines()[0]) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """``VRSTORE_PORT='abc': Input should be a valid integer, …`` for every bad variable, on one line."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{ENV_PREFIX}{field.upper()}={error['input']!r}: {message}")
+    return "; ".join(parts)

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -38,10 +37,16 @@ from server.services.cart_tx import write_transaction
 from server.services.sync_tx import sync_transaction
 
 TTL = timedelta(hours=24)
-TAKEOVER_S = float(os.environ.get("VRSTORE_IDEMPOTENCY_TAKEOVER_S", "60"))
+TAKEOVER_S = 60.0  # Settings.idempotency_takeover_s; create_app calls set_takeover
 PURGE_EVERY_S = 300.0
 MAX_KEY_LENGTH = 255
 _last_purge = 0.0
+
+
+def set_takeover(seconds: float) -> None:
+    """Use the app's ``idempotency_takeover_s`` (one value per process, like the writer it guards)."""
+    global TAKEOVER_S
+    TAKEOVER_S = seconds
 
 
 @dataclass(frozen=True)

@@ -190,11 +190,11 @@ def test_serve_takes_every_documented_variable_from_its_environment(tmp_path: Pa
 
 async def _check_effects(url: str, env: dict[str, str]) -> None:
     organizer = await asyncio.to_thread(_organizer_token, env)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url + "/api/v1/sessions", json={"display_name": "민지"}) as r:
-            assert r.status == 201
-            assert "secure" in r.headers["Set-Cookie"].lower()
-            shopper = (await r.json())["token"]
+    async with aiohttp.ClientSession() as http, \
+            http.post(url + "/api/v1/sessions", json={"display_name": "민지"}) as r:
+        assert r.status == 201
+        assert "secure" in r.headers["Set-Cookie"].lower()
+        shopper = (await r.json())["token"]
     # Exactly the two listed origins may open the live socket (same-origin pages always may).
     assert await _upgrade_status(url, "https://a.example", shopper) == 101
     assert await _upgrade_status(url, "https://b.example", shopper) == 101

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
@@ -23,8 +24,9 @@ from server.settings import Settings
 from server.storage import Storage
 from storefront_builder.catalog.models import ImportResult
 from storefront_builder.catalog.sample import sample_catalog
+from storefront_builder.resources import assets_dir
 
-FESTIVAL_SLUG = "korea-sale-festa"
+FESTIVAL_FILE = "demo/festival.yaml"  # under assets/: the festival and its stores
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,18 @@ class DemoStore:
     sku_prefix: str
 
 
-DEMO_STORES = (
-    DemoStore("hyundai-dept", "한빛 백화점", "Hanbit Department Store", "department_store", "한빛유통", 240, "HB"),
-    DemoStore("gwangjang-market", "광장시장 먹거리", "Gwangjang Market Eats", "traditional_market", "광장상인회",
-              160, "GJ"),
-    DemoStore("seongsu-street", "성수 골목 편집숍", "Seongsu Street Select", "street_district", "성수크루", 120, "SS"),
-    DemoStore("cu-plaza", "편의점 24", "Convenience 24", "convenience_store", "편의점24", 200, "CV"),
-)
+@dataclass(frozen=True)
+class DemoFestival:
+    slug: str
+    name_ko: str
+    name_en: str
+    stores: tuple[DemoStore, ...]
+
+
+def demo_festival() -> DemoFestival:
+    """The demo festival as ``assets/demo/festival.yaml`` describes it."""
+    doc = yaml.safe_load((assets_dir() / FESTIVAL_FILE).read_text(encoding="utf-8"))
+    return DemoFestival(**doc["festival"], stores=tuple(DemoStore(**store) for store in doc["stores"]))
 
 
 @dataclass
@@ -58,28 +65,29 @@ class DemoSummary:
 async def seed(settings: Settings, progress: Console | None = None) -> DemoSummary:
     """Create or refresh the demo festival; tokens are re-issued on every run (old ones revoked)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    spec = demo_festival()
     engine = make_engine(settings.effective_database_url)
     try:
         await migrate.upgrade(engine)
         sessionmaker = make_sessionmaker(engine)
         async with transaction(sessionmaker) as db:
-            festival = (await db.execute(select(Festival).where(Festival.slug == FESTIVAL_SLUG))).scalar_one_or_none()
+            festival = (await db.execute(select(Festival).where(Festival.slug == spec.slug))).scalar_one_or_none()
             if festival is None:
                 festival, _ = await festivals.create_festival(
-                    db, slug=FESTIVAL_SLUG, name_ko="코리아 세일 페스타 (데모)", name_en="Korea Sale Festa (demo)"
+                    db, slug=spec.slug, name_ko=spec.name_ko, name_en=spec.name_en
                 )
                 now = datetime.now(UTC).replace(microsecond=0)
                 festival.starts_at, festival.ends_at = now - timedelta(days=1), now + timedelta(days=14)
             summary = DemoSummary(festival=festival.slug, organizer_token=await _reissue(db, festival.id, None))
-            for spec in DEMO_STORES:
-                store = await _ensure_store(db, festival, spec)
+            for store_spec in spec.stores:
+                store = await _ensure_store(db, festival, store_spec)
                 summary.stores.append(store.slug)
                 summary.merchant_tokens[store.slug] = await _reissue(db, festival.id, store.merchant_id)
                 if not await catalog.active_products(db, store):
-                    products = sample_catalog(spec.kind, spec.products, prefix=spec.sku_prefix)
+                    products = sample_catalog(store_spec.kind, store_spec.products, prefix=store_spec.sku_prefix)
                     await catalog.replace_catalog(db, store, ImportResult(format="json", products=products,
                                                                           rows_read=len(products)))
-                    store.layout_json = json.dumps({"template": spec.kind})
+                    store.layout_json = json.dumps({"template": store_spec.kind})
         await _build_scenes(settings, sessionmaker, festival.id, progress)
         return summary
     finally:
@@ -163,7 +171,7 @@ async def _reissue(db: object, festival_id: int, merchant_id: int | None) -> str
 
 def print_summary(console: Console, settings: Settings, summary: DemoSummary) -> None:
     base = f"http://{settings.host}:{settings.port}"
-    console.print(f"[bold]Korea Sale Festa (demo)[/bold] at {base}/")
+    console.print(f"[bold]{demo_festival().name_en}[/bold] at {base}/")
     console.print(f"  plaza:      {base}/store/plaza")
     console.print(f"  merchant console: {base}/merchant   organizer console: {base}/organizer")
     console.print(f"  API docs:   {base}/api/docs")

@@ -65,7 +65,6 @@ class Settings(BaseSettings):
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         default="auto", description="Event loop of the server process; auto: uvloop when installed"
     )
-    web_client_dir: Path | None = None
     secure_cookies: bool = False
     idempotency_takeover_s: float = Field(
         default=60.0, gt=0, description="A checkout whose Idempotency-Key is held this long is taken over by a retry"

@@ -2,6 +2,7 @@
 
 Only three folders are ever served: ``web_client/`` (the client itself), and ``build/`` and
 ``examples/jsm/`` of the ``three`` npm package (under ``/vendor/three/``), so the browser needs no CDN.
+In an installed wheel they are the copies inside the package (``storefront_builder.resources``).
 Paths are checked component by component: no dot files, no ``..``, and no symlinks at all (a link
 inside a served folder could point anywhere), whatever aiohttp's static handler would allow.
 """
@@ -17,10 +18,11 @@ from pathlib import Path
 from aiohttp import web
 
 from server.errors import NotFound
+from storefront_builder.resources import bundled
 
-REPO = Path(__file__).resolve().parents[3]
-WEB_ROOT = REPO / "web_client"
-THREE_ROOT = REPO / "node_modules" / "three"
+SERVER_PACKAGE = Path(__file__).resolve().parents[2]
+WEB_ROOT = bundled(SERVER_PACKAGE, "web_client", "web_client")
+THREE_ROOT = bundled(SERVER_PACKAGE, "three", "node_modules/three")  # the wheel carries only what is imported
 VENDOR_DIRS = {"build": THREE_ROOT / "build", "examples/jsm": THREE_ROOT / "examples" / "jsm"}
 
 MEDIA_TYPES = {

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.app import create_app
+from server.builds import BUILDS
 from server.db.engine import make_engine, make_sessionmaker
 from server.services import festivals
 from server.services.db import transaction
@@ -101,6 +102,9 @@ async def make_tenant(client: TestClient[Any, Any], settings: Settings, slug: st
     r = await client.put(f"/api/v1/stores/{store_slug}/status", json={"status": "approved"},
                          headers=bearer(organizer))
     assert r.status == 200, await r.text()
+    # Approval rebuilds the plaza in the background; let it finish here, so its scene_published notice never
+    # lands in the events a test listens to afterwards.
+    await client.server.app[BUILDS].idle.wait()
     r = await client.post("/api/v1/sessions", json={"display_name": "민지"})
     assert r.status == 201
     shopper = (await r.json())["token"]

@@ -70,8 +70,10 @@ def demo(live_server: LiveServer) -> Seeded:
     return seed_stores(live_server.url, organizer, merchants)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shop_browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop marked running while it lives, which would break
+    # any asyncio test that the same pytest-xdist worker runs after this module.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -66,7 +66,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="session")
 def demo(live_server: LiveServer) -> Seeded:
     """The demo festival with a catalog and a built scene in every store (seeded here if the demo did not)."""
-    organizer, merchants = parse_tokens(live_server.vrstore("demo", "--seed-only"))
+    # ``vrstore demo`` printed its tokens before it began to serve (a second seeding would only re-issue them).
+    organizer, merchants = parse_tokens((live_server.data_dir.parent / "server.log").read_text(encoding="utf-8"))
     return seed_stores(live_server.url, organizer, merchants)
 
 

@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import multiprocessing
-import queue
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -154,19 +153,17 @@ class BuildManager:
             return slug
 
     async def read_progress(self) -> None:
-        """Drain the workers' progress queue in a thread (queue.get blocks) into ``live``."""
-        while True:
-            item = await asyncio.to_thread(_get, self.progress_queue)
-            if item is not None:
-                build_id, percent, step = item
-                self.live[build_id] = (percent, step)
+        """Drain the workers' progress queue in a thread (queue.get blocks) into ``live``, until STOP_READING.
+
+        A blocking get without a timeout: no wake-ups while nothing is built, and shutdown wakes the thread
+        at once with the sentinel instead of waiting out a poll interval (loop close waits for the thread).
+        """
+        while (item := await asyncio.to_thread(self.progress_queue.get)) is not STOP_READING:
+            build_id, percent, step = item
+            self.live[build_id] = (percent, step)
 
 
-def _get(q: Any) -> Any:
-    try:
-        return q.get(timeout=0.5)
-    except queue.Empty:
-        return None
+STOP_READING = None  # put on the progress queue at shutdown; workers only ever put (build id, percent, step)
 
 
 def scene_inputs(rows: Any, storage: Storage) -> tuple[list[str], dict[str, str]]:
@@ -217,6 +214,7 @@ async def build_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        progress.put(STOP_READING)  # wakes the reader's thread; the task ends with it
         reader.cancel()
         for task in list(manager.tasks):
             task.cancel()

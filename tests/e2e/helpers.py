@@ -10,8 +10,13 @@ from seeding import call
 READY = "() => window.vrstore && window.vrstore.state.loads > 0 && window.vrstore.state.session !== null"
 
 
+TEST_FPS = 15  # SwiftShader renders on the CPU: pages that render no faster leave cores for the rest of the suite
+
+
 def open_store(page: Any, url: str, store: str, query: str = "") -> None:
     """Load a store page and wait until its scene is interactive and the shopper session exists."""
+    if "maxfps=" not in query:
+        query += f"{'&' if query else '?'}maxfps={TEST_FPS}"
     page.goto(f"{url}/store/{store}{query}")
     page.wait_for_function(READY, timeout=30_000)
     assert page.evaluate("() => window.vrstore.state.error") is None

@@ -147,17 +147,37 @@ def create_festival(
     print(token)
 
 
-from server.loadtest import loadtest_command  # noqa: E402 - registered last, beside the other commands
-from storefront_builder.cli.build_cmd import build_command  # noqa: E402
-from storefront_builder.cli.import_cmd import import_command  # noqa: E402
+# Commands whose modules are heavy (numpy, trimesh, the load generator): only the one being run is imported,
+# so `vrstore --help` and the light commands start fast. The help text lives here, for the command list.
+LAZY_COMMANDS = {
+    "import": ("storefront_builder.cli.import_cmd", "import_command",
+               "Import a catalog file: a table of what was read and of rejected rows."),
+    "build": ("storefront_builder.cli.build_cmd", "build_command",
+              "Build a walk-in store (GLB, manifest, report, floor plan) from a catalog."),
+    "loadtest": ("server.loadtest", "loadtest_command",
+                 "Synthetic shoppers against a running server: latency, delivery, bandwidth, CPU."),
+}
 
-app.command("import", help="Import a catalog file: a table of what was read and of rejected rows.")(import_command)
-app.command("build", help="Build a walk-in store (GLB, manifest, report, floor plan) from a catalog.")(build_command)
 
-app.command("loadtest", help="Synthetic shoppers against a running server: latency, delivery, bandwidth, CPU.")(
-    loadtest_command
-)
+def register_lazy_commands(argv: list[str]) -> None:
+    """Register the command being run with its real signature; the others by name and help text only."""
+    import importlib
+
+    wanted = next((arg for arg in argv if not arg.startswith("-")), None)  # the top level takes no option values
+    for name, (module, function, help_text) in LAZY_COMMANDS.items():
+        if name == wanted:
+            app.command(name, help=help_text)(getattr(importlib.import_module(module), function))
+        else:
+            app.command(name, help=help_text)(_not_loaded)
+
+
+def _not_loaded() -> None:
+    """Stands in for a lazy command in the command list; main() registers the real one when it is run."""
+    raise typer.Exit(2)
 
 
 def main() -> None:
+    import sys
+
+    register_lazy_commands(sys.argv[1:])
     app()

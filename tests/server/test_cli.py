@@ -63,3 +63,16 @@ def test_import_and_build_through_the_vrstore_command(tmp_path: Path) -> None:
     assert (tmp_path / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     missing = vrstore(tmp_path, "import", str(tmp_path / "nope.csv"))
     assert missing.returncode != 0 and "Traceback" not in missing.stderr + missing.stdout
+
+
+def test_help_and_light_commands_import_no_heavy_module(tmp_path: Path) -> None:
+    # `vrstore --help` (and every command but import, build and loadtest) must not pay for numpy, trimesh or the
+    # load generator: each vrstore invocation would start that much slower.
+    probe = ("import sys\nsys.argv = ['vrstore', '--help']\nfrom server.cli import main\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\nprint(sorted({'numpy', 'trimesh', 'server.loadtest'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "loadtest" in result.stdout and "build" in result.stdout  # listed, with their help
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    built = vrstore(tmp_path, "build", "--help")
+    assert built.returncode == 0 and "--catalog" in built.stdout

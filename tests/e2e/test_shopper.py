@@ -127,6 +127,8 @@ def test_portal_switches_store_without_reload(demo: Seeded, new_page: Any) -> No
     open_store(page, demo.url, "plaza")
     page.evaluate("() => { window.__sameDocument = true; }")
     assert STORE in [p["target"] for p in hook(page, "portals()")]
+    # Portals arm once a frame has seen the shopper clear of every doorway (after the scene loaded).
+    wait(page, "v.state.portalArmed")
     assert hook(page, "enterPortal(args[0])", STORE)  # step into the doorway; the frame loop does the rest
     wait(page, "v.state.store === arg && v.state.loads === 2 && !v.state.switching", STORE, timeout=30_000)
     assert page.evaluate("() => window.__sameDocument") is True
@@ -134,6 +136,7 @@ def test_portal_switches_store_without_reload(demo: Seeded, new_page: Any) -> No
     assert hook(page, "state.products.size") > 0
     # Back to the plaza: through the store's own portal if it has one, else the HUD button.
     if "plaza" in [p["target"] for p in hook(page, "portals()")]:
+        wait(page, "v.state.portalArmed")
         hook(page, "enterPortal('plaza')")
     else:
         page.click("#to-plaza")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.app import create_app
 from server.builds import BUILDS
+from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
 from server.services import festivals
 from server.services.db import transaction
@@ -34,22 +38,62 @@ def pg_base_url() -> str:
 
 
 @asynccontextmanager
-async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh empty database of the given backend, dropped afterwards."""
+async def database_url(backend: str, tmp_path: Path, *, migrated: bool = True) -> AsyncIterator[str]:
+    """A fresh database of the given backend, dropped afterwards: at the newest schema (a copy of a template
+    migrated once per test process, instead of running every migration for every test), or empty."""
     if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'vrstore.db'}"
+        path = tmp_path / "vrstore.db"
+        if migrated:
+            shutil.copyfile(await _sqlite_template(), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     base = pg_base_url()
     name = f"t_{uuid.uuid4().hex[:16]}"
+    template = f' TEMPLATE "{await _pg_template()}"' if migrated else ""
     admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
         yield base.rsplit("/", 1)[0] + "/" + name
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+_templates: dict[str, str] = {}  # backend → the migrated template of this test process
+
+
+async def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+
+
+async def _sqlite_template() -> str:
+    if "sqlite" not in _templates:
+        folder = tempfile.mkdtemp(prefix="vrstore-template-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        await _migrate(f"sqlite+aiosqlite:///{folder}/template.db")
+        _templates["sqlite"] = f"{folder}/template.db"
+    return _templates["sqlite"]
+
+
+async def _pg_template() -> str:
+    if "postgres" not in _templates:
+        base = pg_base_url()
+        name = f"template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await admin.dispose()
+        await _migrate(base.rsplit("/", 1)[0] + "/" + name)
+        _templates["postgres"] = name
+    return _templates["postgres"]
 
 
 def make_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:

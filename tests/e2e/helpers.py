@@ -10,7 +10,7 @@ from seeding import call
 READY = "() => window.vrstore && window.vrstore.state.loads > 0 && window.vrstore.state.session !== null"
 
 
-TEST_FPS = 15  # SwiftShader renders on the CPU: pages that render no faster leave cores for the rest of the suite
+TEST_FPS = 8  # SwiftShader renders on the CPU: pages that render no faster leave cores for the rest of the suite
 
 
 def open_store(page: Any, url: str, store: str, query: str = "") -> None:

@@ -45,9 +45,9 @@ def test_merchant_price_change_reaches_the_open_page(demo: Seeded, new_page: Any
 
 def test_two_shoppers_see_each_other_and_share_a_cart(demo: Seeded, new_page: Any) -> None:
     a, b = new_page("지수"), new_page("Ben")
-    # Two SwiftShader pages share two CPU cores: cap their frame rate so neither starves the other.
-    open_store(a, demo.url, "seongsu-street", "?maxfps=12")
-    open_store(b, demo.url, "seongsu-street", "?maxfps=12")
+    # Two SwiftShader pages share two CPU cores: open_store caps their frame rate so neither starves the other.
+    open_store(a, demo.url, "seongsu-street")
+    open_store(b, demo.url, "seongsu-street")
     _live(a)
     _live(b)
     # Each sees the other's avatar, drawn where the other stands.

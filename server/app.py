@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -37,8 +39,10 @@ def _import_handlers() -> None:
     )
 
 
-def create_app(settings: Settings | None = None) -> web.Application:
-    """Build the app: middlewares, routes and the resources owned by ``cleanup_ctx``."""
+def create_app(settings: Settings | None = None, *, worker_id: str | None = None) -> web.Application:
+    """Build the app: middlewares, routes and the resources owned by ``cleanup_ctx``.
+
+    ``worker_id`` names this process among the workers of one server (default: host:pid)."""
     settings = settings or Settings()
     idempotency.set_takeover(settings.idempotency_takeover_s)
     _import_handlers()
@@ -48,6 +52,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         client_max_size=settings.max_json_bytes,
     )
     app[keys.SETTINGS] = settings
+    app[keys.WORKER_ID] = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     app[keys.METRICS] = Metrics()
     app[keys.EVENTS] = EventHooks()
     app[keys.VISITORS] = VisitorBoard()

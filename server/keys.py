@@ -20,3 +20,5 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 EVENTS: web.AppKey[EventHooks] = web.AppKey("events")
 BUILD_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("build_pool")
 VISITORS: web.AppKey[VisitorBoard] = web.AppKey("visitors")
+# Which server process this is: the supervisor's name for a worker, else host:pid (one process).
+WORKER_ID: web.AppKey[str] = web.AppKey("worker_id", str)

@@ -58,9 +58,9 @@ def refusal(settings: Settings, workers: int) -> str | None:
     return f"--workers {workers} needs " + " and ".join(needs) + "; use --workers 1 for a single process."
 
 
-def worker_id() -> str:
-    """This process's worker id: set by the supervisor, else host and pid (a single-process server)."""
-    return os.environ.get(WORKER_ID_ENV) or f"{socket.gethostname()}:{os.getpid()}"
+def worker_id() -> str | None:
+    """This worker's id as the supervisor set it (None outside a supervisor: create_app names the process)."""
+    return os.environ.get(WORKER_ID_ENV)
 
 
 def migrate_once(settings: Settings) -> None:

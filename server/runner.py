@@ -39,7 +39,7 @@ def run(settings: Settings, *, reuse_port: bool = False, worker_id: str | None =
     """
     tune_gc()
     log.info("settings in force: %s", json.dumps(settings.in_force(), ensure_ascii=False, sort_keys=True))
-    app = create_app(settings)
+    app = create_app(settings, worker_id=worker_id)
     if worker_id is not None:
         async def name_worker(request: web.Request, response: web.StreamResponse) -> None:
             response.headers[WORKER_HEADER] = worker_id

@@ -4,7 +4,7 @@
 (issue 8) maps ``publish`` to ``PUBLISH topic data`` and ``subscribe`` to one ``SUBSCRIBE`` per topic on a shared
 ``redis.asyncio`` PubSub connection whose reader task feeds the same bounded per-subscription queues; that is
 why the interface is only bytes + exact topic names, fire-and-forget, no acknowledgements and no history.
-:func:`make_bus` picks one from the settings.
+:func:`~server.realtime.redis_bus.make_bus` picks one from the settings.
 
 A bus can be unavailable (Redis down): :attr:`Bus.available`, :meth:`Bus.on_state` and :meth:`Bus.wait_state`
 let the live layer tell shoppers "live degraded" / "live restored". The local bus is always available.
@@ -25,12 +25,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from .protocol import RealtimeError
-
-if TYPE_CHECKING:
-    from server.settings import Settings
 
 
 class BusClosed(RealtimeError):
@@ -141,15 +138,6 @@ class Bus(abc.ABC):
             await reached.wait()
         finally:
             off()
-
-
-def make_bus(settings: Settings, *, queue_size: int = 256) -> Bus:
-    """The bus the settings ask for: Redis when ``redis_url`` is set, else in-process."""
-    if not settings.redis_url:
-        return LocalBus(queue_size=queue_size)
-    from .redis_bus import RedisBus  # imported lazily: a single-process server never loads redis
-
-    return RedisBus(settings.redis_url, queue_size=queue_size)
 
 
 _CLOSED = Message("", b"")  # sentinel that wakes a waiting ``get`` on close

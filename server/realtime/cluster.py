@@ -37,10 +37,11 @@ from server.db.tables import Cart
 from server.events import Event
 from server.services.db import reading
 
-from .bus import Bus, BusClosed, BusUnavailable, Subscription, make_bus, poses_topic
+from .bus import Bus, BusClosed, BusUnavailable, Subscription, poses_topic
 from .hub import HubJoin
 from .poses import PoseFrameError
 from .protocol import CloseCode, JoinRefused
+from .redis_bus import make_bus
 from .remote import Arrivals, batch_header, encode_batch
 from .resume_store import ResumeStore, ResumeStoreUnavailable, make_resume_store
 from .seats import LedgerUnavailable, Refused, SeatLedger, keep_alive, make_seat_ledger

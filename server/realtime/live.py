@@ -261,9 +261,7 @@ LIVE: web.AppKey[Live] = web.AppKey("live", Live)
 
 async def live_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the tick loop and the event subscription live exactly as long as the app."""
-    from server.multiworker import worker_id
-
-    live = Live(app, worker_id())
+    live = Live(app, app[keys.WORKER_ID])
     app[LIVE] = live
     await live.cluster.start()
     unsubscribe = app[keys.EVENTS].subscribe(live.on_event)

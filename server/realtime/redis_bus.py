@@ -35,7 +35,7 @@ import random
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -45,6 +45,7 @@ from .bus import (
     Bus,
     BusClosed,
     BusUnavailable,
+    LocalBus,
     Message,
     QueueSubscription,
     StateCallback,
@@ -52,6 +53,9 @@ from .bus import (
     drop_subscription,
 )
 from .redis_conn import REDIS_ERRORS, redis_client
+
+if TYPE_CHECKING:
+    from server.settings import Settings
 
 log = logging.getLogger("vrstore.bus")
 
@@ -324,3 +328,11 @@ class RedisBus(Bus):
         self._set_available(False)
         with contextlib.suppress(*REDIS_ERRORS):
             await pubsub.aclose()
+
+
+def make_bus(settings: Settings, *, queue_size: int = 256) -> Bus:
+    """The bus the settings ask for: Redis when ``redis_url`` is set, else in-process. It lives here, beside
+    the one implementation that imports the other, so that ``bus`` never imports ``redis_bus`` (no cycle)."""
+    if not settings.redis_url:
+        return LocalBus(queue_size=queue_size)
+    return RedisBus(settings.redis_url, queue_size=queue_size)

@@ -26,6 +26,7 @@ from storefront_builder.build_steps.shell import floor_and_walls
 from storefront_builder.build_steps.signage import signage
 from storefront_builder.errors import BuilderError, BuildStepError
 from storefront_builder.geometry.signage import find_font
+from storefront_builder.placement import place
 from storefront_builder.plan import StorePlan
 
 if TYPE_CHECKING:
@@ -146,9 +147,6 @@ def build_scene(plan: StorePlan, *, assets: Mapping[str, bytes] = _NO_ASSETS,
 def build_store(products: Sequence[Product], layout: Any, *, store_id: str, store_name: str,
                 assets: Mapping[str, bytes] = _NO_ASSETS, progress: Progress | None = None) -> SceneBuild:
     """Place ``products`` with ``layout`` (storefront_builder.placement) and build the scene."""
-    # Imported here so this module loads even where placement is not installed yet.
-    from storefront_builder.placement import place  # type: ignore[import-not-found,unused-ignore]
-
     plan: StorePlan = place(list(products), layout, store_id=store_id, store_name=store_name,
                             assets=frozenset(assets))
     return build_scene(plan, assets=assets, progress=progress)

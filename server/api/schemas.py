@@ -169,7 +169,3 @@ class Me(BaseModel):
     festival: str | None = None
     merchant_id: int | None = None
     session: SessionOut | None = None
-
-
-class Health(BaseModel):
-    status: str

@@ -219,20 +219,3 @@ def nearest_k(
     cand = np.concatenate([p.cand for p in out])
     d2 = np.concatenate([p.d2 for p in out])
     return Pairs(rec[order], cand[order], d2[order])
-
-
-def brute_force_reference(
-    rpos: NDArray[np.integer], rids: NDArray[np.integer],
-    cpos: NDArray[np.integer], cids: NDArray[np.integer],
-    *, k: int, max_dist_cm: float | None = None,
-) -> list[list[int]]:
-    """Slow, obviously-correct reference: per recipient, the ordered candidate ids (used by tests/bench)."""
-    out = []
-    cp = cpos.astype(np.int64)
-    for p, rid in zip(rpos.astype(np.int64), rids, strict=True):
-        d2 = ((cp - p) ** 2).sum(axis=1)
-        ok = (cids != rid) & (True if max_dist_cm is None else d2 <= int(max_dist_cm * max_dist_cm))
-        idx = np.flatnonzero(ok)
-        order = np.lexsort((cids[idx], d2[idx]))[:k]
-        out.append([int(cids[i]) for i in idx[order]])
-    return out

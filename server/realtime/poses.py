@@ -62,11 +62,6 @@ def quantize_positions(p: ArrayLike) -> NDArray[np.int16]:
     return out
 
 
-def dequantize_positions(q: ArrayLike) -> NDArray[np.float64]:
-    """int16 centimetres → metres."""
-    return np.asarray(q, dtype=np.float64) / 100.0
-
-
 def quantize_quats(q: ArrayLike) -> NDArray[np.uint32]:
     """Quaternions ``[..., 4]`` (x, y, z, w; any norm > 0) → packed smallest-three uint32."""
     a = np.asarray(q, dtype=np.float64)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .actions import Action, ConnId, Send
-from .interest import brute_force_reference, nearest_k
+from .interest import nearest_k
 from .members import RoomConfig
 from .poses import FLAG_HANDS, HANDS_DTYPE, REC_DTYPE, TICK_HEADER, encode_tick_header, tick_header_array
 from .protocol import EmoteOut, encode, server_ms
@@ -118,12 +118,9 @@ class TickState:
         known so the first tick does not announce them again."""
         cand = np.flatnonzero(self.present & self.has_pose)
         cand = cand[cand != slot]
-        ids = self.rec["id"]
-        near = brute_force_reference(
-            self.rec["pos"][[slot]], ids[[slot]], self.rec["pos"][cand], ids[cand], k=k
-        )[0]
-        by_id = {int(ids[c]): int(c) for c in cand}
-        out = [by_id[i] for i in near]
+        ids, pos = self.rec["id"], self.rec["pos"]
+        near = nearest_k(pos[[slot]], ids[[slot]], pos[cand], ids[cand], k=k)  # one recipient: its rows in order
+        out = [int(cand[i]) for i in near.cand]
         for g in self.groups.values():
             if slot in g:
                 out.extend(s for s in sorted(g) if s != slot and s not in out and self.present[s])

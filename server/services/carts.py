@@ -22,7 +22,7 @@ from server.db.tables import Cart, CartLine, CartMember, Product, ShopperSession
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.events import Event
 from server.services.cart_tx import write_transaction
-from server.services.cart_view import CartHead, cart_out, load_head, load_members, product_name
+from server.services.cart_view import CartHead, cart_out, load_head, product_name
 from server.services.db import transaction
 
 # No 0/O, 1/I/L: a code read aloud in a noisy virtual mall, or typed on a headset keyboard, must survive.
@@ -242,7 +242,3 @@ async def remove_line(sessionmaker: async_sessionmaker[Any], principal: Principa
             head = CartHead(head.id, head.share_code, head.status, head.version, None, None, head.owner_session_id)
         change = {"type": "line_removed", "line": line_id, "store": store, "sku": sku}
         return await _finish(db, head, session_id, change)
-
-
-async def member_session_ids(db: AsyncSession, cart_id: int) -> tuple[int, ...]:
-    return tuple(sid for sid, _ in await load_members(db, cart_id))

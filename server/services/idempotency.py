@@ -169,11 +169,3 @@ def _maybe_purge(conn: Connection) -> None:
         return
     _last_purge = time.monotonic()
     conn.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - TTL))
-
-
-async def purge_expired(sessionmaker: async_sessionmaker[Any]) -> int:
-    """Delete every key older than the TTL now; returns how many (for operators and tests)."""
-    async with write_transaction(sessionmaker) as db:
-        conn = await db.connection()
-        result = await conn.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= utcnow() - TTL))
-        return int(result.rowcount)

@@ -8,11 +8,29 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from realtime_factories import join, pose_frame, ticks
 
-from server.realtime.interest import Pairs, brute_force_reference, nearest_k
+from server.realtime.interest import Pairs, nearest_k
 from server.realtime.members import RoomConfig
 from server.realtime.room import Room
+
+
+def brute_force_reference(
+    rpos: NDArray[np.integer], rids: NDArray[np.integer],
+    cpos: NDArray[np.integer], cids: NDArray[np.integer],
+    *, k: int, max_dist_cm: float | None = None,
+) -> list[list[int]]:
+    """Slow, obviously-correct reference: per recipient, the ordered candidate ids."""
+    out = []
+    cp = cpos.astype(np.int64)
+    for p, rid in zip(rpos.astype(np.int64), rids, strict=True):
+        d2 = ((cp - p) ** 2).sum(axis=1)
+        ok = (cids != rid) & (True if max_dist_cm is None else d2 <= int(max_dist_cm * max_dist_cm))
+        idx = np.flatnonzero(ok)
+        order = np.lexsort((cids[idx], d2[idx]))[:k]
+        out.append([int(cids[i]) for i in idx[order]])
+    return out
 
 
 def as_lists(p: Pairs, cids: np.ndarray, n: int) -> list[list[int]]:

@@ -12,7 +12,7 @@ from aiohttp import web
 from server import keys
 from server.api import problems
 from server.api.registry import api
-from server.auth import TOKEN_CACHE, TokenCache
+from server.auth import TokenCache
 from server.builds import build_context
 from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app[keys.METRICS] = Metrics()
     app[keys.EVENTS] = EventHooks()
     app[keys.VISITORS] = VisitorBoard()
-    app[TOKEN_CACHE] = TokenCache()
+    app[keys.TOKEN_CACHE] = TokenCache()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(live_context)

@@ -86,7 +86,6 @@ class TokenCache:
         self._entries.clear()
 
 
-TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache", TokenCache)
 
 
 def _token_row(conn: Connection, digest: str) -> Any:
@@ -99,7 +98,7 @@ async def resolve_token(request: web.Request, token: str) -> Principal | None:
     if not token or len(token) > 200:
         return None
     digest = hash_token(token)
-    cache = request.app.get(TOKEN_CACHE)
+    cache = request.app.get(keys.TOKEN_CACHE)
     if cache is not None and (cached := cache.get(digest)) is not None:
         return cached
     from server.services.sync_tx import run_read  # services import this module: import at call time

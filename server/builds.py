@@ -29,7 +29,6 @@ from server.storage import Storage
 log = logging.getLogger("vrstore.builds")
 BUILDER_MODULES = ("server.workers", "storefront_builder.build", "storefront_builder.catalog.importer",
                    "storefront_builder.assets.validate", "storefront_builder.layout.auto")
-STORAGE: web.AppKey[Storage] = web.AppKey("storage", Storage)
 
 
 class BuildManager:
@@ -70,7 +69,7 @@ class BuildManager:
                 query = select(Store.slug, Store.name_ko).where(Store.festival_id == festival_id,
                                                                 Store.status == "approved").order_by(Store.id)
                 stores = [(slug, name) for slug, name in (await db.execute(query)).all()]
-                args = (festival.slug, festival.name_ko, stores, str(self.app[STORAGE].scenes))
+                args = (festival.slug, festival.name_ko, stores, str(self.app[keys.STORAGE].scenes))
             try:
                 plaza_hash = await asyncio.get_running_loop().run_in_executor(
                     self.pool, workers.build_plaza_scene, *args)
@@ -93,7 +92,7 @@ class BuildManager:
 
     async def _run(self, build_id: str, store_id: int) -> None:
         sessionmaker = self.app[keys.SESSIONMAKER]
-        storage = self.app[STORAGE]
+        storage = self.app[keys.STORAGE]
         metrics = self.app[keys.METRICS]
         async with self.limit:
             try:
@@ -192,13 +191,12 @@ def _describe(exc: BaseException) -> str:
     return f"the build failed ({type(exc).__name__}); the server log has details"
 
 
-BUILDS: web.AppKey[BuildManager] = web.AppKey("builds", BuildManager)
 
 
 async def build_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the process pool, the progress reader and the build tasks, all torn down on shutdown."""
     settings = app[keys.SETTINGS]
-    app[STORAGE] = Storage(settings.data_dir)
+    app[keys.STORAGE] = Storage(settings.data_dir)
     # forkserver: forking the running event loop's process would copy its threads and sockets.
     context = multiprocessing.get_context("forkserver")
     # The fork server imports the builder once; every pool worker forked from it starts with it loaded (else
@@ -209,7 +207,7 @@ async def build_context(app: web.Application) -> AsyncIterator[None]:
                                initializer=workers.init_worker, initargs=(progress,))
     manager = BuildManager(app, pool, progress, settings.build_workers)
     app[keys.BUILD_POOL] = pool
-    app[BUILDS] = manager
+    app[keys.BUILDS] = manager
     reader = asyncio.create_task(manager.read_progress(), name="build-progress")
     try:
         yield

@@ -256,13 +256,12 @@ class Live:
                                for c in list(self.conns.values())), return_exceptions=True)
 
 
-LIVE: web.AppKey[Live] = web.AppKey("live", Live)
 
 
 async def live_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the tick loop and the event subscription live exactly as long as the app."""
     live = Live(app, app[keys.WORKER_ID])
-    app[LIVE] = live
+    app[keys.LIVE] = live
     await live.cluster.start()
     unsubscribe = app[keys.EVENTS].subscribe(live.on_event)
     app[keys.VISITORS].provider = lambda: {store: c.present for store, c in live.hub.counts().items()}
@@ -279,5 +278,5 @@ async def live_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def on_shutdown(app: web.Application) -> None:
-    if LIVE in app:
-        await app[LIVE].shutdown()
+    if keys.LIVE in app:
+        await app[keys.LIVE].shutdown()

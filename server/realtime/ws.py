@@ -14,7 +14,7 @@ from server import keys
 from server.auth import authenticate, resolve_token
 from server.db.tables import CartMember, Festival, ShopperSession, Store
 from server.errors import Forbidden, NotFound, Unauthorized
-from server.realtime.live import LIVE, PLAZA, Connection, Live
+from server.realtime.live import PLAZA, Connection, Live
 from server.realtime.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
 from server.services.db import reading, sessionmaker_of
 from server.services.stores import scene_ref
@@ -40,7 +40,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         shopper = await db.get(ShopperSession, principal.session_id)
         scene, cap = await _store_scene(db, store_slug)
     assert shopper is not None
-    live = request.app[LIVE]
+    live = request.app[keys.LIVE]
     if cap is not None:
         live.hub.festival_cap = cap
 

@@ -19,7 +19,6 @@ from server import keys
 from server.app import create_app
 from server.events import Event
 from server.realtime.client import LiveClient
-from server.realtime.live import LIVE
 from server.settings import Settings
 
 
@@ -188,7 +187,7 @@ async def test_shutdown_sends_going_down_then_1001(sqlite_settings: Settings) ->
     await client.start_server()
     t = await make_tenant(client, sqlite_settings)
     a = await LiveClient.connect(str(client.make_url("")).rstrip("/"), t.store, t.shopper)
-    assert LIVE in client.server.app
+    assert keys.LIVE in client.server.app
     await client.close()
     await asyncio.wait_for(a.closed.wait(), 10)
     assert any(n.get("kind") == "going_down" for n in a.of_type("notice"))
@@ -203,7 +202,6 @@ async def test_a_big_build_does_not_stall_the_event_loop(
     import io
     import time
 
-    from server.builds import BUILDS
     from storefront_builder.catalog.sample import sample_catalog_json
 
     client, t, url = live_server
@@ -212,7 +210,7 @@ async def test_a_big_build_does_not_stall_the_event_loop(
                          headers={**bearer(t.merchant), "Content-Type": "application/json"})
     assert (await r.json())["imported"] == 5000
     a = await LiveClient.connect(url, t.store, t.shopper)
-    manager = client.server.app[BUILDS]
+    manager = client.server.app[keys.BUILDS]
     r = await client.post(f"/api/v1/stores/{t.store}/builds", headers=bearer(t.merchant))
     assert r.status == 202
     rtts: list[float] = []
@@ -241,7 +239,7 @@ async def test_sale_window_closing_is_announced(sqlite_settings: Settings) -> No
         a = await LiveClient.connect(str(client.make_url("")).rstrip("/"), t.store, t.shopper)
         try:
             for _ in range(2):  # a whole round after the opening: the watcher has seen the window open
-                await asyncio.wait_for(client.server.app[LIVE].sale_window_round(), 10)
+                await asyncio.wait_for(client.server.app[keys.LIVE].sale_window_round(), 10)
             await client.patch("/api/v1/festivals/fest", json={"ends_at": "2020-06-01T00:00:00+09:00"},
                                headers=bearer(t.organizer))
             await a.wait_for(lambda c: any(n.get("kind") == "festival_closing" for n in c.of_type("notice")))
@@ -302,7 +300,7 @@ async def test_heartbeats_close_a_silent_peer_and_keep_a_live_one(sqlite_setting
                 elif msg.type.name in ("CLOSE", "CLOSED", "CLOSING"):
                     break
             assert pings >= 1 and dead.close_code == 4010
-            live = client.app[LIVE]
+            live = client.app[keys.LIVE]
 
             def pong_seen() -> bool:
                 return any(c.pinged_at is not None and c.last_rx > c.pinged_at for c in live.conns.values())

@@ -14,7 +14,6 @@ from aiohttp.test_utils import TestClient
 from factories import Tenant, bearer, make_tenant
 
 from server import keys
-from server.builds import BUILDS
 from server.events import Event
 from server.settings import Settings
 from storefront_builder.catalog.sample import sample_catalog_json
@@ -33,7 +32,7 @@ async def upload_catalog(client: TestClient[Any, Any], t: Tenant, data: bytes | 
 
 async def wait_for_builds(client: TestClient[Any, Any]) -> None:
     async with asyncio.timeout(120):
-        await client.server.app[BUILDS].idle.wait()
+        await client.server.app[keys.BUILDS].idle.wait()
 
 
 @pytest.mark.parametrize(("name", "content_type", "expected"), [

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from server import keys
 from server.app import create_app
-from server.builds import BUILDS
 from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
 from server.services import festivals
@@ -148,7 +148,7 @@ async def make_tenant(client: TestClient[Any, Any], settings: Settings, slug: st
     assert r.status == 200, await r.text()
     # Approval rebuilds the plaza in the background; let it finish here, so its scene_published notice never
     # lands in the events a test listens to afterwards.
-    await client.server.app[BUILDS].idle.wait()
+    await client.server.app[keys.BUILDS].idle.wait()
     r = await client.post("/api/v1/sessions", json={"display_name": "민지"})
     assert r.status == 201
     shopper = (await r.json())["token"]

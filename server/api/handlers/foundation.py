@@ -10,8 +10,7 @@ from server import keys
 from server.api import schemas
 from server.api.registry import api
 from server.api.routing import Call, json_response
-from server.auth import SESSION_COOKIE, TOKEN_CACHE
-from server.builds import BUILDS
+from server.auth import SESSION_COOKIE
 from server.errors import NotFound
 from server.services import access, festivals, sessions, stores
 from server.services.db import reading, sessionmaker_of, transaction
@@ -66,7 +65,7 @@ async def rotate_merchant_token(call: Call[None, None]) -> schemas.MerchantCreat
     merchant_id = _int_path(call, "merchant")
     async with transaction(sessionmaker_of(call.request)) as db:
         created = await festivals.rotate_merchant_token(db, call.user, call.path("festival"), merchant_id)
-    call.request.app[TOKEN_CACHE].clear()  # the old token must stop working here at once
+    call.request.app[keys.TOKEN_CACHE].clear()  # the old token must stop working here at once
     return created
 
 
@@ -109,7 +108,7 @@ async def set_store_status(call: Call[schemas.StoreStatusChange, None]) -> schem
         store, previous = await stores.set_status(db, call.user, call.path("store"), call.body.status)
         out = await stores.store_out(db, store)
     if previous != store.status:
-        call.request.app[BUILDS].enqueue_plaza(store.festival_id)  # its portals follow the approved stores
+        call.request.app[keys.BUILDS].enqueue_plaza(store.festival_id)  # its portals follow the approved stores
     if previous != store.status and store.status == "suspended":
         from server.events import Event
 
@@ -143,7 +142,7 @@ async def current_session(call: Call[None, None]) -> schemas.Me:
 async def delete_session(call: Call[None, None]) -> web.Response:
     async with transaction(sessionmaker_of(call.request)) as db:
         await sessions.revoke(db, call.user)
-    call.request.app[TOKEN_CACHE].clear()
+    call.request.app[keys.TOKEN_CACHE].clear()
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -13,7 +13,6 @@ from server import keys, workers
 from server.api import merchant_schemas as ms
 from server.api.registry import api
 from server.api.routing import Call
-from server.builds import BUILDS, STORAGE
 from server.db.tables import Asset, Build, Store
 from server.errors import NotFound, Unprocessable, UnsupportedMedia
 from server.events import Event
@@ -59,7 +58,7 @@ async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
         raise Unprocessable("unknown catalog format", errors=[{"loc": ["query", "format"], "msg": f"one of {FORMATS}"}])
     async with transaction(sessionmaker_of(request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
-    storage = request.app[STORAGE]
+    storage = request.app[keys.STORAGE]
     upload = await storage.receive(request, request.app[keys.SETTINGS].max_upload_bytes)
     try:
         result = await _run(request, workers.import_catalog_file, str(upload.path), fmt, store.currency)
@@ -146,7 +145,7 @@ async def _put_asset(call: Call[None, None], kind: str) -> ms.AssetOut:
     async with transaction(sessionmaker_of(request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
         await catalog.product_by_sku(db, store, call.path("sku"))
-    storage = request.app[STORAGE]
+    storage = request.app[keys.STORAGE]
     limit = settings.max_model_bytes if kind == "model" else settings.max_image_bytes
     upload = await storage.receive(request, limit)
     try:
@@ -190,7 +189,7 @@ async def get_image(call: Call[None, None]) -> web.StreamResponse:
         asset = await db.get(Asset, row.image_sha256) if row.image_sha256 else None
     if asset is None:
         raise NotFound("the product has no image")
-    path = call.request.app[STORAGE].asset_path(asset.sha256)
+    path = call.request.app[keys.STORAGE].asset_path(asset.sha256)
     etag = f'"{asset.sha256}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
     if call.request.headers.get("If-None-Match") == etag:
@@ -206,7 +205,7 @@ async def start_build(call: Call[None, None]) -> web.Response:
         store = await access.merchant_store(db, call.user, call.path("store"))
         if not await catalog.active_products(db, store):
             raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
-    build = await call.request.app[BUILDS].enqueue(store)
+    build = await call.request.app[keys.BUILDS].enqueue(store)
     out = _build_out(call.request, build, store.slug)
     return web.Response(body=out.model_dump_json(), status=202, content_type="application/json",
                         headers={"Location": f"/api/v1/builds/{build.id}"})
@@ -225,7 +224,7 @@ async def get_build(call: Call[None, None]) -> ms.BuildOut:
 
 
 def _build_out(request: web.Request, build: Build, store_slug: str) -> ms.BuildOut:
-    percent, step = request.app[BUILDS].live.get(build.id, (build.progress, build.step))
+    percent, step = request.app[keys.BUILDS].live.get(build.id, (build.progress, build.step))
     return ms.BuildOut(
         id=build.id, store=store_slug, status=build.status, progress=percent, step=step,
         report=json.loads(build.report_json) if build.report_json else None, error=build.error,

@@ -12,8 +12,6 @@ from server.api.openapi import DOCS_PAGE, build_openapi
 from server.api.registry import api
 from server.metrics import metrics_handler
 
-OPENAPI_KEY = web.AppKey("openapi_json", bytes)
-
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
@@ -29,7 +27,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[OPENAPI_KEY], content_type="application/json")
+    return web.Response(body=request.app[keys.OPENAPI_JSON], content_type="application/json")
 
 
 async def docs_page(request: web.Request) -> web.Response:
@@ -38,7 +36,7 @@ async def docs_page(request: web.Request) -> web.Response:
 
 def install(app: web.Application) -> None:
     # Built once per app, before the app freezes: the registry does not change at run time.
-    app[OPENAPI_KEY] = json.dumps(build_openapi(api), ensure_ascii=False).encode()
+    app[keys.OPENAPI_JSON] = json.dumps(build_openapi(api), ensure_ascii=False).encode()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_handler)

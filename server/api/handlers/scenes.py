@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.builds import STORAGE
+from server import keys
 from server.errors import NotFound
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -17,7 +17,7 @@ async def get_scene(request: web.Request) -> web.Response:
         raise NotFound("no such scene")
     etag = f'"{scene_hash}.{ext}"'
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
-    storage = request.app[STORAGE]
+    storage = request.app[keys.STORAGE]
     storage.scene_path(scene_hash, "." + ext)  # validates the hash before anything else
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return web.Response(status=304, headers=headers)

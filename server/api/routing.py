@@ -17,8 +17,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from server.auth import Principal, Role, authenticate
-from server.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMedia
+from server.errors import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMedia
 from server.errors import Unprocessable as Unprocessable
+from server.ids import parse_db_id
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -41,6 +42,14 @@ class Call(Generic[B, Q]):
 
     def path(self, name: str) -> str:
         return self.request.match_info[name]
+
+    def path_id(self, name: str) -> int:
+        """A database id from the path; a malformed or impossible one is simply not found (404)."""
+        raw = self.path(name)
+        value = parse_db_id(raw)
+        if value is None:
+            raise NotFound(f"no {name} {raw!r}")
+        return value
 
 
 Handler = Callable[[Call[Any, Any]], Awaitable[Any]]

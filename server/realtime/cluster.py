@@ -35,6 +35,7 @@ from sqlalchemy import select
 from server import keys
 from server.db.tables import Cart
 from server.events import Event
+from server.ids import parse_db_id
 from server.services.db import reading
 
 from .bus import Bus, BusClosed, BusUnavailable, Subscription, poses_topic
@@ -213,7 +214,7 @@ class Cluster:
 
     async def resync_carts(self) -> None:
         """Tell every present cart-group member here its cart's current version (``change.op = resync``)."""
-        groups = {g: s for g, s in self.live.hub.group_sessions().items() if g.isdigit()}
+        groups = {g: s for g, s in self.live.hub.group_sessions().items() if parse_db_id(g) is not None}
         try:
             versions = await cart_versions(self.live.app, [int(g) for g in groups])
         except Exception:  # the database may be briefly away too; clients still re-read on their next gap

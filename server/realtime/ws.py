@@ -14,6 +14,7 @@ from server import keys
 from server.auth import authenticate, resolve_token
 from server.db.tables import CartMember, Festival, ShopperSession, Store
 from server.errors import Forbidden, NotFound, Unauthorized
+from server.ids import parse_db_id
 from server.realtime.live import PLAZA, Connection, Live
 from server.realtime.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
 from server.services.db import reading, sessionmaker_of
@@ -120,11 +121,12 @@ async def _refuse(conn: Connection, exc: JoinRefused) -> bool:
 
 async def _is_member(request: web.Request, cart: str, session_id: int) -> bool:
     """Only a member of the cart may be placed with its group."""
-    if not cart.isdigit():
+    cart_id = parse_db_id(cart)
+    if cart_id is None:
         return False
     async with reading(sessionmaker_of(request)) as db:
         row = await db.execute(select(CartMember.session_id).where(
-            CartMember.cart_id == int(cart), CartMember.session_id == session_id))
+            CartMember.cart_id == cart_id, CartMember.session_id == session_id))
         return row.first() is not None
 
 

@@ -22,7 +22,6 @@ from server.services.db import transaction
 
 # asyncio.Lock binds to a loop only when first contended, so one per sessionmaker (one app) is right.
 _WRITE_LOCKS: weakref.WeakKeyDictionary[async_sessionmaker[Any], asyncio.Lock] = weakref.WeakKeyDictionary()
-MAX_DB_ID = 2**31 - 1
 
 
 def is_sqlite(sessionmaker: async_sessionmaker[Any]) -> bool:
@@ -47,15 +46,6 @@ def writer_lock(sessionmaker: async_sessionmaker[Any]) -> asyncio.Lock:
     if lock is None:
         lock = _WRITE_LOCKS[sessionmaker] = asyncio.Lock()
     return lock
-
-
-def parse_id(raw: str, what: str) -> int:
-    """A path id as an int; anything else (or out of the column's range) is simply not found."""
-    from server.errors import NotFound
-
-    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_DB_ID:
-        raise NotFound(f"no {what} {raw!r}")
-    return int(raw)
 
 
 async def publish(hooks: EventHooks, events: list[Event]) -> None:

@@ -12,7 +12,7 @@ from server.api.registry import api
 from server.api.routing import Call, json_response
 from server.errors import BadRequest
 from server.services import carts, checkout, orders
-from server.services.cart_tx import parse_id, publish
+from server.services.cart_tx import publish
 from server.services.db import sessionmaker_of
 
 C = "/api/v1/carts/{cart}"
@@ -24,7 +24,7 @@ def _if_match(call: Call[Any, Any]) -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise BadRequest(f"If-Match must be a cart version such as \"3\", not {raw!r}")
     return int(value)
 
@@ -53,21 +53,21 @@ async def join_cart(call: Call[cs.JoinCart, None]) -> web.Response:
 @api.op("GET", C, summary="A cart with prices now (members only); ETag is its version", tag="carts",
         response=cs.CartOut, roles=("shopper",))
 async def get_cart(call: Call[None, None]) -> web.Response:
-    cart_id = parse_id(call.path("cart"), "cart")
+    cart_id = call.path_id("cart")
     return _cart(await carts.get_cart(sessionmaker_of(call.request), call.user, cart_id))
 
 
 @api.op("POST", C + "/share_code", summary="Rotate the share code (owner only)", tag="carts",
         response=cs.CartOut, roles=("shopper",), errors=(409,))
 async def rotate_share_code(call: Call[None, None]) -> web.Response:
-    cart_id = parse_id(call.path("cart"), "cart")
+    cart_id = call.path_id("cart")
     return await _changed(call, await carts.rotate_share_code(sessionmaker_of(call.request), call.user, cart_id))
 
 
 @api.op("POST", C + "/lines", summary="Add units of a product (merges with the same store+sku)", tag="carts",
         status=201, body=cs.LineAdd, response=cs.CartOut, roles=("shopper",), errors=(409,))
 async def add_line(call: Call[cs.LineAdd, None]) -> web.Response:
-    cart_id = parse_id(call.path("cart"), "cart")
+    cart_id = call.path_id("cart")
     changed = await carts.add_line(sessionmaker_of(call.request), call.user, cart_id, call.body, _if_match(call))
     return await _changed(call, changed, 201)
 
@@ -75,7 +75,7 @@ async def add_line(call: Call[cs.LineAdd, None]) -> web.Response:
 @api.op("PATCH", C + "/lines/{line}", summary="Set a line's quantity", tag="carts", body=cs.LinePatch,
         response=cs.CartOut, roles=("shopper",), errors=(409,))
 async def patch_line(call: Call[cs.LinePatch, None]) -> web.Response:
-    cart_id, line_id = parse_id(call.path("cart"), "cart"), parse_id(call.path("line"), "line")
+    cart_id, line_id = call.path_id("cart"), call.path_id("line")
     changed = await carts.set_quantity(sessionmaker_of(call.request), call.user, cart_id, line_id,
                                        call.body.quantity, _if_match(call))
     return await _changed(call, changed)
@@ -84,7 +84,7 @@ async def patch_line(call: Call[cs.LinePatch, None]) -> web.Response:
 @api.op("DELETE", C + "/lines/{line}", summary="Remove a line", tag="carts", response=cs.CartOut,
         roles=("shopper",), errors=(409,))
 async def delete_line(call: Call[None, None]) -> web.Response:
-    cart_id, line_id = parse_id(call.path("cart"), "cart"), parse_id(call.path("line"), "line")
+    cart_id, line_id = call.path_id("cart"), call.path_id("line")
     changed = await carts.remove_line(sessionmaker_of(call.request), call.user, cart_id, line_id, _if_match(call))
     return await _changed(call, changed)
 
@@ -92,7 +92,7 @@ async def delete_line(call: Call[None, None]) -> web.Response:
 @api.op("POST", C + "/checkout", summary="Check out (any member; Idempotency-Key header required)", tag="carts",
         status=201, body=cs.CheckoutIn, response=cs.OrderGroupOut, roles=("shopper",), errors=(402, 409))
 async def checkout_cart(call: Call[cs.CheckoutIn, None]) -> web.Response:
-    cart_id = parse_id(call.path("cart"), "cart")
+    cart_id = call.path_id("cart")
     app = call.request.app
     result = await checkout.checkout(sessionmaker_of(call.request), call.user, cart_id,
                                      call.request.headers.get("Idempotency-Key"), call.body, call.request.path)
@@ -106,7 +106,7 @@ async def checkout_cart(call: Call[cs.CheckoutIn, None]) -> web.Response:
 @api.op("GET", "/api/v1/orders/{order}", summary="An order (the shopper who placed it)", tag="orders",
         response=cs.OrderOut, roles=("shopper",))
 async def get_order(call: Call[None, None]) -> cs.OrderOut:
-    order_id = parse_id(call.path("order"), "order")
+    order_id = call.path_id("order")
     return await orders.get_order(sessionmaker_of(call.request), call.user, order_id)
 
 
@@ -119,7 +119,7 @@ async def list_store_orders(call: Call[None, cs.OrderListQuery]) -> cs.OrderList
 @api.op("POST", "/api/v1/orders/{order}/status", summary="Move an order along its state machine (merchant)",
         tag="orders", body=cs.OrderStatusChange, response=cs.OrderOut, roles=("merchant",), errors=(409,))
 async def set_order_status(call: Call[cs.OrderStatusChange, None]) -> cs.OrderOut:
-    order_id = parse_id(call.path("order"), "order")
+    order_id = call.path_id("order")
     out, events = await orders.set_status(sessionmaker_of(call.request), call.user, order_id, call.body.status)
     await publish(call.request.app[keys.EVENTS], events)
     return out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from server import keys
@@ -11,7 +9,6 @@ from server.api import schemas
 from server.api.registry import api
 from server.api.routing import Call, json_response
 from server.auth import SESSION_COOKIE
-from server.errors import NotFound
 from server.services import access, festivals, sessions, stores
 from server.services.db import reading, sessionmaker_of, transaction
 
@@ -62,7 +59,7 @@ async def list_merchants(call: Call[None, None]) -> schemas.MerchantList:
 @api.op("POST", F + "/merchants/{merchant}/token", summary="Revoke a merchant's tokens and issue a new one",
         tag="festivals", status=201, response=schemas.MerchantCreated, roles=("organizer",))
 async def rotate_merchant_token(call: Call[None, None]) -> schemas.MerchantCreated:
-    merchant_id = _int_path(call, "merchant")
+    merchant_id = call.path_id("merchant")
     async with transaction(sessionmaker_of(call.request)) as db:
         created = await festivals.rotate_merchant_token(db, call.user, call.path("festival"), merchant_id)
     call.request.app[keys.TOKEN_CACHE].clear()  # the old token must stop working here at once
@@ -146,11 +143,3 @@ async def delete_session(call: Call[None, None]) -> web.Response:
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-def _int_path(call: Call[Any, Any], name: str) -> int:
-    raw = call.path(name)
-    if not raw.isdigit() or len(raw) > 12:
-        raise NotFound(f"no {name} {raw!r}")
-    return int(raw)
-

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One command on a fresh machine: install what is needed, start throwaway PostgreSQL, run lint, types, tests.
+# One command on a fresh machine: install what is needed, start throwaway PostgreSQL, run lint (ruff, ESLint),
+# types (mypy), the import contracts (import-linter) and the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -24,6 +25,7 @@ export VRSTORE_TEST_PG_URL="postgresql+asyncpg://postgres@127.0.0.1:$PG_PORT/vrs
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
 echo "== import-linter"; .venv/bin/lint-imports --no-cache
+echo "== eslint"; npx --no-install eslint --max-warnings=0 .
 # One pytest-xdist worker per core (a third measured no faster: the suite is CPU-bound once nothing sleeps).
 # loadfile keeps a file on one worker (its module fixtures start once).
 echo "== pytest"; .venv/bin/pytest -n 2 --dist loadfile "$@"

@@ -9,7 +9,7 @@ import { Controls } from './controls.js';
 import { XRRig } from './xr.js';
 import { VRPanel } from './vrpanel.js';
 import { Avatars } from './avatars.js';
-import { Cart, cartKey } from './cart.js';
+import { Cart } from './cart.js';
 import { CartView } from './cartview.js';
 import { PriceTags } from './tags.js';
 import { installTestHook } from './hook.js';

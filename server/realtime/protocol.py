@@ -42,7 +42,7 @@ NOTICE_KINDS: Final = (
 
 
 class CloseCode(IntEnum):
-    """Application close codes (4000–4999); ``web_client/net.js`` mirrors this table."""
+    """Application close codes (4000–4999); ``web_client/shared/protocol.js`` is generated from this table."""
 
     PROTOCOL_ERROR = 4000  # bad or missing hello, binary frame before hello, unsupported version
     UNAUTHORIZED = 4001  # no or invalid shopper session
@@ -55,6 +55,14 @@ class CloseCode(IntEnum):
     REPLACED = 4008  # the same session opened a newer connection to this store
     HELLO_TIMEOUT = 4009  # no hello within the allowed time after the upgrade
     HEARTBEAT_TIMEOUT = 4010  # silent after a WebSocket ping: the peer is presumed dead
+
+
+# After these a client must not reconnect on its own: the server would refuse it again right away, so the
+# client tells the shopper instead (docs/PROTOCOL.md, "Close codes").
+NO_AUTOMATIC_RETRY: Final = frozenset({
+    CloseCode.PROTOCOL_ERROR, CloseCode.INVALID_MESSAGES, CloseCode.STORE_FULL, CloseCode.STORE_CLOSED,
+    CloseCode.FESTIVAL_FULL, CloseCode.REPLACED,
+})
 
 
 class RealtimeError(Exception):

@@ -1,6 +1,8 @@
 // REST calls (JSON, RFC 9457 problems) and the live socket (docs/PROTOCOL.md; binary layouts mirror
 // server/realtime/poses.py). No rendering here: callers subscribe to messages.
 
+import { CLOSE, CLOSE_NAMES, NO_AUTOMATIC_RETRY, PROTOCOL_VERSION } from '../shared/protocol.js';
+
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
@@ -80,7 +82,7 @@ const cm = (m) => Math.max(-32767, Math.min(32767, Math.round(m * 100)));
 export function encodePose(timeMs, position, quaternion, hands = null) {
   const buffer = new ArrayBuffer(hands ? 38 : 18);
   const view = new DataView(buffer);
-  view.setUint8(0, 1); // protocol version
+  view.setUint8(0, PROTOCOL_VERSION);
   view.setUint8(1, 1); // kind: pose
   view.setUint8(2, hands ? 1 : 0);
   view.setUint32(4, timeMs >>> 0, true);
@@ -140,14 +142,6 @@ export function decodeTick(buffer) {
 
 // ------------------------------------------------------------------ live socket
 
-/** Application close codes; mirrors server/realtime/protocol.py CloseCode. */
-export const CLOSE = {
-  4000: 'protocol_error', 4001: 'unauthorized', 4002: 'invalid_messages', 4003: 'flooding', 4004: 'store_full',
-  4005: 'slow_consumer', 4006: 'store_closed', 4007: 'festival_full', 4008: 'replaced', 4009: 'hello_timeout',
-  4010: 'heartbeat_timeout',
-};
-// After these the server will refuse us again right away: tell the shopper instead of retrying.
-const FINAL = new Set([4000, 4002, 4004, 4006, 4007, 4008]);
 
 /**
  * One live connection to a store's room, reconnecting with backoff. Events: 'message' (every JSON
@@ -178,7 +172,7 @@ export class LiveSocket extends EventTarget {
     this.ws = ws;
     this._emit('status', { state: 'connecting' });
     ws.onopen = () => {
-      const hello = { type: 'hello', v: 1, locale: this.locale };
+      const hello = { type: 'hello', v: PROTOCOL_VERSION, locale: this.locale };
       if (this.resume) hello.resume = this.resume;
       if (this.group) hello.group = String(this.group);
       ws.send(JSON.stringify(hello));
@@ -202,12 +196,12 @@ export class LiveSocket extends EventTarget {
       if (this.ws !== ws) return;
       this.welcome = null;
       if (this.closed) return;
-      if (FINAL.has(event.code)) {
-        this._emit('status', { state: 'closed', code: event.code, reason: event.reason || CLOSE[event.code] });
+      if (NO_AUTOMATIC_RETRY.has(event.code)) {
+        this._emit('status', { state: 'closed', code: event.code, reason: event.reason || CLOSE_NAMES[event.code] });
         return;
       }
-      if (event.code === 4001 && this.onUnauthorized) await this.onUnauthorized();
-      if (event.code === 4001) this.resume = null;
+      if (event.code === CLOSE.UNAUTHORIZED && this.onUnauthorized) await this.onUnauthorized();
+      if (event.code === CLOSE.UNAUTHORIZED) this.resume = null;
       this._emit('status', { state: 'offline', code: event.code });
       setTimeout(() => this._connect(), this.backoff);
       this.backoff = Math.min(8000, this.backoff * 2);

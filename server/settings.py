@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         default="auto", description="Event loop of the server process; auto: uvloop when installed"
     )
     secure_cookies: bool = False
+    test_hooks: bool = Field(
+        default=False, description="Pages expose window.vrstore for the browser tests; never in production"
+    )
     idempotency_takeover_s: float = Field(
         default=60.0, gt=0, description="A checkout whose Idempotency-Key is held this long is taken over by a retry"
     )

@@ -34,7 +34,8 @@ def start_demo_server(tmp_path: Path) -> LiveServer:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "VRSTORE_DATA_DIR": str(tmp_path / "live-data"), "VRSTORE_PORT": str(port),
-           "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", "VRSTORE_ALLOWED_ORIGINS": json.dumps([url])}
+           "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", "VRSTORE_ALLOWED_ORIGINS": json.dumps([url]),
+           "VRSTORE_TEST_HOOKS": "true"}  # the store page exposes window.vrstore, which the tests drive
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - the process owns it until stop
     process = subprocess.Popen([sys.executable, "-m", "server", "demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(url, port, tmp_path / "live-data", env, process, log)

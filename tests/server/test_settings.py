@@ -26,7 +26,11 @@ def documented_variables() -> set[str]:
     found = set()
     for path in texts:
         found |= set(re.findall(r"VRSTORE_[A-Z_]+[A-Z]", path.read_text(encoding="utf-8")))
-    return {name for name in found if not name.startswith(("VRSTORE_TEST_", "VRSTORE_WRITE_"))}
+    return found - TEST_SUITE_ONLY
+
+
+# Read by the test command and the tests themselves, not by the server.
+TEST_SUITE_ONLY = {"VRSTORE_TEST_PG_URL", "VRSTORE_TEST_PG_PORT", "VRSTORE_WRITE_SCREENSHOTS"}
 
 
 # Each documented variable in the form the docs show it, and what the server must make of it.
@@ -49,6 +53,7 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_PORT": ("8080", "port", 8080),
     "VRSTORE_REDIS_URL": ("redis://127.0.0.1:6379/0", "redis_url", "redis://127.0.0.1:6379/0"),
     "VRSTORE_SECURE_COOKIES": ("true", "secure_cookies", True),
+    "VRSTORE_TEST_HOOKS": ("false", "test_hooks", False),
 }
 
 

@@ -12,7 +12,6 @@ import { Avatars } from './avatars.js';
 import { Cart } from './cart.js';
 import { CartView } from './cartview.js';
 import { PriceTags } from './tags.js';
-import { installTestHook } from './hook.js';
 import { Chat, ProductPanel, askName, progress, setLiveStatus, showStats, toast } from './ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -423,12 +422,18 @@ function stats() {
 }
 
 // ------------------------------------------------------------------ test hook
-installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls, panel, vrPanel, cart,
-  avatars, xr });
+/** `window.vrstore` exists only when the server marks the page for browser tests (VRSTORE_TEST_HOOKS). */
+async function installTestHookIfAsked() {
+  if (!document.querySelector('meta[name="vrstore-test-hook"]')) return;
+  const { installTestHook } = await import('./hook.js');
+  installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls, panel, vrPanel,
+    cart, avatars, xr });
+}
 
 // ------------------------------------------------------------------ start
 renderer.setAnimationLoop(frame);
 (async () => {
+  await installTestHookIfAsked();
   const sessionReady = ensureSession().catch((err) => { toast(t('error.generic', { e: err.message })); });
   await enterStore(storeSlugFromPath(), { push: false });
   await sessionReady;

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from server import keys
 from server.errors import NotFound
 from storefront_builder.resources import bundled
 
@@ -85,31 +86,36 @@ def _b64sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-async def _page(name: str) -> web.Response:
+TEST_HOOK_META = b'<meta name="vrstore-test-hook" content="on">'
+
+
+async def _page(request: web.Request, name: str) -> web.Response:
     path = safe_file(WEB_ROOT, PAGES[name])
     import asyncio
 
     html = await asyncio.to_thread(path.read_bytes)
+    if request.app[keys.SETTINGS].test_hooks:  # browser tests only: the page then installs window.vrstore
+        html = html.replace(b"<head>", b"<head>\n  " + TEST_HOOK_META, 1)
     return web.Response(body=html, content_type="text/html", charset="utf-8", headers=page_headers(html))
 
 
 async def lobby(request: web.Request) -> web.Response:
-    return await _page("lobby")
+    return await _page(request, "lobby")
 
 
 async def store_page(request: web.Request) -> web.Response:
     # The page validates nothing about the store: the API answers 404 for an unknown one and the page says so.
     if not _SEGMENT.match(request.match_info["store"]):
         raise NotFound("no such store")
-    return await _page("store")
+    return await _page(request, "store")
 
 
 async def merchant_page(request: web.Request) -> web.Response:
-    return await _page("merchant")
+    return await _page(request, "merchant")
 
 
 async def organizer_page(request: web.Request) -> web.Response:
-    return await _page("organizer")
+    return await _page(request, "organizer")
 
 
 async def client_file(request: web.Request) -> web.FileResponse:

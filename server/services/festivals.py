@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.api import schemas
 from server.auth import Principal, new_token
 from server.db.tables import ApiToken, Festival, Merchant, Store, utcnow
+from server.domain.sale_window import within_sale_window
 from server.errors import Conflict, NotFound, Unprocessable
 from server.services import access
 from server.services.stores import scene_ref, store_summary
@@ -18,10 +19,7 @@ from server.services.stores import scene_ref, store_summary
 
 def sale_open(festival: Festival, now: datetime | None = None) -> bool:
     """Inside the sale window (a missing bound is open-ended)."""
-    now = now or datetime.now(UTC)
-    if festival.starts_at and now < festival.starts_at:
-        return False
-    return not (festival.ends_at and now >= festival.ends_at)
+    return within_sale_window(festival.starts_at, festival.ends_at, now or datetime.now(UTC))
 
 
 async def create_festival(

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.sale_window import within_sale_window
 from server.services import statements as sql
 
 CATEGORY_SEPARATOR = " > "
@@ -47,9 +48,7 @@ class FestivalPricing:
     rules: tuple[Rule, ...] = ()
 
     def window_open(self, now: datetime) -> bool:
-        if self.starts_at is not None and now < self.starts_at:
-            return False
-        return not (self.ends_at is not None and now >= self.ends_at)
+        return within_sale_window(self.starts_at, self.ends_at, now)
 
 
 @dataclass(frozen=True)

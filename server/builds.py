@@ -22,7 +22,7 @@ from sqlalchemy import select
 from server import keys, workers
 from server.db.tables import Asset, Build, Festival, Store
 from server.db.tables import Product as ProductRow
-from server.events import Event
+from server.domain.events import ScenePublished
 from server.services.db import transaction
 from server.storage import Storage
 
@@ -81,9 +81,7 @@ class BuildManager:
                 if festival is not None:
                     festival.plaza_hash = plaza_hash
         # The plaza has no store row; its live room is keyed by the festival (see realtime).
-        await self.app[keys.EVENTS].publish(Event(
-            "notice", {"kind": "scene_published", "store": "plaza", "festival": args[0], "scene": plaza_hash,
-                       "glb": f"/scenes/{plaza_hash}.glb", "manifest": f"/scenes/{plaza_hash}.json"}))
+        await self.app[keys.EVENTS].publish(ScenePublished(store="plaza", scene=plaza_hash, festival=args[0]))
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
@@ -129,10 +127,8 @@ class BuildManager:
                 self.live.pop(build_id, None)
             metrics.builds.labels("succeeded").inc()
             store_slug = await self._finish(build_id, "succeeded", result=result, store_id=store_id)
-            await self.app[keys.EVENTS].publish(Event(
-                "notice", {"kind": "scene_published", "store": store_slug, "scene": result["scene_hash"],
-                           "glb": f"/scenes/{result['scene_hash']}.glb",
-                           "manifest": f"/scenes/{result['scene_hash']}.json"}, store_id=store_id))
+            await self.app[keys.EVENTS].publish(
+                ScenePublished(store=store_slug, scene=result["scene_hash"], store_id=store_id))
 
     async def _finish(self, build_id: str, status: str, *, error: str | None = None,
                       result: dict[str, Any] | None = None, store_id: int | None = None) -> str:

@@ -9,20 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+from server.domain.events import Event
 
 log = logging.getLogger("vrstore.events")
-
-
-@dataclass(frozen=True)
-class Event:
-    """``kind`` is one of: product, cart, notice, build; ``store_id``/``cart_id`` scope it."""
-
-    kind: str
-    payload: dict[str, Any]
-    store_id: int | None = None
-    cart_id: int | None = None
-    session_ids: tuple[int, ...] = ()
 
 
 Listener = Callable[[Event], Awaitable[None]]
@@ -41,7 +31,7 @@ class EventHooks:
             try:
                 await listener(event)
             except Exception:  # one broken listener must not fail the merchant's request
-                log.exception("event listener failed for %s", event.kind)
+                log.exception("event listener failed for %s", type(event).__name__)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from server import keys
 from server.db.tables import Cart
-from server.events import Event
+from server.domain.events import LIVE_EVENTS, Event, from_wire, to_wire
 from server.ids import parse_db_id
 from server.services.db import reading
 
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("vrstore.live.cluster")
 
 EVENTS_TOPIC = "events"
-LIVE_EVENTS = frozenset({"product", "notice", "cart"})  # what Live.apply_event acts on; the rest stay home
 RESUME_REFRESH_S = 10.0
 # After publishing at a tick boundary, a worker waits at most this fraction of an interval for the other workers'
 # batches of the same boundary (Redis carries them in about a millisecond here; a busy or dead worker must not
@@ -78,16 +77,13 @@ class Placement:
 
 def event_bytes(worker: str, event: Event) -> bytes:
     """An event as published on the bus."""
-    return json.dumps({"w": worker, "kind": event.kind, "payload": event.payload, "store_id": event.store_id,
-                       "cart_id": event.cart_id, "session_ids": list(event.session_ids)},
-                      separators=(",", ":"), default=str).encode()
+    return json.dumps({"w": worker, "event": to_wire(event)}, separators=(",", ":"), default=str).encode()
 
 
 def event_from_bytes(data: bytes) -> tuple[str, Event]:
     """The publishing worker and the event."""
     d = json.loads(data)
-    return str(d["w"]), Event(d["kind"], d["payload"], d.get("store_id"), d.get("cart_id"),
-                              tuple(d.get("session_ids") or ()))
+    return str(d["w"]), from_wire(d["event"])
 
 
 async def cart_versions(app: Any, cart_ids: list[int]) -> dict[int, int]:
@@ -174,7 +170,7 @@ class Cluster:
 
     def publish_event(self, event: Event) -> None:
         """Queue a service event for the other workers (never waits; the oldest is dropped when backed up)."""
-        if event.kind not in LIVE_EVENTS:
+        if not isinstance(event, LIVE_EVENTS):
             return
         if self._events.full():
             self._events.get_nowait()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from aiohttp import WSCloseCode, web
 
 from server import keys
-from server.events import Event
+from server.domain.events import CartChanged, Event, ProductChanged, ScenePublished, StoreSuspended
 from server.realtime.actions import Action, Close, ConnId, Send
 from server.realtime.cluster import Cluster
 from server.realtime.hub import Hub, HubConfig
@@ -199,24 +199,23 @@ class Live:
         self.cluster.publish_event(event)
 
     def apply_event(self, event: Event) -> None:
-        """Services' events (product, notice, cart) become frames for the shoppers concerned."""
-        payload = event.payload
-        if event.kind == "product":
-            self.deliver(self.hub.product(payload["store"], sku=payload["sku"], price=payload.get("unit_price"),
-                                          sale_price=payload.get("sale_price"), currency=payload.get("currency"),
-                                          stock=payload.get("stock")))
-        elif event.kind == "notice":
-            fields = {k: v for k, v in payload.items() if k not in ("kind", "store")}
-            if payload["kind"] == "store_suspended":
-                self.deliver(self.hub.close_store(payload["store"]))
-            else:
-                self.deliver(self.hub.notice(payload["kind"], store=payload.get("store"), **fields))
-        elif event.kind == "cart":
-            by = payload.get("by", {})
-            self.deliver(self.hub.cart(
-                [str(s) for s in event.session_ids], cart=str(payload["cart"]), version=payload["version"],
-                change=payload.get("change", {}), by_name=by.get("name", ""),
-                by_session=str(by["session"]) if by.get("session") is not None else None))
+        """Services' live events become frames for the shoppers concerned (the rest concern nobody here)."""
+        match event:
+            case ProductChanged():
+                self.deliver(self.hub.product(event.store, sku=event.sku, price=event.unit_price,
+                                              sale_price=event.sale_price, currency=event.currency,
+                                              stock=event.stock))
+            case StoreSuspended():
+                self.deliver(self.hub.close_store(event.store))
+            case ScenePublished():
+                plaza = {"festival": event.festival} if event.festival is not None else {}
+                self.deliver(self.hub.notice("scene_published", store=event.store, scene=event.scene,
+                                             glb=event.glb, manifest=event.manifest, **plaza))
+            case CartChanged():
+                self.deliver(self.hub.cart(
+                    [str(s) for s in event.session_ids], cart=str(event.cart), version=event.version,
+                    change=event.change, by_name=event.by_name,
+                    by_session=str(event.by_session) if event.by_session is not None else None))
 
     async def watch_sale_windows(self) -> None:
         """Announce ``festival_opening`` / ``festival_closing`` to everyone when a sale window opens or ends."""

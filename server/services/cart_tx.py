@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.events import Event, EventHooks
+from server.domain.events import Event
+from server.events import EventHooks
 from server.services.db import transaction
 
 # asyncio.Lock binds to a loop only when first contended, so one per sessionmaker (one app) is right.

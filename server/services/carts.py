@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.api import cart_schemas as cs
 from server.auth import Principal
 from server.db.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store, utcnow
+from server.domain.events import CartChanged, Event
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
-from server.events import Event
 from server.services.cart_tx import write_transaction
 from server.services.cart_view import CartHead, cart_out, load_head, product_name
 from server.services.db import transaction
@@ -112,9 +112,9 @@ async def _bump(db: AsyncSession, cart_id: int, session_id: int, if_match: int |
 async def _finish(db: AsyncSession, head: CartHead, session_id: int, change: dict[str, Any]) -> Changed:
     out = await cart_out(db, head)
     members = {m.session: m.name for m in out.members}
-    payload = {"cart": head.id, "version": out.version, "change": change,
-               "by": {"session": session_id, "name": members.get(session_id, "")}}
-    event = Event("cart", payload, cart_id=head.id, session_ids=tuple(m.session for m in out.members))
+    event = CartChanged(cart=head.id, version=out.version, change=change,
+                        session_ids=tuple(m.session for m in out.members), by_session=session_id,
+                        by_name=members.get(session_id, ""))
     return Changed(out, [event])
 
 

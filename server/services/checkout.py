@@ -37,8 +37,8 @@ from server.api.problems import problem_json, problem_response
 from server.auth import Principal
 from server.db.prepared import savepoint
 from server.db.tables import utcnow
+from server.domain.events import CartChanged, Event, OrderChanged
 from server.errors import Conflict, ServiceError, Unprocessable
-from server.events import Event
 from server.services import idempotency
 from server.services import statements as sql
 from server.services.cart_view import LineRow, load_head_sync, load_lines_sync, load_members_sync, unit_price
@@ -153,13 +153,12 @@ def _events(recorded: _Recorded, staged: _Staged, cart_id: int, session_id: int)
     """``cart`` (checked out) to every member and ``order`` per store, published after the commit."""
     group, members = recorded.group, recorded.members
     names = dict(members)
-    events = [Event("cart", {"cart": cart_id, "version": staged.version,
-                             "change": {"type": "checked_out", "order_group": group.id},
-                             "by": {"session": session_id, "name": names.get(session_id, "")}},
-                    cart_id=cart_id, session_ids=tuple(sid for sid, _ in members))]
+    events: list[Event] = [CartChanged(
+        cart=cart_id, version=staged.version, change={"type": "checked_out", "order_group": group.id},
+        session_ids=tuple(sid for sid, _ in members), by_session=session_id, by_name=names.get(session_id, ""))]
     store_ids = {line.store_slug: line.store_id for line in staged.lines}
-    events += [Event("order", {"order": o.id, "group": group.id, "store": o.store, "status": o.status,
-                               "total": o.total, "currency": o.currency}, store_id=store_ids[o.store])
+    events += [OrderChanged(order=o.id, group=group.id, store=o.store, store_id=store_ids[o.store],
+                            status=o.status, total=o.total, currency=o.currency)
                for o in group.orders]
     return events
 

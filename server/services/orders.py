@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.api import cart_schemas as cs
 from server.auth import Principal
 from server.db.tables import Order, OrderLine, Product, Store, utcnow
+from server.domain.events import Event, OrderChanged
 from server.errors import Conflict, Forbidden, NotFound
-from server.events import Event
 from server.services import access
 from server.services.cart_tx import write_transaction
 from server.services.checkout import fulfilment_from_json
@@ -109,8 +109,8 @@ async def set_status(sessionmaker: async_sessionmaker[Any], principal: Principal
                                    .values(stock=Product.stock + quantity))
         updated = (await db.execute(_order_query().where(Order.id == order_id))).one()
         out = (await _orders_out(db, [updated]))[0]
-    event = Event("order", {"order": out.id, "group": out.group, "store": out.store, "status": out.status,
-                            "total": out.total, "currency": out.currency}, store_id=row.store_id)
+    event = OrderChanged(order=out.id, group=out.group, store=out.store, store_id=row.store_id,
+                         status=out.status, total=out.total, currency=out.currency)
     return out, [event]
 
 

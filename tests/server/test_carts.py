@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from factories import add_products, bearer, make_tenant, new_shopper
 
 from server import keys
-from server.events import Event
+from server.domain.events import CartChanged, Event
 from server.services.carts import SHARE_ALPHABET
 from server.settings import Settings
 
@@ -169,10 +169,10 @@ async def test_members_hear_each_others_changes_in_version_order(
         assert rejected.status == 409
     finally:
         unsubscribe()
-    carts = [e for e in heard if e.kind == "cart"]
-    assert [e.payload["version"] for e in carts] == [2, 3, 4, 5, 6]
-    assert all(e.cart_id == cart and set(e.session_ids) == {owner_id, friend_id} for e in carts)
-    assert [e.payload["change"]["type"] for e in carts] == [
+    carts = [e for e in heard if isinstance(e, CartChanged)]
+    assert [e.version for e in carts] == [2, 3, 4, 5, 6]
+    assert all(e.cart == cart and set(e.session_ids) == {owner_id, friend_id} for e in carts)
+    assert [e.change["type"] for e in carts] == [
         "member_joined", "line_added", "line_added", "line_updated", "line_removed"]
-    assert [e.payload["by"]["session"] for e in carts] == [friend_id, owner_id, friend_id, friend_id, owner_id]
-    assert carts[1].payload["change"]["sku"] == "A" and carts[3].payload["change"]["quantity"] == 3
+    assert [e.by_session for e in carts] == [friend_id, owner_id, friend_id, friend_id, owner_id]
+    assert carts[1].change["sku"] == "A" and carts[3].change["quantity"] == 3

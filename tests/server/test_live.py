@@ -17,7 +17,7 @@ from factories import Tenant, bearer, make_tenant
 
 from server import keys
 from server.app import create_app
-from server.events import Event
+from server.domain.events import CartChanged, ProductChanged
 from server.realtime.client import LiveClient
 from server.settings import Settings
 
@@ -155,15 +155,15 @@ async def test_product_and_cart_events_reach_the_room(live_server: tuple[TestCli
     a = await LiveClient.connect(url, t.store, t.shopper)
     try:
         events = client.server.app[keys.EVENTS]
-        await events.publish(Event("product", {"store": t.store, "sku": "A1", "unit_price": 900, "price": 1000,
-                                               "sale_price": None, "stock": 3, "currency": "KRW"}))
+        await events.publish(ProductChanged(store=t.store, store_id=1, sku="A1", unit_price=900, price=1000,
+                                            sale_price=None, stock=3, currency="KRW"))
         await a.wait_for(lambda c: bool(c.of_type("product")))
         assert a.of_type("product")[0]["sku"] == "A1" and a.of_type("product")[0]["stock"] == 3
         session_id = int(a.welcome["you"].get("session", 0) or 0) or None
         me = await (await client.get("/api/v1/sessions/current", headers=bearer(t.shopper))).json()
-        await events.publish(Event("cart", {"cart": 7, "version": 3, "change": {"type": "line_added"},
-                                            "by": {"session": me["session"]["id"], "name": "민지"}},
-                                   cart_id=7, session_ids=(me["session"]["id"],)))
+        await events.publish(CartChanged(cart=7, version=3, change={"type": "line_added"},
+                                         session_ids=(me["session"]["id"],), by_session=me["session"]["id"],
+                                         by_name="민지"))
         await a.wait_for(lambda c: bool(c.of_type("cart")))
         assert a.of_type("cart")[0]["version"] == 3 and session_id is None
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import io
 import json
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from factories import Tenant, bearer, make_tenant
 
 from server import keys
-from server.events import Event
+from server.domain.events import Event, ProductChanged, ScenePublished
 from server.settings import Settings
 from storefront_builder.catalog.sample import sample_catalog_json
 
@@ -115,9 +116,9 @@ async def test_product_patch_is_live_and_needs_no_rebuild(client: TestClient[Any
     r = await client.patch(f"/api/v1/stores/{t.store}/products/{sku}", json={"price": 2000, "sale_price": 1500,
                                                                              "stock": 7}, headers=bearer(t.merchant))
     assert r.status == 200, await r.text()
-    assert [e.kind for e in events] == ["product"]
+    assert [type(e) for e in events] == [ProductChanged]
     expected = {"sku": sku, "price": 2000, "sale_price": 1500, "unit_price": 1500, "stock": 7}
-    assert expected.items() <= events[0].payload.items()
+    assert expected.items() <= dataclasses.asdict(events[0]).items()
     product = await (await client.get(f"/api/v1/stores/{t.store}/products/{sku}")).json()
     assert product["unit_price"] == 1500 and product["stock"] == 7
     r = await client.patch(f"/api/v1/stores/{t.store}/products/{sku}", json={"sale_price": 5000},
@@ -222,7 +223,7 @@ async def test_build_runs_in_background_and_scene_is_served_immutably(
     build = await (await client.get(location, headers=bearer(t.merchant))).json()
     assert build["status"] == "succeeded", build
     assert build["progress"] == 100 and build["report"]["draw_calls"] <= 100
-    assert any(e.kind == "notice" and e.payload["kind"] == "scene_published" for e in events)
+    assert any(isinstance(e, ScenePublished) for e in events)
     store = await (await client.get(f"/api/v1/stores/{t.store}")).json()
     assert store["scene"]["hash"] == build["scene_hash"]
     glb = await client.get(store["scene"]["glb"])

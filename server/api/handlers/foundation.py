@@ -9,6 +9,7 @@ from server.api import schemas
 from server.api.registry import api
 from server.api.routing import Call, json_response
 from server.auth import SESSION_COOKIE
+from server.domain.events import StoreSuspended
 from server.services import access, festivals, sessions, stores
 from server.services.db import reading, sessionmaker_of, transaction
 
@@ -107,11 +108,7 @@ async def set_store_status(call: Call[schemas.StoreStatusChange, None]) -> schem
     if previous != store.status:
         call.request.app[keys.BUILDS].enqueue_plaza(store.festival_id)  # its portals follow the approved stores
     if previous != store.status and store.status == "suspended":
-        from server.events import Event
-
-        await call.request.app[keys.EVENTS].publish(
-            Event("notice", {"kind": "store_suspended", "store": store.slug}, store_id=store.id)
-        )
+        await call.request.app[keys.EVENTS].publish(StoreSuspended(store=store.slug, store_id=store.id))
     return out
 
 

@@ -14,8 +14,8 @@ from server.api import merchant_schemas as ms
 from server.api.registry import api
 from server.api.routing import Call
 from server.db.tables import Asset, Build, Store
+from server.domain.events import ProductChanged
 from server.errors import NotFound, Unprocessable, UnsupportedMedia
-from server.events import Event
 from server.services import access, catalog, stores
 from server.services.db import reading, sessionmaker_of, transaction
 from server.services.pricing import load_pricing
@@ -77,9 +77,9 @@ async def patch_product(call: Call[ms.ProductPatch, None]) -> ms.ProductOut:
     async with transaction(sessionmaker_of(call.request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
         out = await catalog.patch_product(db, store, call.path("sku"), call.body)
-    await call.request.app[keys.EVENTS].publish(Event("product", {
-        "store": store.slug, "sku": out.sku, "price": out.price, "sale_price": out.sale_price,
-        "unit_price": out.unit_price, "stock": out.stock, "currency": out.currency}, store_id=store.id))
+    await call.request.app[keys.EVENTS].publish(ProductChanged(
+        store=store.slug, store_id=store.id, sku=out.sku, price=out.price, sale_price=out.sale_price,
+        unit_price=out.unit_price, stock=out.stock, currency=out.currency))
     return out
 
 

@@ -32,13 +32,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tools"))  # the load generator
 
 import _server  # noqa: E402
 import psutil  # noqa: E402
+from loadtest.run import LoadtestConfig, LoadtestError, run_loadtest  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-
-from server.loadtest import LoadtestConfig, LoadtestError, run_loadtest  # noqa: E402
 
 STORE = "hyundai-dept"
 DEMO_STORES = ("hyundai-dept", "gwangjang-market", "seongsu-street", "cu-plaza")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -149,26 +149,47 @@ def create_festival(
 
 # Commands whose modules are heavy (numpy, trimesh, the load generator): only the one being run is imported,
 # so `vrstore --help` and the light commands start fast. The help text lives here, for the command list.
+# The load generator is a tool of the source checkout (tools/loadtest/), not part of the installed package.
 LAZY_COMMANDS = {
     "import": ("storefront_builder.cli.import_cmd", "import_command",
                "Import a catalog file: a table of what was read and of rejected rows."),
     "build": ("storefront_builder.cli.build_cmd", "build_command",
               "Build a walk-in store (GLB, manifest, report, floor plan) from a catalog."),
-    "loadtest": ("server.loadtest", "loadtest_command",
-                 "Synthetic shoppers against a running server: latency, delivery, bandwidth, CPU."),
+    "loadtest": ("loadtest.run", "loadtest_command",
+                 "Synthetic shoppers against a running server: latency, delivery, bandwidth, CPU (source checkout)."),
 }
 
 
 def register_lazy_commands(argv: list[str]) -> None:
     """Register the command being run with its real signature; the others by name and help text only."""
-    import importlib
-
     wanted = next((arg for arg in argv if not arg.startswith("-")), None)  # the top level takes no option values
     for name, (module, function, help_text) in LAZY_COMMANDS.items():
-        if name == wanted:
-            app.command(name, help=help_text)(getattr(importlib.import_module(module), function))
-        else:
-            app.command(name, help=help_text)(_not_loaded)
+        command = _load(module, function) if name == wanted else _not_loaded
+        app.command(name, help=help_text)(command)
+
+
+def _load(module: str, function: str) -> Any:
+    import importlib
+    import sys
+
+    from storefront_builder.resources import CHECKOUT
+
+    tools = CHECKOUT / "tools"
+    if tools.is_dir() and str(tools) not in sys.path:
+        sys.path.append(str(tools))
+    try:
+        return getattr(importlib.import_module(module), function)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module.startswith(exc.name):
+            raise
+        return _only_in_checkout
+
+
+def _only_in_checkout() -> None:
+    """What a command of the source checkout does in an installation without it."""
+    err.print("[red]error:[/red] this command runs from a source checkout of vrstore (tools/); "
+              "this installation has none")
+    raise typer.Exit(2)
 
 
 def _not_loaded() -> None:

@@ -69,7 +69,7 @@ def test_help_and_light_commands_import_no_heavy_module(tmp_path: Path) -> None:
     # `vrstore --help` (and every command but import, build and loadtest) must not pay for numpy, trimesh or the
     # load generator: each vrstore invocation would start that much slower.
     probe = ("import sys\nsys.argv = ['vrstore', '--help']\nfrom server.cli import main\ntry:\n    main()\n"
-             "except SystemExit:\n    pass\nprint(sorted({'numpy', 'trimesh', 'server.loadtest'} & set(sys.modules)))")
+             "except SystemExit:\n    pass\nprint(sorted({'numpy', 'trimesh', 'loadtest.run'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "loadtest" in result.stdout and "build" in result.stdout  # listed, with their help

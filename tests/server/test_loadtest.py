@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from factories import free_port, start_live_server, stop_live_server
-
-from server.loadtest_walk import Walker, plan_from_manifest
+from loadtest.walk import Walker, plan_from_manifest
 
 
 def _vrstore(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -69,6 +69,11 @@ def test_the_installed_wheel_serves_the_demo_festival(tmp_path: Path) -> None:
     where = subprocess.run([bin_dir / "python", "-c", "import server, storefront_builder; print(server.__file__)"],
                            cwd=run_dir, env=env, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(tmp_path / "venv")), "the test must run the installed copy, not the checkout"
+    # The load generator is a tool of the source checkout: the installed command says so in one line.
+    loadtest = subprocess.run([bin_dir / "vrstore", "loadtest"], cwd=run_dir, env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert loadtest.returncode == 2 and "source checkout" in loadtest.stderr, loadtest.stderr
+    assert "Traceback" not in loadtest.stderr
 
     demo = subprocess.Popen([bin_dir / "vrstore", "demo"], cwd=run_dir, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

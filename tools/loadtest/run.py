@@ -3,8 +3,8 @@
 Each shopper gets a guest session (``POST /api/v1/sessions``, batched over a small connection pool), connects to
 ``/api/v1/live?store=S`` and walks the store's aisles from its manifest, sending a pose at ``--rate`` Hz and a
 ``focus`` when it looks at a product. Shoppers are spread over ``--processes`` worker processes (each with its
-own asyncio loop, :mod:`server.loadtest_worker`); a sample of ``--observers`` decodes every tick to measure
-latency and delivery, the others only count bytes. See :mod:`server.loadtest_report` for the definitions.
+own asyncio loop, :mod:`loadtest.worker`); a sample of ``--observers`` decodes every tick to measure
+latency and delivery, the others only count bytes. See :mod:`loadtest.report` for the definitions.
 
 With several stores (``--store a,b``) shopper ``i`` goes to store ``i mod len(stores)`` and one guest session
 serves one shopper in each store (the protocol allows one connection per session per store).
@@ -28,9 +28,9 @@ import psutil
 import typer
 from rich.console import Console
 
-from server.loadtest_report import parse_metrics, render, summarize
-from server.loadtest_walk import StorePlan, plan_from_manifest
-from server.loadtest_worker import ShopperSpec, WorkerConfig, WorkerResult, worker_entry
+from loadtest.report import parse_metrics, render, summarize
+from loadtest.walk import StorePlan, plan_from_manifest
+from loadtest.worker import ShopperSpec, WorkerConfig, WorkerResult, worker_entry
 
 SESSION_CONCURRENCY = 16
 SETTLE_S = 3.0  # from "start walking" to measuring: first poses, first ticks, identities announced
@@ -56,7 +56,7 @@ class LoadtestConfig:
     idle: bool = False
     seed: int = 1
     connect_concurrency: int = 64  # handshakes in flight at once, over all workers
-    lean: bool = True  # non-observers on the minimal client (server.loadtest_lean); False: LiveClient
+    lean: bool = True  # non-observers on the minimal client (loadtest.lean); False: LiveClient
     watch_pids: tuple[int, ...] = ()  # other local processes (database, Redis) measured over the same window
 
     @property

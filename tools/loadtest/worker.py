@@ -1,7 +1,7 @@
 """One worker process of ``vrstore loadtest``: its share of the synthetic shoppers on one asyncio loop.
 
 Every shopper connects with :class:`~server.realtime.client.LiveClient` (ramped: shopper ``i`` of ``n`` connects
-at ``start + ramp · i / n``), walks the store (:mod:`server.loadtest_walk`) sending a pose at ``rate`` Hz and a
+at ``start + ramp · i / n``), walks the store (:mod:`loadtest.walk`) sending a pose at ``rate`` Hz and a
 ``focus`` whenever it starts or stops looking at a product, and counts what it receives. Observers decode every
 tick and log each pose record; the others only count bytes and frames. At the end the worker sends one
 :class:`WorkerResult` to the parent through its pipe.
@@ -22,9 +22,9 @@ from multiprocessing.connection import Connection
 
 import websockets
 
+from loadtest.lean import HandshakeRefused, LeanClient, connect_lean
+from loadtest.walk import StorePlan, Walker
 from server.eventloop import loop_factory
-from server.loadtest_lean import HandshakeRefused, LeanClient, connect_lean
-from server.loadtest_walk import StorePlan, Walker
 from server.realtime.client import LiveClient
 from server.realtime.poses import TickFrame
 
@@ -66,7 +66,7 @@ class WorkerConfig:
     idle: bool = False
     seed: int = 1
     connect_concurrency: int = 32  # handshakes in flight at once: a stampede would only measure the queue
-    lean: bool = True  # non-observers on the minimal client (server.loadtest_lean), paced by one loop
+    lean: bool = True  # non-observers on the minimal client (loadtest.lean), paced by one loop
 
 
 @dataclass

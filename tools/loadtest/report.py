@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.table import Table
 
-from server.loadtest_worker import ObserverLog, WorkerResult
+from loadtest.worker import ObserverLog, WorkerResult
 
 DELIVERY_DEFINITION: Final = (
     "poses a sender sent while in an observer's interest set that reached the observer (that pose or a newer one "

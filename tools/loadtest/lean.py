@@ -5,7 +5,7 @@ Why not :class:`~server.realtime.client.LiveClient` for everybody: on ``websocke
 switch, a generator-based parser and a future, about 1 ms of CPU per shopper per second at 10 Hz each way, so
 3,000 shoppers need three cores and the generator, not the server, sets the numbers. Here a frame is a
 ``transport.write`` and a few slices in ``data_received``; poses are paced by one loop per worker process
-(:mod:`server.loadtest_worker`). Observers still use ``LiveClient`` and decode every tick.
+(:mod:`loadtest.worker`). Observers still use ``LiveClient`` and decode every tick.
 """
 
 from __future__ import annotations

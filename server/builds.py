@@ -23,6 +23,7 @@ from server import keys, workers
 from server.db.tables import Asset, Build, Festival, Store
 from server.db.tables import Product as ProductRow
 from server.domain.events import ScenePublished
+from server.domain.layout_choice import read_layout_choice
 from server.services.db import transaction
 from server.storage import Storage
 
@@ -105,13 +106,10 @@ class BuildManager:
                     known = set((await db.execute(select(Asset.sha256).where(
                         Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
                     asset_paths = {k: v for k, v in asset_paths.items() if k in known}
-                    layout = json.loads(store.layout_json) if store.layout_json else None
-                    if layout and "template" in layout and len(layout) == 1:
-                        layout = None  # a template choice is auto-laid-out from the catalog at build time
-                        kind = json.loads(store.layout_json or "{}")["template"]
-                    else:
-                        kind = store.kind
-                    args = (build_id, products_json, layout, kind, store.slug, store.name_ko, asset_paths,
+                    # A template (or no choice) is laid out from the catalog at build time; custom is used as is.
+                    choice = read_layout_choice(store.layout_json, store.kind)
+                    kind = choice.template or store.kind
+                    args = (build_id, products_json, choice.layout, kind, store.slug, store.name_ko, asset_paths,
                             str(storage.scenes))
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(self.pool, workers.build_store_scene, *args)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from server.builds import scene_inputs as builds_inputs
 from server.db import migrate
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.tables import ApiToken, Festival, Merchant, Store, utcnow
+from server.domain.layout_choice import template_marker
 from server.services import catalog, festivals
 from server.services.db import transaction
 from server.settings import Settings
@@ -87,7 +87,7 @@ async def seed(settings: Settings, progress: Console | None = None) -> DemoSumma
                     products = sample_catalog(store_spec.kind, store_spec.products, prefix=store_spec.sku_prefix)
                     await catalog.replace_catalog(db, store, ImportResult(format="json", products=products,
                                                                           rows_read=len(products)))
-                    store.layout_json = json.dumps({"template": store_spec.kind})
+                    store.layout_json = template_marker(store_spec.kind)
         await _build_scenes(settings, sessionmaker, festival.id, progress)
         return summary
     finally:

@@ -15,6 +15,7 @@ from server.api.registry import api
 from server.api.routing import Call
 from server.db.tables import Asset, Build, Store
 from server.domain.events import ProductChanged
+from server.domain.layout_choice import custom_layout, read_layout_choice, template_marker
 from server.errors import NotFound, Unprocessable, UnsupportedMedia
 from server.services import access, catalog, stores
 from server.services.db import reading, sessionmaker_of, transaction
@@ -100,16 +101,16 @@ async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
         await access.merchant_store(db, call.user, call.path("store"))
     if call.body is None:  # a YAML upload
         stored = await _parse_layout(request, await request.read(), "yaml")
-        out = ms.LayoutOut(source="custom", layout=stored)
+        stored_json, out = custom_layout(stored), ms.LayoutOut(source="custom", layout=stored)
     elif call.body.template is not None and not call.body.model_extra:
-        stored = {"template": call.body.template}
+        stored_json = template_marker(call.body.template)
         out = ms.LayoutOut(source="template", template=call.body.template)
     else:
         stored = await _parse_layout(request, call.body.model_dump_json(exclude_none=True).encode(), "json")
-        out = ms.LayoutOut(source="custom", layout=stored)
+        stored_json, out = custom_layout(stored), ms.LayoutOut(source="custom", layout=stored)
     async with transaction(sessionmaker_of(request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"), for_update=True)
-        store.layout_json = json.dumps(stored, ensure_ascii=False)
+        store.layout_json = stored_json
     return out
 
 
@@ -128,12 +129,8 @@ async def _parse_layout(request: web.Request, data: bytes, fmt: str) -> dict[str
 async def get_layout(call: Call[None, None]) -> ms.LayoutOut:
     async with reading(sessionmaker_of(call.request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
-    if not store.layout_json:
-        return ms.LayoutOut(source="auto", template=store.kind)
-    stored = json.loads(store.layout_json)
-    if set(stored) == {"template"}:
-        return ms.LayoutOut(source="template", template=stored["template"])
-    return ms.LayoutOut(source="custom", layout=stored)
+    choice = read_layout_choice(store.layout_json, store.kind)
+    return ms.LayoutOut(source=choice.source, template=choice.template, layout=choice.layout)
 
 
 async def _put_asset(call: Call[None, None], kind: str) -> ms.AssetOut:

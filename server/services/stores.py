@@ -70,6 +70,13 @@ async def update_store(db: AsyncSession, principal: Principal, slug: str, patch:
     return store
 
 
+async def set_layout(db: AsyncSession, principal: Principal, slug: str, layout_json: str) -> Store:
+    """Store the merchant's layout choice (``server.domain.layout_choice`` writes and reads its form)."""
+    store = await access.merchant_store(db, principal, slug, for_update=True)
+    store.layout_json = layout_json
+    return store
+
+
 async def set_status(db: AsyncSession, principal: Principal, slug: str, status: str) -> tuple[Store, str]:
     """Approve, suspend or reset a store; returns the store and its previous status."""
     if principal.role != "organizer":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,11 +12,11 @@ from server import keys, workers
 from server.api import merchant_schemas as ms
 from server.api.registry import api
 from server.api.routing import Call
-from server.db.tables import Asset, Build, Store
 from server.domain.events import ProductChanged
 from server.domain.layout_choice import custom_layout, read_layout_choice, template_marker
 from server.errors import NotFound, Unprocessable, UnsupportedMedia
-from server.services import access, catalog, stores
+from server.services import access, assets, build_records, catalog, stores
+from server.services.assets import AssetKind
 from server.services.db import reading, sessionmaker_of, transaction
 from server.services.pricing import load_pricing
 from storefront_builder.errors import CatalogError, LayoutError
@@ -109,8 +108,7 @@ async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
         stored = await _parse_layout(request, call.body.model_dump_json(exclude_none=True).encode(), "json")
         stored_json, out = custom_layout(stored), ms.LayoutOut(source="custom", layout=stored)
     async with transaction(sessionmaker_of(request)) as db:
-        store = await access.merchant_store(db, call.user, call.path("store"), for_update=True)
-        store.layout_json = stored_json
+        await stores.set_layout(db, call.user, call.path("store"), stored_json)
     return out
 
 
@@ -133,7 +131,7 @@ async def get_layout(call: Call[None, None]) -> ms.LayoutOut:
     return ms.LayoutOut(source=choice.source, template=choice.template, layout=choice.layout)
 
 
-async def _put_asset(call: Call[None, None], kind: str) -> ms.AssetOut:
+async def _put_asset(call: Call[None, None], kind: AssetKind) -> ms.AssetOut:
     request = call.request
     settings = request.app[keys.SETTINGS]
     allowed = MODEL_TYPES if kind == "model" else IMAGE_TYPES
@@ -155,13 +153,8 @@ async def _put_asset(call: Call[None, None], kind: str) -> ms.AssetOut:
         upload.path.unlink(missing_ok=True)
     async with transaction(sessionmaker_of(request)) as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
-        row = await catalog.product_by_sku(db, store, call.path("sku"))
-        if await db.get(Asset, upload.sha256) is None:
-            db.add(Asset(sha256=upload.sha256, kind=kind, media_type=request.content_type, size=upload.size))
-        if kind == "model":
-            row.model_sha256 = upload.sha256
-        else:
-            row.image_sha256 = upload.sha256
+        row = await assets.attach(db, store, call.path("sku"), kind, sha256=upload.sha256,
+                                  media_type=request.content_type, size=upload.size)
     return ms.AssetOut(sku=row.sku, kind=kind, sha256=upload.sha256, size=upload.size,
                        report=report.model_dump(mode="json"))
 
@@ -182,8 +175,7 @@ async def put_image(call: Call[None, None]) -> ms.AssetOut:
 async def get_image(call: Call[None, None]) -> web.StreamResponse:
     async with reading(sessionmaker_of(call.request)) as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
-        row = await catalog.product_by_sku(db, store, call.path("sku"))
-        asset = await db.get(Asset, row.image_sha256) if row.image_sha256 else None
+        asset = await assets.product_image(db, store, call.path("sku"))
     if asset is None:
         raise NotFound("the product has no image")
     path = call.request.app[keys.STORAGE].asset_path(asset.sha256)
@@ -203,7 +195,7 @@ async def start_build(call: Call[None, None]) -> web.Response:
         if not await catalog.active_products(db, store):
             raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
     build = await call.request.app[keys.BUILDS].enqueue(store)
-    out = _build_out(call.request, build, store.slug)
+    out = build_records.build_out(build, store.slug, call.request.app[keys.BUILDS].live.get(build.id))
     return web.Response(body=out.model_dump_json(), status=202, content_type="application/json",
                         headers={"Location": f"/api/v1/builds/{build.id}"})
 
@@ -211,21 +203,6 @@ async def start_build(call: Call[None, None]) -> web.Response:
 @api.op("GET", "/api/v1/builds/{build}", summary="A build's status, progress and report", tag="merchant",
         response=ms.BuildOut, roles=("merchant", "organizer"))
 async def get_build(call: Call[None, None]) -> ms.BuildOut:
-    build_id = call.path("build")
     async with reading(sessionmaker_of(call.request)) as db:
-        build = await db.get(Build, build_id) if len(build_id) == 32 else None
-        store = await db.get(Store, build.store_id) if build else None
-        if build is None or store is None or not access.can_manage_store(call.user, store):
-            raise NotFound(f"no build {build_id!r}")
-        return _build_out(call.request, build, store.slug)
-
-
-def _build_out(request: web.Request, build: Build, store_slug: str) -> ms.BuildOut:
-    percent, step = request.app[keys.BUILDS].live.get(build.id, (build.progress, build.step))
-    return ms.BuildOut(
-        id=build.id, store=store_slug, status=build.status, progress=percent, step=step,
-        report=json.loads(build.report_json) if build.report_json else None, error=build.error,
-        scene_hash=build.scene_hash, created_at=build.created_at, started_at=build.started_at,
-        finished_at=build.finished_at,
-    )
-
+        build, store_slug = await build_records.find_build(db, call.user, call.path("build"))
+        return build_records.build_out(build, store_slug, call.request.app[keys.BUILDS].live.get(build.id))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
+
+from server.api.schemas import InputModel
 
 Quantity = Annotated[int, Field(ge=1, le=99, description="1..99 per line")]
 StoreSlug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 OrderStatus = Literal["paid", "ready_for_pickup", "shipped", "completed", "cancelled"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CartCreated(BaseModel):
@@ -22,17 +20,17 @@ class CartCreated(BaseModel):
     version: int
 
 
-class JoinCart(_In):
+class JoinCart(InputModel):
     share_code: str = Field(min_length=6, max_length=12, description="Case and spaces/hyphens are ignored")
 
 
-class LineAdd(_In):
+class LineAdd(InputModel):
     store: str = StoreSlug
     sku: str = Field(min_length=1, max_length=64)
     quantity: Quantity = 1
 
 
-class LinePatch(_In):
+class LinePatch(InputModel):
     quantity: Quantity
 
 
@@ -77,7 +75,7 @@ class CartOut(BaseModel):
     total: int
 
 
-class Address(_In):
+class Address(InputModel):
     name: str = Field(min_length=1, max_length=100)
     phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
     line1: str = Field(min_length=1, max_length=200)
@@ -86,12 +84,12 @@ class Address(_In):
     postal_code: str = Field(min_length=3, max_length=10, pattern=r"^[0-9A-Za-z -]{3,10}$")
 
 
-class Delivery(_In):
+class Delivery(InputModel):
     type: Literal["delivery"]
     address: Address
 
 
-class Pickup(_In):
+class Pickup(InputModel):
     type: Literal["pickup"]
     store: str | None = Field(default=None, min_length=2, max_length=64,
                               description="One of the cart's stores, if the pickup point is a single store")
@@ -101,18 +99,18 @@ class Pickup(_In):
 Fulfilment = Annotated[Delivery | Pickup, Field(discriminator="type")]
 
 
-class Payment(_In):
+class Payment(InputModel):
     provider: Literal["test"]
     token: str = Field(min_length=1, max_length=200,
                        description="For the test provider: tok_decline is declined, any other token approved")
 
 
-class ExpectedPrice(_In):
+class ExpectedPrice(InputModel):
     line: int
     unit_price: int = Field(ge=0)
 
 
-class CheckoutIn(_In):
+class CheckoutIn(InputModel):
     fulfilment: Fulfilment
     payment: Payment
     expected_total: int | None = Field(default=None, ge=0, description="The total the shopper was shown")
@@ -163,10 +161,10 @@ class OrderList(BaseModel):
     next_before: int | None = Field(description="Pass as ?before= for the next (older) page")
 
 
-class OrderListQuery(_In):
+class OrderListQuery(InputModel):
     limit: int = Field(default=50, ge=1, le=200)
     before: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
-class OrderStatusChange(_In):
+class OrderStatusChange(InputModel):
     status: Literal["ready_for_pickup", "shipped", "completed", "cancelled"]

@@ -7,13 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from server.api.schemas import Names, StoreOut
+from server.api.schemas import InputModel, Names, StoreOut
 
 BuildStatus = Literal["queued", "running", "succeeded", "failed"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RowProblem(BaseModel):
@@ -55,7 +51,7 @@ class StoreDetail(StoreOut):
     sale_open: bool = False
 
 
-class ProductPatch(_In):
+class ProductPatch(InputModel):
     price: int | None = Field(default=None, ge=0, le=10**12)
     sale_price: int | None = Field(default=None, ge=0, le=10**12, description="null clears the sale price")
     stock: int | None = Field(default=None, ge=0, le=1_000_000)
@@ -103,7 +99,7 @@ class BuildOut(BaseModel):
     finished_at: datetime | None = None
 
 
-class DiscountRuleIn(_In):
+class DiscountRuleIn(InputModel):
     percent: int = Field(ge=1, le=90)
     store: str | None = Field(default=None, description="Store slug; unset means every store")
     category: str | None = Field(default=None, max_length=300, description="Category path prefix, e.g. '식품 > 과일'")
@@ -113,7 +109,7 @@ class DiscountRules(BaseModel):
     rules: list[DiscountRuleIn] = Field(max_length=200)
 
 
-class DiscountRulesIn(_In):
+class DiscountRulesIn(InputModel):
     rules: list[DiscountRuleIn] = Field(max_length=200)
 
 

@@ -13,7 +13,9 @@ StoreStatus = Literal["pending", "approved", "suspended"]
 Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 
-class _In(BaseModel):
+class InputModel(BaseModel):
+    """The one base of every request body: unknown fields are refused, text is stripped of outer whitespace."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -63,7 +65,7 @@ class FestivalList(BaseModel):
     festivals: list[FestivalBrief]
 
 
-class FestivalPatch(_In):
+class FestivalPatch(InputModel):
     name_ko: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
@@ -93,7 +95,7 @@ class FestivalPatch(_In):
         return self
 
 
-class MerchantCreate(_In):
+class MerchantCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     contact_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
 
@@ -113,7 +115,7 @@ class MerchantList(BaseModel):
     merchants: list[MerchantOut]
 
 
-class StoreCreate(_In):
+class StoreCreate(InputModel):
     slug: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
                       description="URL name; 'plaza' is reserved for the festival plaza")
     name_ko: str = Field(min_length=1, max_length=200)
@@ -129,12 +131,12 @@ class StoreCreate(_In):
         return value
 
 
-class StorePatch(_In):
+class StorePatch(InputModel):
     name_ko: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-class StoreStatusChange(_In):
+class StoreStatusChange(InputModel):
     status: StoreStatus
 
 
@@ -148,7 +150,7 @@ class StoreList(BaseModel):
     stores: list[StoreOut]
 
 
-class SessionCreate(_In):
+class SessionCreate(InputModel):
     display_name: str = Field(min_length=1, max_length=40)
     locale: Literal["ko", "en"] = "ko"
 

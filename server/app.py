@@ -22,6 +22,7 @@ from server.realtime import ws as live_ws
 from server.realtime.live import live_context
 from server.realtime.live import on_shutdown as live_shutdown
 from server.services import idempotency
+from server.services.live_data import DatabaseLiveData
 from server.services.sync_tx import close_writer, warm_up
 from server.settings import Settings
 
@@ -81,6 +82,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await migrate.upgrade(engine)
     app[keys.ENGINE] = engine
     app[keys.SESSIONMAKER] = make_sessionmaker(engine)
+    app[keys.LIVE_DATA] = DatabaseLiveData(app[keys.SESSIONMAKER])
     warm_up(engine)
     try:
         yield

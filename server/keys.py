@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from server.events import EventHooks, VisitorBoard
     from server.metrics import Metrics
     from server.realtime.live import Live
+    from server.realtime.ports import LiveData
     from server.settings import Settings
     from server.storage import Storage
 
@@ -30,4 +31,5 @@ STORAGE: web.AppKey[Storage] = web.AppKey("storage")
 BUILDS: web.AppKey[BuildManager] = web.AppKey("builds")
 TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache")
 LIVE: web.AppKey[Live] = web.AppKey("live")
+LIVE_DATA: web.AppKey[LiveData] = web.AppKey("live_data")  # what the live layer asks of the database
 OPENAPI_JSON: web.AppKey[bytes] = web.AppKey("openapi_json", bytes)  # built once per app, before it freezes

@@ -30,13 +30,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from server import keys
-from server.db.tables import Cart
 from server.domain.events import LIVE_EVENTS, Event, from_wire, to_wire
 from server.ids import parse_db_id
-from server.services.db import reading
 
 from .bus import Bus, BusClosed, BusUnavailable, Subscription, poses_topic
 from .hub import HubJoin
@@ -84,15 +80,6 @@ def event_from_bytes(data: bytes) -> tuple[str, Event]:
     """The publishing worker and the event."""
     d = json.loads(data)
     return str(d["w"]), from_wire(d["event"])
-
-
-async def cart_versions(app: Any, cart_ids: list[int]) -> dict[int, int]:
-    """The current version of each cart, in one query (the database is the truth for carts)."""
-    if not cart_ids:
-        return {}
-    async with reading(app[keys.SESSIONMAKER]) as db:
-        rows = await db.execute(select(Cart.id, Cart.version).where(Cart.id.in_(cart_ids)))
-        return {int(cid): int(version) for cid, version in rows.all()}
 
 
 class Cluster:
@@ -212,7 +199,7 @@ class Cluster:
         """Tell every present cart-group member here its cart's current version (``change.op = resync``)."""
         groups = {g: s for g, s in self.live.hub.group_sessions().items() if parse_db_id(g) is not None}
         try:
-            versions = await cart_versions(self.live.app, [int(g) for g in groups])
+            versions = await self.live.app[keys.LIVE_DATA].cart_versions([int(g) for g in groups])
         except Exception:  # the database may be briefly away too; clients still re-read on their next gap
             log.warning("cart resync failed", exc_info=True)
             return

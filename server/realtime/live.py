@@ -28,7 +28,6 @@ from server.realtime.sendq import SendQueue
 from server.realtime.wire import PING_FRAME, FrameEncoder, writable
 
 log = logging.getLogger("vrstore.live")
-PLAZA = "plaza"
 
 
 def next_tick_boundary(after: float, interval: float, *, wall_offset: float) -> float:
@@ -219,24 +218,15 @@ class Live:
 
     async def watch_sale_windows(self) -> None:
         """Announce ``festival_opening`` / ``festival_closing`` to everyone when a sale window opens or ends."""
-        from sqlalchemy import select
-
-        from server.db.tables import Festival
-        from server.services.db import reading
-        from server.services.festivals import sale_open
-
         was_open: dict[str, bool] = {}
         while True:
             try:
-                async with reading(self.app[keys.SESSIONMAKER]) as db:
-                    festivals = (await db.execute(select(Festival))).scalars().all()
-                for festival in festivals:
-                    now_open = sale_open(festival)
-                    before = was_open.get(festival.slug)
-                    if before is not None and before != now_open:
-                        kind = "festival_opening" if now_open else "festival_closing"
-                        self.deliver(self.hub.notice(kind, festival=festival.slug))
-                    was_open[festival.slug] = now_open
+                for window in await self.app[keys.LIVE_DATA].sale_windows():
+                    before = was_open.get(window.festival)
+                    if before is not None and before != window.open:
+                        kind = "festival_opening" if window.open else "festival_closing"
+                        self.deliver(self.hub.notice(kind, festival=window.festival))
+                    was_open[window.festival] = window.open
             except Exception:  # the database may be briefly unavailable; try again next round
                 log.warning("sale window check failed", exc_info=True)
             self._sale_round.set()

@@ -7,18 +7,13 @@ import asyncio
 import json
 
 from aiohttp import WSMsgType, web
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import keys
 from server.auth import authenticate, resolve_token
-from server.db.tables import CartMember, Festival, ShopperSession, Store
 from server.errors import Forbidden, NotFound, Unauthorized
 from server.ids import parse_db_id
-from server.realtime.live import PLAZA, Connection, Live
+from server.realtime.live import Connection, Live
 from server.realtime.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
-from server.services.db import reading, sessionmaker_of
-from server.services.stores import scene_ref
 
 MAX_MESSAGE_BYTES = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
@@ -37,13 +32,17 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     if principal is None or principal.session_id is None:
         raise Unauthorized("a shopper session is required for the live connection")
     store_slug = request.query.get("store", "")
-    async with reading(sessionmaker_of(request)) as db:
-        shopper = await db.get(ShopperSession, principal.session_id)
-        scene, cap = await _store_scene(db, store_slug)
-    assert shopper is not None
+    data = request.app[keys.LIVE_DATA]
+    name = await data.shopper_name(principal.session_id)
+    found = await data.store_scene(store_slug)
+    if name is None:
+        raise Unauthorized("the shopper session has ended")
+    if found is None:
+        raise NotFound(f"no open store {store_slug!r}")
+    scene = found.scene
     live = request.app[keys.LIVE]
-    if cap is not None:
-        live.hub.festival_cap = cap
+    if found.visitor_cap is not None:
+        live.hub.festival_cap = found.visitor_cap
 
     # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings silent peers, and pongs (like every frame)
     # only stamp ``last_rx`` in the loop below, the cheapest place to notice that a peer is alive.
@@ -55,7 +54,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     conn = live.open(ws, request.transport)
     graceful = False
     try:
-        if await _join(request, live, conn, store_slug, str(shopper.id), shopper.display_name, scene):
+        if await _join(request, live, conn, store_slug, str(principal.session_id), name, scene):
             async for msg in ws:
                 conn.last_rx = now = live.now()
                 kind = msg.type
@@ -122,28 +121,7 @@ async def _refuse(conn: Connection, exc: JoinRefused) -> bool:
 async def _is_member(request: web.Request, cart: str, session_id: int) -> bool:
     """Only a member of the cart may be placed with its group."""
     cart_id = parse_db_id(cart)
-    if cart_id is None:
-        return False
-    async with reading(sessionmaker_of(request)) as db:
-        row = await db.execute(select(CartMember.session_id).where(
-            CartMember.cart_id == cart_id, CartMember.session_id == session_id))
-        return row.first() is not None
-
-
-async def _store_scene(db: AsyncSession, slug: str) -> tuple[dict[str, str], int | None]:
-    """The scene URLs of an approved store (or the plaza) and its festival's live-visitor cap."""
-    if slug == PLAZA:
-        festival = (await db.execute(select(Festival).order_by(Festival.id))).scalars().first()
-        if festival is None:
-            raise NotFound("no festival")
-        ref = scene_ref(festival.plaza_hash)
-        return ({"glb": ref.glb, "manifest": ref.manifest} if ref else {}), festival.visitor_cap
-    store = (await db.execute(select(Store).where(Store.slug == slug))).scalar_one_or_none()
-    if store is None or store.status != "approved":
-        raise NotFound(f"no open store {slug!r}")
-    festival = await db.get(Festival, store.festival_id)
-    ref = scene_ref(store.scene_hash)
-    return ({"glb": ref.glb, "manifest": ref.manifest} if ref else {}), festival.visitor_cap if festival else None
+    return cart_id is not None and await request.app[keys.LIVE_DATA].is_cart_member(cart_id, session_id)
 
 
 def install(app: web.Application) -> None:

@@ -47,18 +47,28 @@ async def database_url(backend: str, tmp_path: Path, *, migrated: bool = True) -
             shutil.copyfile(await _sqlite_template(), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    base = pg_base_url()
     name = f"t_{uuid.uuid4().hex[:16]}"
-    template = f' TEMPLATE "{await _pg_template()}"' if migrated else ""
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    url = await _create_pg_database(name, template=await _pg_template() if migrated else None)
+    yield url
+    admin = create_async_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
     try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
-        yield base.rsplit("/", 1)[0] + "/" + name
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+async def _create_pg_database(name: str, *, template: str | None = None) -> str:
+    """``CREATE DATABASE name [TEMPLATE template]`` on the test server; returns its URL."""
+    base = pg_base_url()
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            copy = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    finally:
+        await admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 _templates: dict[str, str] = {}  # backend → the migrated template of this test process
@@ -83,15 +93,8 @@ async def _sqlite_template() -> str:
 
 async def _pg_template() -> str:
     if "postgres" not in _templates:
-        base = pg_base_url()
         name = f"template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        finally:
-            await admin.dispose()
-        await _migrate(base.rsplit("/", 1)[0] + "/" + name)
+        await _migrate(await _create_pg_database(name))
         _templates["postgres"] = name
     return _templates["postgres"]
 

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from server import keys, workers
+from server import keys, pool_jobs
 from server.db.tables import Asset, Build, Festival, Store
 from server.db.tables import Product as ProductRow
 from server.domain.events import ScenePublished
@@ -28,7 +28,7 @@ from server.services.db import transaction
 from server.storage import Storage
 
 log = logging.getLogger("vrstore.builds")
-BUILDER_MODULES = ("server.workers", "storefront_builder.build", "storefront_builder.catalog.importer",
+BUILDER_MODULES = ("server.pool_jobs", "storefront_builder.build", "storefront_builder.catalog.importer",
                    "storefront_builder.assets.validate", "storefront_builder.layout.auto")
 
 
@@ -73,7 +73,7 @@ class BuildManager:
                 args = (festival.slug, festival.name_ko, stores, str(self.app[keys.STORAGE].scenes))
             try:
                 plaza_hash = await asyncio.get_running_loop().run_in_executor(
-                    self.pool, workers.build_plaza_scene, *args)
+                    self.pool, pool_jobs.build_plaza_scene, *args)
             except Exception:
                 log.exception("plaza build failed for festival %s", festival_id)
                 return
@@ -112,7 +112,7 @@ class BuildManager:
                     args = (build_id, products_json, choice.layout, kind, store.slug, store.name_ko, asset_paths,
                             str(storage.scenes))
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self.pool, workers.build_store_scene, *args)
+                result = await loop.run_in_executor(self.pool, pool_jobs.build_store_scene, *args)
             except asyncio.CancelledError:
                 await self._finish(build_id, "failed", error="cancelled: the server shut down")
                 raise
@@ -198,7 +198,7 @@ async def build_context(app: web.Application) -> AsyncIterator[None]:
     context.set_forkserver_preload(list(BUILDER_MODULES))
     progress = context.Queue()
     pool = ProcessPoolExecutor(max_workers=settings.build_workers, mp_context=context,
-                               initializer=workers.init_worker, initargs=(progress,))
+                               initializer=pool_jobs.init_worker, initargs=(progress,))
     manager = BuildManager(app, pool, progress, settings.build_workers)
     app[keys.BUILD_POOL] = pool
     app[keys.BUILDS] = manager

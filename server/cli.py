@@ -55,13 +55,13 @@ def serve(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None, 
     settings = _settings(host, port, data_dir)
     _logging(settings)
     if workers == 1:
-        from server.runner import run
+        from server.process.single import run
 
         run(settings)
         return
     from rich.markup import escape
 
-    from server.multiworker import Supervisor, migrate_once, refusal
+    from server.process.supervisor import Supervisor, migrate_once, refusal
 
     if (problem := refusal(settings, workers)) is not None:
         err.print(f"[red]error:[/red] {escape(problem)}")
@@ -77,7 +77,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None, 
 @app.command(hidden=True)
 def worker() -> None:
     """One worker of `vrstore serve --workers N`; the supervisor starts it with its settings in the environment."""
-    from server.multiworker import worker_main
+    from server.process.supervisor import worker_main
 
     settings = _settings()
     _logging(settings)
@@ -109,7 +109,7 @@ def demo(host: HostOpt = None, port: PortOpt = None, data_dir: DataOpt = None,
          seed_only: Annotated[bool, typer.Option(help="Seed the demo festival and exit")] = False) -> None:
     """Seed the demo festival (idempotent), print its URLs and tokens, and serve it."""
     from server.demo import print_summary, seed
-    from server.runner import run
+    from server.process.single import run
 
     settings = _settings(host, port, data_dir)
     _logging(settings)

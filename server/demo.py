@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
-from server import workers
+from server import pool_jobs
 from server.auth import Role, new_token
 from server.builds import scene_inputs as builds_inputs
 from server.db import migrate
@@ -118,7 +118,7 @@ async def _build_scenes(settings: Settings, sessionmaker: Any, festival_id: int,
         task = bar.add_task("building demo scenes", total=len(todo) + 1)
         for store_id, slug, name, kind, products_json, assets in todo:
             bar.update(task, description=f"building {slug}")
-            result = workers.build_store_scene("demo", products_json, None, kind, slug, name, assets,
+            result = pool_jobs.build_store_scene("demo", products_json, None, kind, slug, name, assets,
                                                str(storage.scenes))
             async with transaction(sessionmaker) as db:
                 row = await db.get(Store, store_id)
@@ -126,7 +126,7 @@ async def _build_scenes(settings: Settings, sessionmaker: Any, festival_id: int,
                 row.scene_hash = result["scene_hash"]
             bar.advance(task)
         bar.update(task, description="building the festival plaza")
-        plaza_hash = workers.build_plaza_scene(*festival_args, approved, str(storage.scenes))
+        plaza_hash = pool_jobs.build_plaza_scene(*festival_args, approved, str(storage.scenes))
         async with transaction(sessionmaker) as db:
             festival = await db.get(Festival, festival_id)
             assert festival is not None

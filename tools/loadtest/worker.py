@@ -24,7 +24,7 @@ import websockets
 
 from loadtest.lean import HandshakeRefused, LeanClient, connect_lean
 from loadtest.walk import StorePlan, Walker
-from server.eventloop import loop_factory
+from server.process.eventloop import loop_factory
 from server.realtime.client import LiveClient
 from server.realtime.poses import TickFrame
 

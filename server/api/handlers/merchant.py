@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server import keys, workers
+from server import keys, pool_jobs
 from server.api import merchant_schemas as ms
 from server.api.registry import api
 from server.api.routing import Call
@@ -61,7 +61,7 @@ async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
     storage = request.app[keys.STORAGE]
     upload = await storage.receive(request, request.app[keys.SETTINGS].max_upload_bytes)
     try:
-        result = await _run(request, workers.import_catalog_file, str(upload.path), fmt, store.currency)
+        result = await _run(request, pool_jobs.import_catalog_file, str(upload.path), fmt, store.currency)
     except CatalogError as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None
     finally:
@@ -114,7 +114,7 @@ async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
 
 async def _parse_layout(request: web.Request, data: bytes, fmt: str) -> dict[str, Any]:
     try:
-        parsed: dict[str, Any] = await _run(request, workers.parse_layout_text, data, fmt)
+        parsed: dict[str, Any] = await _run(request, pool_jobs.parse_layout_text, data, fmt)
         return parsed
     except LayoutError as exc:
         errors = getattr(exc, "errors", None) or [{"loc": list(exc.loc), "msg": str(exc)}]
@@ -144,7 +144,7 @@ async def _put_asset(call: Call[None, None], kind: AssetKind) -> ms.AssetOut:
     limit = settings.max_model_bytes if kind == "model" else settings.max_image_bytes
     upload = await storage.receive(request, limit)
     try:
-        report = await _run(request, workers.validate_asset_file, str(upload.path), kind)
+        report = await _run(request, pool_jobs.validate_asset_file, str(upload.path), kind)
         if not report.ok:
             raise Unprocessable(f"the {kind} was rejected", errors=[
                 {"loc": ["body"], "msg": issue.message, "code": issue.code} for issue in report.errors])

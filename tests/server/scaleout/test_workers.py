@@ -16,7 +16,7 @@ import pytest
 from factories import database_url, start_live_server, stop_live_server
 from redis_server import RedisServer
 
-from server.runner import WORKER_HEADER
+from server.process.single import WORKER_HEADER
 
 WAIT_S = 60.0
 
@@ -93,7 +93,7 @@ def test_a_worker_that_cannot_start_stops_the_supervisor_with_a_message(tmp_path
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        from server.multiworker import Supervisor
+        from server.process.supervisor import Supervisor
         from server.settings import Settings
 
         settings = Settings(host="127.0.0.1", port=port, data_dir=tmp_path / "data")

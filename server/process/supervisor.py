@@ -84,7 +84,7 @@ def migrate_once(settings: Settings) -> None:
 
 def worker_main(settings: Settings) -> None:
     """Run one worker: the normal app on a shared port; tells the supervisor when it listens."""
-    from server.runner import run
+    from server.process.single import run
 
     ready_fd = int(os.environ[READY_FD_ENV]) if os.environ.get(READY_FD_ENV) else None
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from server.app import create_app
-from server.eventloop import loop_factory
+from server.process.eventloop import loop_factory
 from server.settings import Settings
 
 SHUTDOWN_TIMEOUT_S = 10.0

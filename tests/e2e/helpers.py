@@ -54,8 +54,7 @@ def click_product(page: Any, sku: str) -> None:
 
 
 def next_frames(page: Any, n: int = 2) -> None:
-    """Resolve after ``n`` animation frames have been rendered (an event, not a timed sleep)."""
-    page.evaluate("""(n) => new Promise((resolve) => {
-        const step = () => (--n <= 0 ? resolve() : requestAnimationFrame(step));
-        requestAnimationFrame(step);
-    })""", n)
+    """Return once the page has rendered ``n`` more frames (counted by the frame loop itself: with ?maxfps= it
+    skips animation frames, so counting requestAnimationFrame callbacks would not mean anything was drawn)."""
+    target = hook(page, "state.frames") + n
+    page.wait_for_function("(target) => window.vrstore.state.frames >= target", arg=target, timeout=15_000)

@@ -24,6 +24,7 @@ const state = {
   festival: null, store: null, detail: null, scene: null, products: new Map(), focus: new Map(),
   live: null, liveState: 'idle', session: null, hovered: null, selected: null, focusSent: undefined,
   switching: false, portalArmed: false, loads: 0, loadMs: null, interactiveAt: null, error: null, frameMs: 0,
+  frames: 0, // frames rendered (the loop may skip animation frames when ?maxfps= caps the rate)
 };
 let markReady;
 const ready = new Promise((resolve) => { markReady = resolve; });
@@ -396,6 +397,7 @@ function frame(time) {
   tags.update(camera);
   sendPose(time);
   renderer.render(world, xr.presenting ? renderer.xr.getCamera() : camera);
+  state.frames += 1;
   state.frameMs = state.frameMs * 0.9 + (performance.now() - t0) * 0.1;
   if (SHOW_STATS && time - statsAt > 250) {
     statsAt = time;

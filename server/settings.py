@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "VRSTORE_"
 DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+URL_SCHEMES = {"database_url": DATABASE_SCHEMES, "redis_url": REDIS_SCHEMES}
 
 
 class SettingsProblem(ValueError):
@@ -100,18 +101,12 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "redis_url")
     @classmethod
-    def _database_scheme(cls, value: str | None) -> str | None:
-        if value and not value.startswith(DATABASE_SCHEMES):
-            raise ValueError(f"expected a URL starting with {' or '.join(DATABASE_SCHEMES)}")
-        return value
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_scheme(cls, value: str | None) -> str | None:
-        if value and not value.startswith(REDIS_SCHEMES):
-            raise ValueError(f"expected a URL starting with {', '.join(REDIS_SCHEMES)}")
+    def _url_scheme(cls, value: str | None, info: ValidationInfo) -> str | None:
+        schemes = URL_SCHEMES[info.field_name or ""]
+        if value and not value.startswith(schemes):
+            raise ValueError(f"expected a URL starting with {' or '.join(schemes)}")
         return value
 
     @property

@@ -26,11 +26,9 @@ class SaleWindow:
 
 
 class LiveData(Protocol):
-    async def shopper_name(self, session_id: int) -> str | None:
-        """The display name of a shopper session, or None when there is no such session."""
-
-    async def store_scene(self, store: str) -> StoreScene | None:
-        """An approved store's scene (``plaza``: the festival plaza's); None when no such store is open."""
+    async def join_context(self, session_id: int, store: str) -> tuple[str | None, StoreScene | None]:
+        """In one read: the shopper session's display name (None: no such session) and the scene of the
+        approved store (``plaza``: the festival plaza's; None: no such store is open)."""
 
     async def is_cart_member(self, cart_id: int, session_id: int) -> bool:
         """Whether the session belongs to the cart (only members are placed with its group)."""

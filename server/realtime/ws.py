@@ -32,9 +32,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     if principal is None or principal.session_id is None:
         raise Unauthorized("a shopper session is required for the live connection")
     store_slug = request.query.get("store", "")
-    data = request.app[keys.LIVE_DATA]
-    name = await data.shopper_name(principal.session_id)
-    found = await data.store_scene(store_slug)
+    name, found = await request.app[keys.LIVE_DATA].join_context(principal.session_id, store_slug)
     if name is None:
         raise Unauthorized("the shopper session has ended")
     if found is None:

@@ -13,7 +13,16 @@ export default [
       eqeqeq: ['error', 'smart'],
       'no-var': 'error',
       'prefer-const': 'error',
+      // No globals in production: the one window property, window.vrstore, is js/hook.js's (test pages only).
+      'no-restricted-syntax': ['error', {
+        selector: 'AssignmentExpression > MemberExpression.left[object.name=/^(window|self|globalThis)$/]',
+        message: 'Do not write globals; only js/hook.js (loaded on test pages) sets window.vrstore.',
+      }],
     },
+  },
+  {
+    files: ['web_client/js/hook.js'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['tools/**/*.mjs'],

@@ -132,7 +132,7 @@ def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
 
 
 def serve_console_pages(context: BrowserContext, server: LiveServer) -> None:
-    """The consoles are served by the server itself (server/api/handlers/web.py)."""
+    """The consoles are served by the server itself (server/http/handlers/web.py)."""
     for name in CONSOLE_PAGES:
         with urllib.request.urlopen(f"{server.url}/{name}", timeout=10) as response:
             assert response.status == 200 and response.headers["Content-Type"].startswith("text/html"), name
@@ -401,7 +401,7 @@ def test_console_money_and_festival_time_helpers(page: Page) -> None:
     page.goto("/organizer")
     expect(page.locator("body[data-ready='1']")).to_be_attached()
     got = page.evaluate("""async () => {
-        const f = await import('/web/merchant/common/format.js');
+        const f = await import('/web/shared/format.js');
         return {
             krw: f.money(2500, 'KRW'), usd: f.money(1999, 'USD'), krwDigits: f.minorDigits('KRW'),
             usdIn: f.fromMajorInput('19.99', 'USD'), krwIn: f.fromMajorInput('12,000', 'KRW'),

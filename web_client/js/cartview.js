@@ -1,6 +1,7 @@
 // The cart panel (DOM): start/join a group cart, share code, members, lines with who added them,
 // per-store subtotals, total, checkout form and the per-store order confirmation.
-import { money, t } from './i18n.js';
+import { money } from '../shared/format.js';
+import { t } from '../shared/i18n.js';
 import { toast } from './ui.js';
 
 const $ = (sel, root) => root.querySelector(sel);

@@ -1,7 +1,8 @@
 // The festival lobby: festival name, sale countdown, the plaza entrance and a card per store with a live
 // visitor count. The festival is ?festival=…, else the first one the server lists.
+import { langToggle, saleLine } from './locale.js';
+import { applyDom, onLangChange, pick, t } from '../shared/i18n.js';
 import { api } from './net.js';
-import { applyDom, langToggle, onLangChange, pick, saleLine, t } from './i18n.js';
 
 const params = new URLSearchParams(location.search);
 const KIND_COLORS = {

@@ -2,7 +2,8 @@
 // the render loop (renderer.setAnimationLoop, so the same loop drives WebXR). Walking through a portal
 // swaps the scene and the live connection without reloading the page.
 import * as THREE from 'three';
-import { applyDom, lang, langToggle, onLangChange, pick, saleLine, t } from './i18n.js';
+import { langToggle, saleLine } from './locale.js';
+import { applyDom, lang, onLangChange, pick, t } from '../shared/i18n.js';
 import { api, createSession, currentSession, encodePose, LiveSocket } from './net.js';
 import { Highlight, loadStoreScene } from './scene.js';
 import { Controls } from './controls.js';
@@ -214,7 +215,7 @@ function connectLive() {
   state.live?.close();
   if (!state.session) return;
   const live = new LiveSocket({
-    store: state.store, group: cart.data ? cart.id : null, locale: lang(),
+    store: state.store, festival: state.festival?.slug, group: cart.data ? cart.id : null, locale: lang(),
     onUnauthorized: () => ensureSession(true),
   });
   state.live = live;

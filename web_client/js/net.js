@@ -1,28 +1,15 @@
 // REST calls (JSON, RFC 9457 problems) and the live socket (docs/PROTOCOL.md; binary layouts mirror
-// server/realtime/poses.py). No rendering here: callers subscribe to messages.
+// server/live/poses.py). No rendering here: callers subscribe to messages.
 
+import { Api, ApiError } from '../shared/api.js';
 import { CLOSE, CLOSE_NAMES, NO_AUTOMATIC_RETRY, PROTOCOL_VERSION } from '../shared/protocol.js';
 
-export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
-    this.status = status;
-    this.problem = problem;
-  }
-}
+// No token: the shopper is known by its HttpOnly session cookie, which goes along on same-origin requests.
+const rest = new Api();
 
-/** One JSON request to the API; the shopper's HttpOnly cookie goes along (same origin). */
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin' };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['Content-Type'] = 'application/json';
-  }
-  const response = await fetch(path, init);
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+/** One JSON request to the API; resolves to the decoded body, rejects with ApiError. */
+export function api(path, { method = 'GET', body, headers } = {}) {
+  return rest.request(method, path, { body, headers }).then((r) => r.data);
 }
 
 /** The current shopper session, or null when there is none (or it was revoked). */
@@ -148,9 +135,10 @@ export function decodeTick(buffer) {
  * message), 'tick' (decoded binary tick), 'status' ('connecting'|'open'|'offline'|'closed', detail).
  */
 export class LiveSocket extends EventTarget {
-  constructor({ store, group = null, locale = 'ko', onUnauthorized = null }) {
+  constructor({ store, festival = null, group = null, locale = 'ko', onUnauthorized = null }) {
     super();
     this.store = store;
+    this.festival = festival; // names the plaza: every festival has its own
     this.group = group;
     this.locale = locale;
     this.onUnauthorized = onUnauthorized;
@@ -167,7 +155,9 @@ export class LiveSocket extends EventTarget {
   _connect() {
     if (this.closed) return;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/api/v1/live?store=${encodeURIComponent(this.store)}`);
+    const query = new URLSearchParams({ store: this.store });
+    if (this.festival) query.set('festival', this.festival);
+    const ws = new WebSocket(`${scheme}://${location.host}/api/v1/live?${query}`);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this._emit('status', { state: 'connecting' });

@@ -3,7 +3,8 @@
 // call); the set is re-chosen a few times a second as the shopper walks.
 import * as THREE from 'three';
 import { LabelLayer } from './labels.js';
-import { money, t } from './i18n.js';
+import { money } from '../shared/format.js';
+import { t } from '../shared/i18n.js';
 
 const MAX_TAGS = 48;
 const MAX_DISTANCE = 7;

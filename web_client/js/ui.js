@@ -1,5 +1,7 @@
 // DOM overlays outside VR: loading bar, product panel, display-name dialog, chat, toasts, stats.
-import { applyDom, money, pick, saleLine, t } from './i18n.js';
+import { money } from '../shared/format.js';
+import { applyDom, pick, t } from '../shared/i18n.js';
+import { saleLine } from './locale.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -92,8 +94,8 @@ export class ProductPanel {
     $('.price', el).textContent = money(p.unit_price, p.currency);
     $('.price', el).classList.toggle('sale', onSale);
     $('.regular', el).textContent = onSale ? money(p.price, p.currency) : '';
-    const window = this.sale();
-    $('.countdown', el).textContent = onSale ? saleLine(window.starts_at, window.ends_at) : '';
+    const sale = this.sale();
+    $('.countdown', el).textContent = onSale ? saleLine(sale.starts_at, sale.ends_at) : '';
     $('.stock', el).textContent = p.stock > 0 ? t('product.left', { n: p.stock }) : t('product.soldout');
     $('.stock', el).classList.toggle('soldout', p.stock <= 0);
     $('.looking', el).textContent = this.looking > 0 ? t('product.looking', { n: this.looking }) : '';

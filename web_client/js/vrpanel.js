@@ -1,7 +1,8 @@
 // The product panel inside VR: a canvas drawn like the DOM panel, on a plane in front of the shopper.
 // Controller rays hit it like any mesh; the hit's uv says which button was pressed.
 import * as THREE from 'three';
-import { money, pick, t } from './i18n.js';
+import { money } from '../shared/format.js';
+import { pick, t } from '../shared/i18n.js';
 
 const W = 512, H = 640;
 const BUTTONS = {

@@ -2,7 +2,7 @@
 // snap turn on the thumbstick. Without WebXR everything else works and the page says why VR is off.
 import * as THREE from 'three';
 import { VRButton } from 'three/addons/webxr/VRButton.js';
-import { t } from './i18n.js';
+import { t } from '../shared/i18n.js';
 
 const SNAP = THREE.MathUtils.degToRad(30);
 

@@ -1,8 +1,9 @@
 // Merchant console: sign in with the merchant token, then stores → catalog → layout → build → preview → products.
 
-import { Api, seg } from './common/api.js';
-import * as i18n from './common/i18n.js';
-import { $, busy, wireSignIn } from './common/ui.js';
+import { Api, seg } from '../shared/api.js';
+import * as i18n from '../shared/i18n.js';
+import { $, bindLangSelect, busy, wireSignIn } from '../consoles/ui.js';
+import consoleStrings from '../consoles/strings.js';
 import strings from './strings.js';
 import { loadStores, renderStores, wireCreateStore, fillKindSelect } from './stores.js';
 import { wireCatalog } from './catalog.js';
@@ -12,11 +13,12 @@ import { renderProducts, wireAssets } from './products.js';
 import { loadOrders } from './orders.js';
 import { drawPlan } from './plan.js';
 
+i18n.register(consoleStrings);
 i18n.register(strings);
 const { t } = i18n;
 
 const ctx = {
-  api: new Api('vrstore.merchant.token'),
+  api: new Api({ tokenKey: 'vrstore.merchant.token' }),
   me: null,
   stores: [],
   slug: null,
@@ -120,8 +122,8 @@ function relabel() {
 }
 
 function main() {
-  i18n.apply();
-  i18n.bindSwitcher($('#lang'));
+  i18n.applyDom();
+  bindLangSelect($('#lang'));
   i18n.onLangChange(relabel);
   wireCreateStore(ctx);
   wireCatalog(ctx);

@@ -1,9 +1,9 @@
 // Builds: POST /stores/{s}/builds → 202 + Location, then poll GET /builds/{id} every 500 ms until it ends.
 
-import { t } from './common/i18n.js';
-import { bytes, number } from './common/format.js';
-import { $, busy, el, showProblem, table } from './common/ui.js';
-import { seg } from './common/api.js';
+import { t } from '../shared/i18n.js';
+import { bytes, number } from '../shared/format.js';
+import { $, busy, el, showProblem, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 const POLL_MS = 500;
 let generation = 0; // a newer build or another store stops an older poll loop

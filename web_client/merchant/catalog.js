@@ -1,9 +1,9 @@
 // Catalog upload (PUT /stores/{s}/catalog, raw file body) and its import report.
 
-import { t } from './common/i18n.js';
-import { number } from './common/format.js';
-import { $, busy, el, problemBox, table } from './common/ui.js';
-import { seg } from './common/api.js';
+import { t } from '../shared/i18n.js';
+import { number } from '../shared/format.js';
+import { $, busy, el, problemBox, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 // Browsers often give CSV/TSV files an empty or odd type; the server wants one it knows.
 function catalogType(file, format) {

@@ -1,8 +1,8 @@
 // Layout: a template ({"template": kind}) or an uploaded YAML/JSON layout (422 errors shown with their loc).
 
-import { t } from './common/i18n.js';
-import { $, busy, showNote } from './common/ui.js';
-import { seg } from './common/api.js';
+import { t } from '../shared/i18n.js';
+import { $, busy, showNote } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 import { fillKindSelect } from './stores.js';
 
 const TEMPLATES = ['department_store', 'traditional_market', 'street_district', 'convenience_store'];

@@ -1,9 +1,9 @@
 // The store's orders (GET /stores/{s}/orders), newest first; a friendly note when there are none.
 
-import { t } from './common/i18n.js';
-import { money, number, showTime } from './common/format.js';
-import { $, el, showNote, showProblem, table } from './common/ui.js';
-import { seg } from './common/api.js';
+import { t } from '../shared/i18n.js';
+import { money, number, showTime } from '../shared/format.js';
+import { $, el, showNote, showProblem, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 function fulfilment(f, zone) {
   if (!f || !f.type) return '—';

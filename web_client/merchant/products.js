@@ -1,10 +1,10 @@
 // The product table: price, sale price and stock edited inline (PATCH /stores/{s}/products/{sku}, errors
 // shown in the row), plus model (GLB) and image uploads with the validator's error codes on rejection.
 
-import { pick, t } from './common/i18n.js';
-import { bytes, fromMajorInput, money, toMajorInput } from './common/format.js';
-import { $, busy, el, locText, problemBox, showNote, table } from './common/ui.js';
-import { seg } from './common/api.js';
+import { pick, t } from '../shared/i18n.js';
+import { bytes, fromMajorInput, money, toMajorInput } from '../shared/format.js';
+import { $, busy, el, locText, problemBox, showNote, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 const FIELDS = ['price', 'sale_price', 'stock'];
 

@@ -1,7 +1,7 @@
 // "My stores": the list (GET /api/v1/stores), creation (POST /api/v1/stores) and choosing the store to work on.
 
-import { pick, t } from './common/i18n.js';
-import { $, busy, el, showNote, table } from './common/ui.js';
+import { pick, t } from '../shared/i18n.js';
+import { $, busy, el, showNote, table } from '../consoles/ui.js';
 
 export const KINDS = ['department_store', 'traditional_market', 'street_district', 'convenience_store', 'brand_shop'];
 

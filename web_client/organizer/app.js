@@ -1,19 +1,21 @@
 // Organizer console: sign in with the organizer token; the festival comes from GET /sessions/current.
 
-import { Api } from '../merchant/common/api.js';
-import * as i18n from '../merchant/common/i18n.js';
-import { $, showProblem, wireSignIn } from '../merchant/common/ui.js';
+import { Api } from '../shared/api.js';
+import * as i18n from '../shared/i18n.js';
+import { $, bindLangSelect, showProblem, wireSignIn } from '../consoles/ui.js';
+import consoleStrings from '../consoles/strings.js';
 import strings from './strings.js';
 import { fillFestival, loadFestival, wireFestival } from './festival.js';
 import { loadRules, renderRules, wireRules } from './discounts.js';
 import { loadMerchants, loadStores, renderMerchants, renderStores, wireInvite } from './stores.js';
 import { renderStats, refreshStats, startStats } from './stats.js';
 
+i18n.register(consoleStrings);
 i18n.register(strings);
 const { t } = i18n;
 
 const ctx = {
-  api: new Api('vrstore.organizer.token'),
+  api: new Api({ tokenKey: 'vrstore.organizer.token' }),
   slug: null,
   festival: null,
   stores: [],
@@ -76,8 +78,8 @@ function relabel() {
 }
 
 function main() {
-  i18n.apply();
-  i18n.bindSwitcher($('#lang'));
+  i18n.applyDom();
+  bindLangSelect($('#lang'));
   i18n.onLangChange(relabel);
   wireFestival(ctx);
   wireRules(ctx);

@@ -1,8 +1,8 @@
 // Discount rules (GET/PUT /festivals/{f}/discounts): an editable list, saved as a whole.
 
-import { t } from '../merchant/common/i18n.js';
-import { $, busy, el, showNote, table } from '../merchant/common/ui.js';
-import { seg } from '../merchant/common/api.js';
+import { t } from '../shared/i18n.js';
+import { $, busy, el, showNote, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 function ruleRow(ctx, rule) {
   const stores = ctx.stores || [];

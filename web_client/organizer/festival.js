@@ -1,10 +1,10 @@
 // Festival settings and the sale window (PATCH /festivals/{f}); times are entered and shown in the
 // festival's time zone and sent as UTC.
 
-import { t } from '../merchant/common/i18n.js';
-import { isZone, localInputToUtc, showTime, utcToLocalInput } from '../merchant/common/format.js';
-import { $, busy, el, showNote, showProblem } from '../merchant/common/ui.js';
-import { seg } from '../merchant/common/api.js';
+import { t } from '../shared/i18n.js';
+import { isZone, localInputToUtc, showTime, utcToLocalInput } from '../shared/format.js';
+import { $, busy, el, showNote, showProblem } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 function zoneLabels(zone) {
   for (const node of document.querySelectorAll('.zone-name')) node.textContent = zone;

@@ -1,9 +1,9 @@
 // The live dashboard: GET /festivals/{f}/stats every few seconds (visitors, builds, orders, sales).
 
-import { pick, t } from '../merchant/common/i18n.js';
-import { money, number } from '../merchant/common/format.js';
-import { $, el, showProblem, table } from '../merchant/common/ui.js';
-import { seg } from '../merchant/common/api.js';
+import { pick, t } from '../shared/i18n.js';
+import { clockTime, money, number } from '../shared/format.js';
+import { $, el, showProblem, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 export const REFRESH_MS = 3000;
 
@@ -44,8 +44,7 @@ export async function refreshStats(ctx) {
   $('#stats-out').replaceChildren();
   renderStats(ctx);
   const stamp = $('#stats-updated');
-  stamp.textContent = new Date().toLocaleTimeString(document.documentElement.lang === 'en' ? 'en-US' : 'ko-KR',
-    { timeZone: ctx.festival ? ctx.festival.timezone : undefined });
+  stamp.textContent = clockTime(Date.now(), ctx.festival ? ctx.festival.timezone : undefined);
   stamp.dataset.count = String(Number(stamp.dataset.count || 0) + 1);
   // A store opened or changed status elsewhere: the store list follows.
   if (before && before !== storesKey(ctx.stats.stores)) ctx.onStoresChanged();

@@ -1,9 +1,9 @@
 // The festival's stores with approve/suspend (PUT /stores/{s}/status) and merchant invitations
 // (POST /festivals/{f}/merchants: the token is shown once, with a copy button).
 
-import { pick, t } from '../merchant/common/i18n.js';
-import { $, busy, copyText, el, showNote, table } from '../merchant/common/ui.js';
-import { seg } from '../merchant/common/api.js';
+import { pick, t } from '../shared/i18n.js';
+import { $, busy, copyText, el, showNote, table } from '../consoles/ui.js';
+import { seg } from '../shared/api.js';
 
 function actions(ctx, store) {
   const out = $('#stores-out');

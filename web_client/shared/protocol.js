@@ -1,4 +1,4 @@
-// Generated from server/realtime/protocol.py by `python -m server.realtime.protocol_js`: do not edit.
+// Generated from server/live/protocol.py by `python -m server.live.protocol_js`: do not edit.
 export const PROTOCOL_VERSION = 1;
 export const MAX_CHAT_CHARS = 500;
 export const EMOTES = Object.freeze(["wave", "clap", "heart", "laugh", "thumbs_up", "point", "bow", "cheer"]);

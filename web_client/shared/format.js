@@ -1,26 +1,32 @@
-// Money (integer minor units + ISO 4217) and festival-zone times.
+// Numbers, money (integer minor units + ISO 4217), durations and festival-zone times for every page, in the
+// current UI language: ko-KR or en-US, chosen here only.
 
 import { lang } from './i18n.js';
 
-const moneyFormats = new Map();
-
-function moneyFormat(currency) {
-  const key = `${lang()}:${currency}`;
-  if (!moneyFormats.has(key)) {
-    moneyFormats.set(key, new Intl.NumberFormat(lang() === 'en' ? 'en-US' : 'ko-KR', { style: 'currency', currency }));
-  }
-  return moneyFormats.get(key);
+/** The Intl locale of the current UI language. */
+export function locale() {
+  return lang() === 'en' ? 'en-US' : 'ko-KR';
 }
+
+const moneyFormats = new Map();
+const digitsByCurrency = new Map();
 
 /** Decimal places of a currency's minor unit (KRW 0, USD 2, …). */
 export function minorDigits(currency) {
-  return new Intl.NumberFormat('ko-KR', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+  if (!digitsByCurrency.has(currency)) {
+    const fmt = new Intl.NumberFormat('ko-KR', { style: 'currency', currency });
+    digitsByCurrency.set(currency, fmt.resolvedOptions().maximumFractionDigits);
+  }
+  return digitsByCurrency.get(currency);
 }
 
-/** Format integer minor units. */
+/** Integer minor units → a localised amount (KRW has no decimals); '—' when there is no amount. */
 export function money(minor, currency = 'KRW') {
   if (minor === null || minor === undefined) return '—';
-  return moneyFormat(currency).format(minor / 10 ** minorDigits(currency));
+  const key = `${locale()}:${currency}`;
+  // Price tags redraw often: one formatter per language and currency.
+  if (!moneyFormats.has(key)) moneyFormats.set(key, new Intl.NumberFormat(locale(), { style: 'currency', currency }));
+  return moneyFormats.get(key).format(minor / 10 ** minorDigits(currency));
 }
 
 /** Minor units → the decimal string an <input> shows. */
@@ -39,13 +45,21 @@ export function fromMajorInput(text, currency) {
 }
 
 export function number(value) {
-  return new Intl.NumberFormat(lang() === 'en' ? 'en-US' : 'ko-KR').format(value ?? 0);
+  return new Intl.NumberFormat(locale()).format(value ?? 0);
 }
 
 export function bytes(value) {
   if (value < 1024) return `${value} B`;
   if (value < 1024 * 1024) return `${(value / 1024).toFixed(1)} KiB`;
   return `${(value / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+/** Milliseconds → "3d 04:05:06" (days only when there are any). */
+export function duration(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const hms = [Math.floor(s / 3600) % 24, Math.floor(s / 60) % 60, s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+  return d ? `${d}${lang() === 'ko' ? '일' : 'd'} ${hms}` : hms;
 }
 
 // --- time zones -------------------------------------------------------------------------------
@@ -89,9 +103,12 @@ export function localInputToUtc(value, timeZone) {
 /** A UTC ISO string shown as a readable date-time in `timeZone`. */
 export function showTime(iso, timeZone) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(lang() === 'en' ? 'en-US' : 'ko-KR', {
-    timeZone, dateStyle: 'medium', timeStyle: 'short',
-  }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale(), { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** The time of day of `date` (a Date, ms or ISO string) in `timeZone` (the browser's when undefined). */
+export function clockTime(date, timeZone) {
+  return new Date(date).toLocaleTimeString(locale(), { timeZone });
 }
 
 export function isZone(name) {

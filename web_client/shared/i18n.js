@@ -1,5 +1,6 @@
-// Korean/English labels: `ko` by default, the choice remembered in localStorage and applied to
-// `data-i18n` (text), `data-i18n-placeholder` and `data-i18n-title` attributes.
+// The one i18n core of the shopper app and both consoles: Korean by default (festival data is Korean first),
+// English switchable, the choice remembered under one localStorage key so it follows the user across pages.
+// Each app registers its own `{key: {ko, en}}` tables; tools/check_client_strings.mjs checks them.
 
 const KEY = 'vrstore.lang';
 const strings = { ko: {}, en: {} };
@@ -12,7 +13,7 @@ export function lang() {
   return LANGS.includes(saved) ? saved : 'ko';
 }
 
-/** Merge a console's strings: `{key: {ko, en}}`. */
+/** Merge an app's labels, `{key: {ko, en}}`. */
 export function register(table) {
   for (const [key, value] of Object.entries(table)) {
     strings.ko[key] = value.ko;
@@ -20,20 +21,20 @@ export function register(table) {
   }
 }
 
-/** The label for `key`; `{name}` placeholders are filled from `vars`. Unknown keys show themselves. */
+/** The label for `key`, `{name}` placeholders filled from `vars`; Korean when English lacks it, else the key. */
 export function t(key, vars = {}) {
   const text = strings[lang()][key] ?? strings.ko[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
-/** A bilingual festival name ({ko, en}) in the current language. */
+/** A bilingual festival name (`{ko, en}`) in the current language; a plain string is shown as it is. */
 export function pick(names) {
   if (!names || typeof names !== 'object') return names ?? '';
   return names[lang()] || names.ko || names.en || '';
 }
 
-export function apply(root = document) {
-  document.documentElement.lang = lang();
+/** Fill `[data-i18n]` (text), `[data-i18n-placeholder]` and `[data-i18n-title]` under `root`. */
+export function applyDom(root = document) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
   for (const node of root.querySelectorAll('[data-i18n-title]')) node.title = t(node.dataset.i18nTitle);
@@ -42,18 +43,16 @@ export function apply(root = document) {
 export function setLang(value) {
   if (!LANGS.includes(value)) return;
   localStorage.setItem(KEY, value);
-  apply();
+  document.documentElement.lang = value;
+  applyDom(document);
   for (const fn of listeners) fn(value);
 }
 
-/** Re-render callbacks run after a language switch. */
+/** Re-render callbacks run after a language switch; returns the unsubscribe function. */
 export function onLangChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-/** Wire a <select> to the language setting. */
-export function bindSwitcher(select) {
-  select.value = lang();
-  select.addEventListener('change', () => setLang(select.value));
-}
+// Screen readers, fonts and hyphenation follow <html lang> from the first paint, not from the first switch.
+document.documentElement.lang = lang();

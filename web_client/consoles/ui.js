@@ -1,6 +1,6 @@
-// Small DOM helpers and the one way both consoles show an API problem.
+// The consoles' own UI: small DOM helpers, the one way both show an API problem, sign-in and the language menu.
 
-import { t } from './i18n.js';
+import { lang, setLang, t } from '../shared/i18n.js';
 
 /** `el('td', {class: 'num', dataset: {sku}}, 'text', child)` — attributes, then children. */
 export function el(tag, attrs = {}, ...children) {
@@ -106,4 +106,10 @@ export function wireSignIn(api, signIn, signOut) {
       showProblem($('#sign-in-out'), err);
     });
   }
+}
+
+/** Wire the header's language <select> to the shared language setting. */
+export function bindLangSelect(select) {
+  select.value = lang();
+  select.addEventListener('change', () => setLang(select.value));
 }

@@ -1,0 +1,66 @@
+// Check the web client's label tables (web_client/**/strings.js): Korean first, English complete.
+// Usage: node tools/check_client_strings.mjs   (tests/server/test_client_strings.py runs it; exit 1 on a problem).
+// Node warns that web_client/ declares no module type (the browser needs none): --disable-warning=MODULE_TYPELESS_PACKAGE_JSON.
+// For each app, that is the tables its pages register together with shared/i18n.js:
+//  - every label is {ko, en}, both non-empty, naming the same {placeholders};
+//  - no key is in two of the app's tables (the one registered last would win without a word);
+//  - every data-i18n* key of its pages and every literal t('key') of its modules is in its tables.
+// Keys put together at run time (t(`kind.${kind}`)) are not checked.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const CLIENT = fileURLToPath(new URL('../web_client/', import.meta.url));
+const APPS = {
+  shopper: { tables: ['js/strings.js'], pages: ['index.html', 'store.html'], modules: ['js'] },
+  merchant: { tables: ['consoles/strings.js', 'merchant/strings.js'], pages: ['merchant/index.html'], modules: ['merchant', 'consoles'] },
+  organizer: { tables: ['consoles/strings.js', 'organizer/strings.js'], pages: ['organizer/index.html'], modules: ['organizer', 'consoles'] },
+};
+const PAGE_KEY = /data-i18n(?:-placeholder|-title)?="([^"]+)"/g;
+// t('key' …) and t(condition ? 'key' : 'other')
+const CALL_KEY = /\bt\(\s*'([\w.]+)'/g;
+const CHOICE_KEYS = /\bt\([^()'`]*\?\s*'([\w.]+)'\s*:\s*'([\w.]+)'\s*\)/g;
+const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+
+const problems = new Set(); // a key a file uses twice is one problem
+const tables = new Map();
+for (const file of new Set(Object.values(APPS).flatMap((app) => app.tables))) {
+  const table = (await import(pathToFileURL(join(CLIENT, file)))).default;
+  tables.set(file, table);
+  for (const [key, label] of Object.entries(table)) {
+    const where = `${file}: ${key}`;
+    if (!label || Object.keys(label).sort().join(',') !== 'en,ko') problems.add(`${where}: wants exactly {ko, en}`);
+    else if (typeof label.ko !== 'string' || !label.ko) problems.add(`${where}: no Korean`);
+    else if (typeof label.en !== 'string' || !label.en) problems.add(`${where}: no English`);
+    else if (placeholders(label.ko) !== placeholders(label.en)) problems.add(`${where}: ko and en name other {placeholders}`);
+  }
+}
+
+for (const [name, app] of Object.entries(APPS)) {
+  const known = new Map();
+  for (const file of app.tables) {
+    for (const key of Object.keys(tables.get(file))) {
+      if (known.has(key)) problems.add(`${name}: ${key} is in both ${known.get(key)} and ${file}`);
+      known.set(key, file);
+    }
+  }
+  const used = [];
+  for (const page of app.pages) {
+    for (const m of readFileSync(join(CLIENT, page), 'utf8').matchAll(PAGE_KEY)) used.push([page, m[1]]);
+  }
+  for (const folder of app.modules) {
+    for (const entry of readdirSync(join(CLIENT, folder)).filter((f) => f.endsWith('.js'))) {
+      const file = `${folder}/${entry}`;
+      const text = readFileSync(join(CLIENT, file), 'utf8');
+      for (const m of text.matchAll(CALL_KEY)) used.push([file, m[1]]);
+      for (const m of text.matchAll(CHOICE_KEYS)) used.push([file, m[1]], [file, m[2]]);
+    }
+  }
+  for (const [file, key] of used) if (!known.has(key)) problems.add(`${name}: ${file} uses ${key}, which no table has`);
+}
+
+if (problems.size) {
+  console.log([...problems].join('\n'));
+  process.exit(1);
+}
+console.log(`ok: ${[...tables.values()].reduce((n, table) => n + Object.keys(table).length, 0)} labels in ${tables.size} tables`);

@@ -1,0 +1,25 @@
+// Labels both consoles show the same way (ko, en); each console registers this table and then its own.
+
+export default {
+  signOut: { ko: '로그아웃', en: 'Sign out' },
+  error: { ko: '오류', en: 'Error' },
+  'signIn.title': { ko: '로그인', en: 'Sign in' },
+  'signIn.go': { ko: '로그인', en: 'Sign in' },
+  'store.slug': { ko: '주소(slug)', en: 'Slug' },
+  'store.name': { ko: '이름', en: 'Name' },
+  'store.kind': { ko: '종류', en: 'Kind' },
+  'store.status': { ko: '상태', en: 'Status' },
+  'store.scene': { ko: '장면', en: 'Scene' },
+  'kind.department_store': { ko: '백화점', en: 'Department store' },
+  'kind.traditional_market': { ko: '전통시장', en: 'Traditional market' },
+  'kind.street_district': { ko: '거리 상권', en: 'Street district' },
+  'kind.convenience_store': { ko: '편의점', en: 'Convenience store' },
+  'kind.brand_shop': { ko: '브랜드숍', en: 'Brand shop' },
+  'status.pending': { ko: '승인 대기', en: 'Pending' },
+  'status.approved': { ko: '승인됨', en: 'Approved' },
+  'status.suspended': { ko: '정지됨', en: 'Suspended' },
+  'status.queued': { ko: '대기 중', en: 'Queued' },
+  'status.running': { ko: '빌드 중', en: 'Running' },
+  'status.succeeded': { ko: '완료', en: 'Succeeded' },
+  'status.failed': { ko: '실패', en: 'Failed' },
+};

@@ -47,7 +47,7 @@ import _server  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
-from server.db.tables import Product, Store  # noqa: E402
+from server.persistence.tables import Product, Store  # noqa: E402
 
 ADDRESS = {"name": "김민지", "phone": "010-1234-5678", "line1": "세종대로 110", "city": "서울", "postal_code": "04524"}
 BODY = {"fulfilment": {"type": "delivery", "address": ADDRESS}, "payment": {"provider": "test", "token": "tok_visa"}}

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from server.realtime.actions import Action, Send
-from server.realtime.hub import Hub, HubConfig
-from server.realtime.members import RoomConfig
-from server.realtime.poses import KIND_POSE, quantize_quats
-from server.realtime.protocol import PROTOCOL_VERSION
-from server.realtime.room import Room
+from server.live.core.actions import Action, Send
+from server.live.core.hub import Hub, HubConfig
+from server.live.core.members import RoomConfig
+from server.live.core.poses import KIND_POSE, quantize_quats
+from server.live.core.protocol import PROTOCOL_VERSION
+from server.live.core.room import Room
 
 FLOOR_M = 120.0
 SCENE = {"glb": "/scenes/bench.glb", "manifest": "/scenes/bench.json"}

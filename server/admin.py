@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from server.db import migrate
-from server.db.engine import make_engine, make_sessionmaker
+from server.persistence import migrate
+from server.persistence.database import Database
 from server.services import festivals
-from server.services.db import transaction
 from server.settings import Settings
 
 
@@ -21,17 +20,17 @@ class NewFestival(BaseModel):
 async def create_festival(settings: Settings, *, slug: str, name_ko: str, name_en: str, timezone: str) -> str:
     """Create the festival (migrating first) and return the organizer token."""
     spec = NewFestival(slug=slug, name_ko=name_ko, name_en=name_en, timezone=timezone)
-    from server.api.schemas import FestivalPatch
+    from server.contracts.foundation import FestivalPatch
 
     FestivalPatch(timezone=spec.timezone)  # validates the zone name with the API's own rule
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url)
     try:
-        await migrate.upgrade(engine)
-        async with transaction(make_sessionmaker(engine)) as db:
+        await migrate.upgrade(database.engine)
+        async with database.write() as db:
             _, token = await festivals.create_festival(
                 db, slug=spec.slug, name_ko=spec.name_ko, name_en=spec.name_en, timezone=spec.timezone
             )
         return token
     finally:
-        await engine.dispose()
+        await database.close()

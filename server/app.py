@@ -10,20 +10,19 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server import keys
-from server.api import problems
-from server.api.registry import api
 from server.auth import TokenCache
 from server.builds import build_context
-from server.db import migrate
-from server.db.engine import make_engine, make_sessionmaker
 from server.events import EventHooks, VisitorBoard
+from server.http import problems
+from server.http.registry import api
+from server.live import ws as live_ws
+from server.live.service import live_context
+from server.live.service import on_shutdown as live_shutdown
 from server.metrics import Metrics, metrics_middleware
-from server.realtime import ws as live_ws
-from server.realtime.live import live_context
-from server.realtime.live import on_shutdown as live_shutdown
+from server.persistence import migrate
+from server.persistence.database import Database
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
-from server.services.sync_tx import close_writer, warm_up
 from server.settings import Settings
 
 log = logging.getLogger("vrstore")
@@ -31,7 +30,7 @@ log = logging.getLogger("vrstore")
 
 def _import_handlers() -> None:
     # Importing a handler module registers its operations with the registry.
-    from server.api.handlers import (  # noqa: F401
+    from server.http.handlers import (  # noqa: F401
         carts,
         foundation,
         merchant,
@@ -56,19 +55,20 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app[keys.WORKER_ID] = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     app[keys.METRICS] = Metrics()
     app[keys.EVENTS] = EventHooks()
+    app[keys.EVENTS].subscribe(app[keys.METRICS].on_event)
     app[keys.VISITORS] = VisitorBoard()
     app[keys.TOKEN_CACHE] = TokenCache()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(live_context)
     app.on_shutdown.append(live_shutdown)
-    from server.api.handlers import ops, scenes
+    from server.http.handlers import ops, scenes
 
     ops.install(app)
     scenes.install(app)
     live_ws.install(app)
     api.install(app)
-    from server.api.handlers import web as web_pages  # the shopper client's pages and static files
+    from server.http.handlers import web as web_pages  # the shopper client's pages and static files
 
     web_pages.install(app)
     return app
@@ -77,15 +77,13 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    database = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
     if settings.auto_migrate:
-        await migrate.upgrade(engine)
-    app[keys.ENGINE] = engine
-    app[keys.SESSIONMAKER] = make_sessionmaker(engine)
-    app[keys.LIVE_DATA] = DatabaseLiveData(app[keys.SESSIONMAKER])
-    warm_up(engine)
+        await migrate.upgrade(database.engine)
+    app[keys.DATABASE] = database
+    app[keys.LIVE_DATA] = DatabaseLiveData(database)
+    database.warm_up()
     try:
         yield
     finally:
-        close_writer(engine)
-        await engine.dispose()
+        await database.close()

@@ -1,52 +1,26 @@
-"""Bearer tokens and the principal behind a request.
+"""The principal behind a request: its bearer token or session cookie, resolved (and cached) by hash.
 
-Tokens are 32 random bytes (URL-safe base64) with a role prefix; only their SHA-256 is stored. A SHA-256
-of a 256-bit random secret cannot be brute-forced, so a slow password hash would only cost latency.
-The lookup is by hash (indexed) and the match is re-checked with ``hmac.compare_digest``.
+The lookup is by hash (indexed) and the match is re-checked with ``hmac.compare_digest``. What a token is
+and who a principal is are in ``server.domain.principal``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 import time
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Connection
 
 from server import keys
-from server.services.statements import TOKEN_BY_HASH
+from server.domain.principal import Principal, hash_token
+from server.persistence.statements import TOKEN_BY_HASH
 
-Role = Literal["organizer", "merchant", "shopper"]
 SESSION_COOKIE = "vrstore_session"
-_PREFIX: dict[str, str] = {"organizer": "vro", "merchant": "vrm", "shopper": "vrs"}
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, and the one tenant they belong to."""
-
-    role: Role
-    token_id: int
-    festival_id: int | None = None
-    merchant_id: int | None = None
-    session_id: int | None = None
 
 
 _PRINCIPAL_KEY: web.RequestKey[Principal | None] = web.RequestKey("principal", object)  # type: ignore[arg-type]
-
-
-def new_token(role: Role) -> tuple[str, str]:
-    """A fresh token and the hash to store; the token itself is shown once and never kept."""
-    token = f"{_PREFIX[role]}_{secrets.token_urlsafe(32)}"
-    return token, hash_token(token)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def token_from_request(request: web.Request) -> str | None:
@@ -101,9 +75,7 @@ async def resolve_token(request: web.Request, token: str) -> Principal | None:
     cache = request.app.get(keys.TOKEN_CACHE)
     if cache is not None and (cached := cache.get(digest)) is not None:
         return cached
-    from server.services.sync_tx import run_read  # services import this module: import at call time
-
-    row = await run_read(request.app[keys.ENGINE], _token_row, digest)
+    row = await request.app[keys.DATABASE].read_sync(_token_row, digest)
     if row is None:
         return None
     token_id, token_hash, role, festival_id, merchant_id, session_id, revoked_at = row
@@ -117,7 +89,7 @@ async def resolve_token(request: web.Request, token: str) -> Principal | None:
 
 async def authenticate(request: web.Request) -> Principal | None:
     """The request's principal (cached on the request); raises 401 for a token that is wrong."""
-    from server.errors import Unauthorized
+    from server.domain.errors import Unauthorized
 
     if _PRINCIPAL_KEY in request:
         return request[_PRINCIPAL_KEY]

@@ -13,18 +13,19 @@ import multiprocessing
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import keys, pool_jobs
-from server.db.tables import Asset, Build, Festival, Store
-from server.db.tables import Product as ProductRow
 from server.domain.events import ScenePublished
 from server.domain.layout_choice import read_layout_choice
-from server.services.db import transaction
+from server.persistence.tables import Asset, Build, Festival, Store
+from server.persistence.tables import Product as ProductRow
 from server.storage import Storage
 
 log = logging.getLogger("vrstore.builds")
@@ -44,7 +45,7 @@ class BuildManager:
         self.idle.set()
 
     async def enqueue(self, store: Store) -> Build:
-        async with transaction(self.app[keys.SESSIONMAKER]) as db:
+        async with self.app[keys.DATABASE].write() as db:
             build = Build(id=uuid.uuid4().hex, store_id=store.id, status="queued", progress=0)
             db.add(build)
         task = asyncio.create_task(self._run(build.id, store.id), name=f"build-{build.id}")
@@ -61,23 +62,20 @@ class BuildManager:
         task.add_done_callback(self._done)
 
     async def _run_plaza(self, festival_id: int) -> None:
-        sessionmaker = self.app[keys.SESSIONMAKER]
+        database = self.app[keys.DATABASE]
         async with self.limit:
-            async with transaction(sessionmaker) as db:
+            async with database.read() as db:
                 festival = await db.get(Festival, festival_id)
                 if festival is None:
                     return
-                query = select(Store.slug, Store.name_ko).where(Store.festival_id == festival_id,
-                                                                Store.status == "approved").order_by(Store.id)
-                stores = [(slug, name) for slug, name in (await db.execute(query)).all()]
-                args = (festival.slug, festival.name_ko, stores, str(self.app[keys.STORAGE].scenes))
+                args = await read_plaza_job(db, festival, self.app[keys.STORAGE])
             try:
                 plaza_hash = await asyncio.get_running_loop().run_in_executor(
                     self.pool, pool_jobs.build_plaza_scene, *args)
             except Exception:
                 log.exception("plaza build failed for festival %s", festival_id)
                 return
-            async with transaction(sessionmaker) as db:
+            async with database.write() as db:
                 festival = await db.get(Festival, festival_id)
                 if festival is not None:
                     festival.plaza_hash = plaza_hash
@@ -90,29 +88,19 @@ class BuildManager:
             self.idle.set()
 
     async def _run(self, build_id: str, store_id: int) -> None:
-        sessionmaker = self.app[keys.SESSIONMAKER]
+        database = self.app[keys.DATABASE]
         storage = self.app[keys.STORAGE]
         metrics = self.app[keys.METRICS]
         async with self.limit:
             try:
-                async with transaction(sessionmaker) as db:
+                async with database.write() as db:
                     store = await db.get(Store, store_id)
                     build = await db.get(Build, build_id)
                     assert store is not None and build is not None
                     build.status, build.started_at = "running", datetime.now(UTC)
-                    query = select(ProductRow).where(ProductRow.store_id == store_id, ProductRow.active.is_(True))
-                    rows = (await db.execute(query.order_by(ProductRow.id))).scalars().all()
-                    products_json, asset_paths = scene_inputs(rows, storage)
-                    known = set((await db.execute(select(Asset.sha256).where(
-                        Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
-                    asset_paths = {k: v for k, v in asset_paths.items() if k in known}
-                    # A template (or no choice) is laid out from the catalog at build time; custom is used as is.
-                    choice = read_layout_choice(store.layout_json, store.kind)
-                    kind = choice.template or store.kind
-                    args = (build_id, products_json, choice.layout, kind, store.slug, store.name_ko, asset_paths,
-                            str(storage.scenes))
+                    job = await read_store_job(db, store, storage)
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self.pool, pool_jobs.build_store_scene, *args)
+                result = await loop.run_in_executor(self.pool, pool_jobs.build_store_scene, *job.args(build_id))
             except asyncio.CancelledError:
                 await self._finish(build_id, "failed", error="cancelled: the server shut down")
                 raise
@@ -130,7 +118,7 @@ class BuildManager:
 
     async def _finish(self, build_id: str, status: str, *, error: str | None = None,
                       result: dict[str, Any] | None = None, store_id: int | None = None) -> str:
-        async with transaction(self.app[keys.SESSIONMAKER]) as db:
+        async with self.app[keys.DATABASE].write() as db:
             build = await db.get(Build, build_id)
             assert build is not None
             build.status, build.finished_at, build.error = status, datetime.now(UTC), error
@@ -157,6 +145,45 @@ class BuildManager:
 
 
 STOP_READING = None  # put on the progress queue at shutdown; workers only ever put (build id, percent, step)
+
+
+@dataclass(frozen=True)
+class StoreJob:
+    """What a store build needs, read in one transaction: the pool job's arguments but the build id."""
+
+    products_json: list[str]
+    layout: Any
+    kind: str
+    slug: str
+    name: str
+    asset_paths: dict[str, str]
+    scenes_dir: str
+
+    def args(self, build_id: str) -> tuple[Any, ...]:
+        return (build_id, self.products_json, self.layout, self.kind, self.slug, self.name, self.asset_paths,
+                self.scenes_dir)
+
+
+async def read_store_job(db: AsyncSession, store: Store, storage: Storage) -> StoreJob:
+    """The one way a store's build inputs are read (the build manager's and the demo's)."""
+    query = select(ProductRow).where(ProductRow.store_id == store.id, ProductRow.active.is_(True))
+    rows = (await db.execute(query.order_by(ProductRow.id))).scalars().all()
+    products_json, asset_paths = scene_inputs(rows, storage)
+    known = set((await db.execute(select(Asset.sha256).where(
+        Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
+    asset_paths = {k: v for k, v in asset_paths.items() if k in known}
+    # A template (or no choice) is laid out from the catalog at build time; custom is used as is.
+    choice = read_layout_choice(store.layout_json, store.kind)
+    return StoreJob(products_json, choice.layout, choice.template or store.kind, store.slug, store.name_ko,
+                    asset_paths, str(storage.scenes))
+
+
+async def read_plaza_job(db: AsyncSession, festival: Festival, storage: Storage) -> tuple[Any, ...]:
+    """The festival plaza's build arguments: its portals lead to the approved stores."""
+    query = select(Store.slug, Store.name_ko).where(Store.festival_id == festival.id,
+                                                    Store.status == "approved").order_by(Store.id)
+    stores = [(slug, name) for slug, name in (await db.execute(query)).all()]
+    return (festival.slug, festival.name_ko, stores, str(storage.scenes))
 
 
 def scene_inputs(rows: Any, storage: Storage) -> tuple[list[str], dict[str, str]]:

@@ -87,8 +87,8 @@ def worker() -> None:
 @app.command()
 def migrate(data_dir: DataOpt = None) -> None:
     """Upgrade the database schema to the newest revision."""
-    from server.db import migrate as migrations
-    from server.db.engine import make_engine
+    from server.persistence import migrate as migrations
+    from server.persistence.engine import make_engine
 
     settings = _settings(data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -131,12 +131,12 @@ def create_festival(
     from pydantic import ValidationError
 
     from server.admin import create_festival as create
-    from server.errors import ServiceError
+    from server.domain.errors import DomainError
 
     settings = _settings(data_dir=data_dir)
     try:
         token = asyncio.run(create(settings, slug=slug, name_ko=name, name_en=name_en or name, timezone=timezone))
-    except ServiceError as exc:
+    except DomainError as exc:
         err.print(f"[red]error:[/red] {exc.detail}")
         raise typer.Exit(1) from None
     except ValidationError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import yaml
 from rich.console import Console
@@ -12,14 +11,13 @@ from rich.progress import Progress
 from sqlalchemy import select
 
 from server import pool_jobs
-from server.auth import Role, new_token
-from server.builds import scene_inputs as builds_inputs
-from server.db import migrate
-from server.db.engine import make_engine, make_sessionmaker
-from server.db.tables import ApiToken, Festival, Merchant, Store, utcnow
+from server.builds import read_plaza_job, read_store_job
 from server.domain.layout_choice import template_marker
+from server.domain.principal import Role, new_token
+from server.persistence import migrate
+from server.persistence.database import Database
+from server.persistence.tables import ApiToken, Festival, Merchant, Store, utcnow
 from server.services import catalog, festivals
-from server.services.db import transaction
 from server.settings import Settings
 from server.storage import Storage
 from storefront_builder.catalog.models import ImportResult
@@ -66,11 +64,10 @@ async def seed(settings: Settings, progress: Console | None = None) -> DemoSumma
     """Create or refresh the demo festival; tokens are re-issued on every run (old ones revoked)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     spec = demo_festival()
-    engine = make_engine(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url)
     try:
-        await migrate.upgrade(engine)
-        sessionmaker = make_sessionmaker(engine)
-        async with transaction(sessionmaker) as db:
+        await migrate.upgrade(database.engine)
+        async with database.write() as db:
             festival = (await db.execute(select(Festival).where(Festival.slug == spec.slug))).scalar_one_or_none()
             if festival is None:
                 festival, _ = await festivals.create_festival(
@@ -88,46 +85,39 @@ async def seed(settings: Settings, progress: Console | None = None) -> DemoSumma
                     await catalog.replace_catalog(db, store, ImportResult(format="json", products=products,
                                                                           rows_read=len(products)))
                     store.layout_json = template_marker(store_spec.kind)
-        await _build_scenes(settings, sessionmaker, festival.id, progress)
+        await _build_scenes(settings, database, festival.id, progress)
         return summary
     finally:
-        await engine.dispose()
+        await database.close()
 
 
-async def _build_scenes(settings: Settings, sessionmaker: Any, festival_id: int, console: Console | None) -> None:
+async def _build_scenes(settings: Settings, database: Database, festival_id: int, console: Console | None) -> None:
     """Build every demo scene whose file is missing (a second run finds them all and builds nothing)."""
     storage = Storage(settings.data_dir)
-    async with transaction(sessionmaker) as db:
+    async with database.read() as db:
         festival = await db.get(Festival, festival_id)
         assert festival is not None
         query = select(Store).where(Store.festival_id == festival_id).order_by(Store.id)
         stores = (await db.execute(query)).scalars().all()
-        todo = []
-        for store in stores:
-            if store.scene_hash and storage.scene_path(store.scene_hash, ".glb").exists():
-                continue
-            rows = await catalog.active_products(db, store)
-            products_json, assets = builds_inputs(rows, storage)
-            todo.append((store.id, store.slug, store.name_ko, store.kind, products_json, assets))
-        approved = [(s.slug, s.name_ko) for s in stores if s.status == "approved"]
+        todo = [(store.id, await read_store_job(db, store, storage)) for store in stores
+                if not (store.scene_hash and storage.scene_path(store.scene_hash, ".glb").exists())]
         plaza_missing = not (festival.plaza_hash and storage.scene_path(festival.plaza_hash, ".glb").exists())
-        festival_args = (festival.slug, festival.name_ko)
+        plaza_args = await read_plaza_job(db, festival, storage)
     if not todo and not plaza_missing:
         return
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("building demo scenes", total=len(todo) + 1)
-        for store_id, slug, name, kind, products_json, assets in todo:
-            bar.update(task, description=f"building {slug}")
-            result = pool_jobs.build_store_scene("demo", products_json, None, kind, slug, name, assets,
-                                               str(storage.scenes))
-            async with transaction(sessionmaker) as db:
+        for store_id, job in todo:
+            bar.update(task, description=f"building {job.slug}")
+            result = pool_jobs.build_store_scene(*job.args("demo"))
+            async with database.write() as db:
                 row = await db.get(Store, store_id)
                 assert row is not None
                 row.scene_hash = result["scene_hash"]
             bar.advance(task)
         bar.update(task, description="building the festival plaza")
-        plaza_hash = pool_jobs.build_plaza_scene(*festival_args, approved, str(storage.scenes))
-        async with transaction(sessionmaker) as db:
+        plaza_hash = pool_jobs.build_plaza_scene(*plaza_args)
+        async with database.write() as db:
             festival = await db.get(Festival, festival_id)
             assert festival is not None
             festival.plaza_hash = plaza_hash

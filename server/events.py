@@ -26,6 +26,11 @@ class EventHooks:
         self.listeners.append(listener)
         return lambda: self.listeners.remove(listener)
 
+    async def publish_all(self, events: list[Event]) -> None:
+        """Deliver events once their transaction has committed (never before: a rollback must not be seen)."""
+        for event in events:
+            await self.publish(event)
+
     async def publish(self, event: Event) -> None:
         for listener in list(self.listeners):
             try:

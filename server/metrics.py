@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Proc
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from server import keys
+from server.domain.events import Event, OrderChanged
 
 
 class Metrics:
@@ -56,6 +57,20 @@ class Metrics:
         self.checkouts = Counter(
             "vrstore_checkouts", "Checkouts by outcome", ["outcome"], registry=self.registry
         )
+        self.orders = Counter(
+            "vrstore_orders", "Orders entering a status (paid, ready, shipped, cancelled …)", ["status"],
+            registry=self.registry,
+        )
+        self.revenue = Counter(
+            "vrstore_order_revenue_minor", "Paid order totals in minor units", ["currency"], registry=self.registry
+        )
+
+    async def on_event(self, event: Event) -> None:
+        """Count what services announce (subscribed to the app's EventHooks)."""
+        if isinstance(event, OrderChanged):
+            self.orders.labels(event.status).inc()
+            if event.status == "paid":
+                self.revenue.labels(event.currency).inc(event.total)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

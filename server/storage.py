@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from server.errors import NotFound, PayloadTooLarge
+from server.domain.errors import NotFound, PayloadTooLarge
 
 CHUNK = 256 * 1024
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")

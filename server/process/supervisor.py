@@ -65,8 +65,8 @@ def worker_id() -> str | None:
 
 def migrate_once(settings: Settings) -> None:
     """Upgrade the schema in the parent, so N workers do not race each other through the migrations."""
-    from server.db import migrate
-    from server.db.engine import make_engine
+    from server.persistence import migrate
+    from server.persistence.engine import make_engine
 
     async def go() -> None:
         engine = make_engine(settings.effective_database_url)

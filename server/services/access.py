@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import Principal
-from server.db.tables import Festival, Store
-from server.errors import Forbidden, NotFound
+from server.domain.errors import Forbidden, NotFound
+from server.domain.principal import Principal
+from server.persistence.tables import Festival, Store
 
 
 async def festival_by_slug(db: AsyncSession, slug: str) -> Festival:

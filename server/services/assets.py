@@ -6,8 +6,8 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.tables import Asset, Store
-from server.db.tables import Product as ProductRow
+from server.persistence.tables import Asset, Store
+from server.persistence.tables import Product as ProductRow
 from server.services.catalog import product_by_sku
 
 AssetKind = Literal["model", "image"]

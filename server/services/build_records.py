@@ -6,10 +6,10 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import merchant_schemas as ms
-from server.auth import Principal
-from server.db.tables import Build, Store
-from server.errors import NotFound
+from server.contracts import merchant as ms
+from server.domain.errors import NotFound
+from server.domain.principal import Principal
+from server.persistence.tables import Build, Store
 from server.services import access
 
 BUILD_ID_LENGTH = 32  # uuid4().hex

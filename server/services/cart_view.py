@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import cart_schemas as cs
-from server.errors import NotFound
-from server.services import statements as sql
+from server.contracts import carts as cs
+from server.domain.errors import NotFound
+from server.persistence import statements as sql
 from server.services.pricing import FestivalPricing, load_pricing, quote
 
 

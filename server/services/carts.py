@@ -14,16 +14,15 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import cart_schemas as cs
-from server.auth import Principal
-from server.db.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store, utcnow
+from server.contracts import carts as cs
+from server.domain.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.domain.events import CartChanged, Event
-from server.errors import Conflict, Forbidden, NotFound, Unprocessable
-from server.services.cart_tx import write_transaction
+from server.domain.principal import Principal
+from server.persistence.database import Database
+from server.persistence.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store, utcnow
 from server.services.cart_view import CartHead, cart_out, load_head, product_name
-from server.services.db import transaction
 
 # No 0/O, 1/I/L: a code read aloud in a noisy virtual mall, or typed on a headset keyboard, must survive.
 SHARE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -72,19 +71,19 @@ async def _unique_code(db: AsyncSession, cart_id: int | None = None, owner: int 
     raise Conflict("could not allocate a share code, try again")  # 31^6 codes: practically unreachable
 
 
-async def create_cart(sessionmaker: async_sessionmaker[Any], principal: Principal) -> cs.CartCreated:
+async def create_cart(database: Database, principal: Principal) -> cs.CartCreated:
     """A new empty cart owned (and joined) by the calling shopper."""
     session_id = shopper_session(principal)
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         code = await _unique_code(db, owner=session_id)
         cart_id = (await db.execute(select(Cart.id).where(Cart.share_code == code))).scalar_one()
         await db.execute(insert(CartMember).values(cart_id=cart_id, session_id=session_id, joined_at=utcnow()))
     return cs.CartCreated(id=cart_id, share_code=code, version=1)
 
 
-async def get_cart(sessionmaker: async_sessionmaker[Any], principal: Principal, cart_id: int) -> cs.CartOut:
+async def get_cart(database: Database, principal: Principal, cart_id: int) -> cs.CartOut:
     session_id = shopper_session(principal)
-    async with transaction(sessionmaker) as db:
+    async with database.read() as db:
         head = await load_head(db, cart_id, session_id)
         return await cart_out(db, head)
 
@@ -118,10 +117,10 @@ async def _finish(db: AsyncSession, head: CartHead, session_id: int, change: dic
     return Changed(out, [event])
 
 
-async def join_cart(sessionmaker: async_sessionmaker[Any], principal: Principal, code: str) -> Changed:
+async def join_cart(database: Database, principal: Principal, code: str) -> Changed:
     """Join by share code; joining again is a no-op (no new version, no event)."""
     session_id = shopper_session(principal)
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         row = (await db.execute(select(Cart.id, Cart.status).where(Cart.share_code == normalize_code(code)))
                ).one_or_none()
         if row is None:
@@ -140,10 +139,10 @@ async def join_cart(sessionmaker: async_sessionmaker[Any], principal: Principal,
         return await _finish(db, head, session_id, {"type": "member_joined", "session": session_id, "name": name})
 
 
-async def rotate_share_code(sessionmaker: async_sessionmaker[Any], principal: Principal, cart_id: int) -> Changed:
+async def rotate_share_code(database: Database, principal: Principal, cart_id: int) -> Changed:
     """A new share code (owner only); the old one stops working, members stay."""
     session_id = shopper_session(principal)
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         head = await load_head(db, cart_id, session_id)
         if head.owner_session_id != session_id:
             raise Forbidden("only the cart's owner may rotate its share code")
@@ -154,11 +153,11 @@ async def rotate_share_code(sessionmaker: async_sessionmaker[Any], principal: Pr
         return await _finish(db, head, session_id, {"type": "share_code_rotated"})
 
 
-async def add_line(sessionmaker: async_sessionmaker[Any], principal: Principal, cart_id: int, body: cs.LineAdd,
+async def add_line(database: Database, principal: Principal, cart_id: int, body: cs.LineAdd,
                    if_match: int | None) -> Changed:
     """Add units of a product; the same store+sku again adds to the existing line."""
     session_id = shopper_session(principal)
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         head = await _bump(db, cart_id, session_id, if_match)
         product = (await db.execute(
             select(Product.id, Product.currency, Product.stock, Product.active, Product.name_ko, Product.name_en,
@@ -217,10 +216,10 @@ async def _line(db: AsyncSession, cart_id: int, line_id: int) -> tuple[int, str,
     return row[0], row[1], row[2]
 
 
-async def set_quantity(sessionmaker: async_sessionmaker[Any], principal: Principal, cart_id: int, line_id: int,
+async def set_quantity(database: Database, principal: Principal, cart_id: int, line_id: int,
                        quantity: int, if_match: int | None) -> Changed:
     session_id = shopper_session(principal)
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         head = await _bump(db, cart_id, session_id, if_match)
         stock, sku, store = await _line(db, cart_id, line_id)
         _check_quantity(quantity, stock, store, sku)
@@ -229,10 +228,10 @@ async def set_quantity(sessionmaker: async_sessionmaker[Any], principal: Princip
         return await _finish(db, head, session_id, change)
 
 
-async def remove_line(sessionmaker: async_sessionmaker[Any], principal: Principal, cart_id: int, line_id: int,
+async def remove_line(database: Database, principal: Principal, cart_id: int, line_id: int,
                       if_match: int | None) -> Changed:
     session_id = shopper_session(principal)
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         head = await _bump(db, cart_id, session_id, if_match)
         _, sku, store = await _line(db, cart_id, line_id)
         await db.execute(delete(CartLine).where(CartLine.id == line_id))

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import merchant_schemas as ms
-from server.api.schemas import Names
-from server.db.tables import Product as ProductRow
-from server.db.tables import Store
-from server.errors import NotFound, Unprocessable
+from server.contracts import merchant as ms
+from server.contracts.foundation import Names
+from server.domain.errors import NotFound, Unprocessable
+from server.persistence.tables import Product as ProductRow
+from server.persistence.tables import Store
 from server.services.pricing import CATEGORY_SEPARATOR, FestivalPricing, load_pricing, quote
 from storefront_builder.catalog.models import ImportResult
 from storefront_builder.catalog.models import Product as CatalogProduct

@@ -1,25 +1,22 @@
 """Checkout: one cart, many stores, one payment, one order per store; no oversell, idempotent.
 
-Everything happens in ONE all-or-nothing unit of work (``sync_tx.run_unit``): on SQLite a savepoint inside
-the writer thread's group commit (``BEGIN IMMEDIATE``; see sqlite_writer), on PostgreSQL its own transaction,
-running the same code. For a provider that decides at once (``immediate``, like the test provider):
+Everything happens in ONE all-or-nothing unit of work (``Database.unit``): on SQLite a savepoint inside the
+writer thread's group commit (``BEGIN IMMEDIATE``; see sqlite_writer), on PostgreSQL its own transaction,
+running the same code:
 
 0. claim the Idempotency-Key (replay, 422 or 409 as idempotency says);
 1. freeze the cart (``open → checked_out``; on PostgreSQL this row lock also waits out concurrent edits);
 2. read the lines (ordered by product id) and price them now with ``pricing.quote``; if the caller sent
-   ``expected_total`` / ``expected_prices`` and any differs → 409 ``price-changed`` (nothing charged);
+   ``expected_total`` / ``expected_prices`` and any differs → ``price-changed`` (nothing charged);
 3. take stock with ``UPDATE … SET stock = stock - q WHERE id = … AND stock >= q``, in product-id order so
-   two checkouts never deadlock; any short line → 409 ``out-of-stock`` listing every short SKU;
-4. charge through the payment provider (the test provider is instant); a decline → 402 and the rollback
+   two checkouts never deadlock; any short line → ``out-of-stock`` listing every short SKU;
+4. charge through the payment provider (it decides without I/O; see payments); a decline → the rollback
    gives the stock back and leaves the cart open;
 5. write the order group, one order per store with its lines, and the idempotency key's response.
 
-Steps 1–5 run in a savepoint: a refusal (409, 402, 422) rolls back to it and stores the problem under the
-key instead. The unit answers only after its COMMIT. Its statements are prepared (see statements).
-
-Trade-off of charging inside the transaction: with a remote provider the write lock would be held for a
-network round trip, and a crash between charge and commit would charge without an order. A real provider
-should therefore authorise here (with the idempotency reference) and capture after the commit.
+Steps 1–5 run in a savepoint: a refusal rolls back to it and stores the refusal (a domain error record,
+rendered by the HTTP edge) under the key instead. The unit answers only after its COMMIT. Its statements
+are prepared (see statements).
 """
 
 from __future__ import annotations
@@ -30,123 +27,87 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from server.api import cart_schemas as cs
-from server.api.problems import problem_json, problem_response
-from server.auth import Principal
-from server.db.prepared import savepoint
-from server.db.tables import utcnow
+from server.contracts import carts as cs
+from server.domain.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    OutOfStock,
+    PaymentDeclined,
+    PriceChanged,
+    Unprocessable,
+)
 from server.domain.events import CartChanged, Event, OrderChanged
-from server.errors import Conflict, ServiceError, Unprocessable
+from server.domain.principal import Principal
+from server.persistence import statements as sql
+from server.persistence.database import Database
+from server.persistence.prepared import savepoint
+from server.persistence.tables import utcnow
 from server.services import idempotency
-from server.services import statements as sql
 from server.services.cart_view import LineRow, load_head_sync, load_lines_sync, load_members_sync, unit_price
 from server.services.carts import shopper_session
-from server.services.payments import PaymentDeclined, provider
+from server.services.payments import PaymentProvider, provider
 from server.services.pricing import FestivalPricing, load_pricing_sync
-from server.services.sync_tx import run_unit, sync_transaction
 
-
-class OutOfStock(Conflict):
-    slug, title = "out-of-stock", "Out of stock"
-
-
-class PriceChanged(Conflict):
-    slug, title = "price-changed", "Price changed"
-
-
-_OUTCOMES: dict[str, str] = {"out-of-stock": "out_of_stock", "payment-declined": "declined",
-                             "price-changed": "price_changed"}
+_OUTCOMES: dict[ErrorCode, str] = {ErrorCode.OUT_OF_STOCK: "out_of_stock", ErrorCode.PAYMENT_DECLINED: "declined",
+                                   ErrorCode.PRICE_CHANGED: "price_changed"}
+PAID = 201  # the status stored with a paid checkout's response; a refusal stores its code's status
 
 
 @dataclass
 class CheckoutResult:
-    """What to answer (exactly these bytes), which metric outcome it is, and events to publish."""
+    """What happened: the paid order group (exactly the bytes first answered) or the refusal, the metric
+    outcome, whether it is a replay, and the events to publish."""
 
-    status: int
-    body: bytes
     outcome: str
+    order_group: bytes | None = None
+    refusal: DomainError | None = None
     replayed: bool = False
     events: list[Event] = field(default_factory=list)
 
 
-async def checkout(sessionmaker: async_sessionmaker[Any], principal: Principal, cart_id: int, key: str | None,
-                   body: cs.CheckoutIn, instance: str) -> CheckoutResult:
+async def checkout(database: Database, principal: Principal, cart_id: int, key: str | None,
+                   body: cs.CheckoutIn) -> CheckoutResult:
     """Run (or replay) a checkout under an idempotency key; any member of the cart may check out."""
     session_id = shopper_session(principal)
     key = idempotency.check_key(key)
     fingerprint = idempotency.request_hash("checkout", str(cart_id), body.model_dump_json())
     pay = provider(body.payment.provider)
-    if getattr(pay, "immediate", False):
-        # The whole checkout is one unit of work in one database call: on SQLite a unit of the writer
-        # thread's next group commit, on PostgreSQL its own transaction (see sync_tx.run_unit).
-        done = await run_unit(sessionmaker, _checkout_unit, pay, session_id, cart_id, key, fingerprint, body,
-                              instance)
-        return _result(done, cart_id, session_id)
-    held = await idempotency.claim(sessionmaker, session_id, key, fingerprint)
-    if isinstance(held, idempotency.Stored):
-        return CheckoutResult(held.status, held.body, "replayed", replayed=True)
-    try:
-        body_bytes, events = await _place(sessionmaker, held, session_id, cart_id, key, body)
-    except ServiceError as exc:
-        if exc.status >= 500:
-            await idempotency.release(sessionmaker, held)
-            raise
-        problem = problem_response(exc.status, exc.slug, exc.title, exc.detail, instance=instance,
-                                   errors=exc.errors, extra=exc.extra)
-        assert isinstance(problem.body, bytes)
-        await idempotency.complete_alone(sessionmaker, held, exc.status, problem.body)
-        return CheckoutResult(exc.status, problem.body, _OUTCOMES.get(exc.slug, "rejected"))
-    except BaseException:
-        await idempotency.release(sessionmaker, held)
-        raise
-    return CheckoutResult(201, body_bytes, "paid", events=events)
+    return await database.unit(_checkout_unit, pay, session_id, cart_id, key, fingerprint, body)
 
 
-@dataclass
-class _Done:
-    status: int
-    body: bytes
-    outcome: str
-    replayed: bool = False
-    staged: _Staged | None = None
-    recorded: _Recorded | None = None
-
-
-def _checkout_unit(conn: Connection, pay: Any, session_id: int, cart_id: int, key: str, fingerprint: str,
-                   body: cs.CheckoutIn, instance: str) -> _Done:
+def _checkout_unit(conn: Connection, pay: PaymentProvider, session_id: int, cart_id: int, key: str,
+                   fingerprint: str, body: cs.CheckoutIn) -> CheckoutResult:
     """Claim the key, then stage, charge and record, or store the refusal under the key: all in the
     caller's transaction, which commits all of it or nothing. So no other writer ever sees the key in
     flight (a retry after a crash finds nothing and simply runs), and an unexpected error releases the key
-    by rolling it back. Runs synchronously: in the SQLite writer thread, or via run_sync on PostgreSQL."""
-    held = idempotency.claim_sync(conn, session_id, key, fingerprint)
+    by rolling it back."""
+    held = idempotency.claim(conn, session_id, key, fingerprint)
     if isinstance(held, idempotency.Stored):
-        return _Done(held.status, held.body, "replayed", replayed=True)
+        return _replay(held)
     try:
         with savepoint(conn, "vrs_stage"):  # a refusal rolls back to here, and is then stored under the key
             staged = _stage(conn, cart_id, session_id, body)
             reference = "vrs_" + idempotency.request_hash(str(session_id), key)[:28]
-            result = pay.charge_now(staged.total, staged.currency, body.payment.token, reference)
+            result = pay.charge(staged.total, staged.currency, body.payment.token, reference)
             if not result.approved:
                 raise PaymentDeclined(f"the payment was declined ({result.decline_code}); nothing was charged",
                                       extra={"decline_code": result.decline_code})
             recorded = _record(conn, staged, held, cart_id, session_id, body, pay.name, result.charge_id)
-        return _Done(201, recorded.body, "paid", staged=staged, recorded=recorded)
-    except ServiceError as exc:
-        if exc.status >= 500:
+        return CheckoutResult("paid", order_group=recorded.body,
+                              events=_events(recorded, staged, cart_id, session_id))
+    except DomainError as exc:
+        if not exc.is_refusal:
             raise
-        problem = problem_json(exc.status, exc.slug, exc.title, exc.detail, instance=instance, errors=exc.errors,
-                               extra=exc.extra)
-        idempotency.complete_sync(conn, held, exc.status, problem)
-        return _Done(exc.status, problem, _OUTCOMES.get(exc.slug, "rejected"))
+        idempotency.complete(conn, held, exc.code.http_status, exc.to_record().encode())
+        return CheckoutResult(_OUTCOMES.get(exc.code, "rejected"), refusal=exc)
 
 
-def _result(done: _Done, cart_id: int, session_id: int) -> CheckoutResult:
-    if done.staged is None or done.recorded is None:
-        return CheckoutResult(done.status, done.body, done.outcome, replayed=done.replayed)
-    return CheckoutResult(done.status, done.body, done.outcome,
-                          events=_events(done.recorded, done.staged, cart_id, session_id))
+def _replay(stored: idempotency.Stored) -> CheckoutResult:
+    if stored.status == PAID:
+        return CheckoutResult("replayed", order_group=stored.body, replayed=True)
+    return CheckoutResult("replayed", refusal=DomainError.from_record(stored.body.decode()), replayed=True)
 
 
 def _events(recorded: _Recorded, staged: _Staged, cart_id: int, session_id: int) -> list[Event]:
@@ -253,23 +214,8 @@ def _record(conn: Connection, staged: _Staged, held: idempotency.Claim, cart_id:
     group = _write_orders(conn, cart_id, session_id, staged.lines, staged.units, staged.currency, staged.total,
                           body, provider_name, charge_id, staged.now)
     body_bytes = group.model_dump_json().encode()
-    idempotency.complete_sync(conn, held, 201, body_bytes)
+    idempotency.complete(conn, held, PAID, body_bytes)
     return _Recorded(body_bytes, group, load_members_sync(conn, cart_id))
-
-
-async def _place(sessionmaker: async_sessionmaker[Any], held: idempotency.Claim, session_id: int, cart_id: int,
-                 key: str, body: cs.CheckoutIn) -> tuple[bytes, list[Event]]:
-    pay = provider(body.payment.provider)
-    # Three thread hops on SQLite (stage, record, commit) instead of one per statement: see sync_tx.
-    async with sync_transaction(sessionmaker) as tx:
-        staged = await tx.run(_stage, cart_id, session_id, body)
-        reference = "vrs_" + idempotency.request_hash(str(session_id), key)[:28]
-        result = await pay.charge(staged.total, staged.currency, body.payment.token, reference)
-        if not result.approved:
-            raise PaymentDeclined(f"the payment was declined ({result.decline_code}); nothing was charged",
-                                  extra={"decline_code": result.decline_code})
-        recorded = await tx.run(_record, staged, held, cart_id, session_id, body, pay.name, result.charge_id)
-    return recorded.body, _events(recorded, staged, cart_id, session_id)
 
 
 def _write_orders(conn: Connection, cart_id: int, session_id: int, lines: list[LineRow], units: dict[int, int],

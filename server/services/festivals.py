@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import schemas
-from server.auth import Principal, new_token
-from server.db.tables import ApiToken, Festival, Merchant, Store, utcnow
+from server.contracts import foundation as schemas
+from server.domain.errors import Conflict, NotFound, Unprocessable
+from server.domain.principal import Principal, new_token
 from server.domain.sale_window import within_sale_window
-from server.errors import Conflict, NotFound, Unprocessable
+from server.persistence.tables import ApiToken, Festival, Merchant, Store, utcnow
 from server.services import access
 from server.services.stores import scene_ref, store_summary
 

@@ -4,11 +4,11 @@
 - ``claim`` inserts the key as ``in_flight`` (the unique constraint decides who wins a race). The winner
   runs the checkout and stores the response: on success in the SAME transaction as the order (a crash can
   never leave one without the other); on a failure that the checkout produced (out of stock, declined,
-  price changed...) after rolling back to a savepoint. For an instant provider the claim is part of that
-  same unit of work (checkout.py), so other writers never see it in flight: a concurrent duplicate waits
-  for the commit (PostgreSQL: on the unique index) and replays. For a provider with I/O the claim is its
-  own short transaction, and a duplicate meanwhile gets 409.
-- Same key, same request, done: the stored response is replayed (same status, same body).
+  price changed...) after rolling back to a savepoint. The claim is part of that same unit of work
+  (checkout.py), so other writers never see it in flight: a concurrent duplicate waits for the commit
+  (PostgreSQL: on the unique index) and replays.
+- Same key, same request, done: the stored response is replayed (same status, same body: a refusal is
+  stored as its domain error record and rendered the same way again).
   Same key, different request: 422. Same key while the first is still running: 409.
 - Not stored (Stripe neither): requests that fail validation or authentication, or lose the in-flight race.
   An unexpected error releases the key: nothing was committed, so a retry may run again.
@@ -28,13 +28,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.tables import IdempotencyKey, utcnow
-from server.errors import BadRequest, Conflict, Unprocessable
-from server.services import statements as sql
-from server.services.cart_tx import write_transaction
-from server.services.sync_tx import sync_transaction
+from server.domain.errors import BadRequest, Conflict, Unprocessable
+from server.persistence import statements as sql
+from server.persistence.tables import IdempotencyKey, utcnow
 
 TTL = timedelta(hours=24)
 TAKEOVER_S = 60.0  # Settings.idempotency_takeover_s; create_app calls set_takeover
@@ -80,13 +77,7 @@ def request_hash(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-async def claim(sessionmaker: async_sessionmaker[Any], session_id: int, key: str, fingerprint: str) -> Claim | Stored:
-    """Take the key for this request, or say what happened to it before (its own short transaction)."""
-    async with sync_transaction(sessionmaker) as tx:
-        return await tx.run(claim_sync, session_id, key, fingerprint)
-
-
-def claim_sync(conn: Connection, session_id: int, key: str, fingerprint: str) -> Claim | Stored:
+def claim(conn: Connection, session_id: int, key: str, fingerprint: str) -> Claim | Stored:
     token = secrets.token_hex(16)
     now = utcnow()
     _maybe_purge(conn)
@@ -132,35 +123,12 @@ def _retake(conn: Connection, key_id: int, old_token: str, token: str, **changes
         raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
 
 
-async def complete(db: AsyncSession, held: Claim, status: int, body: bytes) -> None:
+def complete(conn: Connection, held: Claim, status: int, body: bytes) -> None:
     """Store the response, in the caller's transaction; fails (rolling it back) if the key was taken over."""
-    await db.run_sync(lambda s: complete_sync(s.connection(), held, status, body))
-
-
-def complete_sync(conn: Connection, held: Claim, status: int, body: bytes) -> None:
-    """``complete`` for synchronous transactions (see sync_tx)."""
     done = sql.KEY_COMPLETE.first(conn, {"p_id": held.id, "p_token": held.lock_token, "p_status": status,
                                          "p_body": body.decode()})
     if done is None:
         raise Conflict("this request's Idempotency-Key was taken over by a retry; its result wins")
-
-
-async def complete_alone(sessionmaker: async_sessionmaker[Any], held: Claim, status: int, body: bytes) -> None:
-    """Store a failure response in its own transaction (the checkout's own one was rolled back)."""
-    async with write_transaction(sessionmaker) as db:
-        await complete(db, held, status, body)
-
-
-async def release(sessionmaker: async_sessionmaker[Any], held: Claim) -> None:
-    """Forget a claim whose request failed unexpectedly, so that a retry may run it."""
-    async with sync_transaction(sessionmaker) as tx:
-        await tx.run(release_sync, held)
-
-
-def release_sync(conn: Connection, held: Claim) -> None:
-    """``release`` inside the caller's transaction."""
-    conn.execute(delete(IdempotencyKey).where(IdempotencyKey.id == held.id,
-                                              IdempotencyKey.lock_token == held.lock_token))
 
 
 def _maybe_purge(conn: Connection) -> None:

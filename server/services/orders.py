@@ -15,17 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import cart_schemas as cs
-from server.auth import Principal
-from server.db.tables import Order, OrderLine, Product, Store, utcnow
+from server.contracts import carts as cs
+from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.events import Event, OrderChanged
-from server.errors import Conflict, Forbidden, NotFound
+from server.domain.principal import Principal
+from server.persistence.database import Database
+from server.persistence.tables import Order, OrderLine, Product, Store, utcnow
 from server.services import access
-from server.services.cart_tx import write_transaction
 from server.services.checkout import fulfilment_from_json
-from server.services.db import transaction
 
 TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     # status → fulfilment type → allowed next statuses
@@ -58,19 +57,19 @@ def _order_query() -> Any:
                   ).join(Store, Store.id == Order.store_id)
 
 
-async def get_order(sessionmaker: async_sessionmaker[Any], principal: Principal, order_id: int) -> cs.OrderOut:
+async def get_order(database: Database, principal: Principal, order_id: int) -> cs.OrderOut:
     """An order, for the shopper session that placed it."""
-    async with transaction(sessionmaker) as db:
+    async with database.read() as db:
         row = (await db.execute(_order_query().where(Order.id == order_id))).one_or_none()
         if row is None or principal.role != "shopper" or row.session_id != principal.session_id:
             raise NotFound(f"no order {order_id}")
         return (await _orders_out(db, [row]))[0]
 
 
-async def store_orders(sessionmaker: async_sessionmaker[Any], principal: Principal, store_slug: str,
+async def store_orders(database: Database, principal: Principal, store_slug: str,
                        query: cs.OrderListQuery) -> cs.OrderList:
     """The store's orders, newest first, for its merchant; ``before`` pages by order id."""
-    async with transaction(sessionmaker) as db:
+    async with database.read() as db:
         store = await access.merchant_store(db, principal, store_slug)
         q = _order_query().where(Order.store_id == store.id)
         if query.before is not None:
@@ -81,12 +80,12 @@ async def store_orders(sessionmaker: async_sessionmaker[Any], principal: Princip
         return cs.OrderList(orders=await _orders_out(db, rows), next_before=rows[-1].id if more else None)
 
 
-async def set_status(sessionmaker: async_sessionmaker[Any], principal: Principal, order_id: int,
+async def set_status(database: Database, principal: Principal, order_id: int,
                      new_status: str) -> tuple[cs.OrderOut, list[Event]]:
     """Move an order along the state machine (its store's merchant only); cancelling restocks."""
     if principal.role != "merchant":
         raise Forbidden("only the store's merchant changes an order's status")
-    async with write_transaction(sessionmaker) as db:
+    async with database.write() as db:
         row = (await db.execute(_order_query().where(Order.id == order_id))).one_or_none()
         if row is None or row.merchant_id != principal.merchant_id:
             raise NotFound(f"no order {order_id}")

@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import merchant_schemas as ms
-from server.api.schemas import Names
-from server.auth import Principal
-from server.db.tables import Build, DiscountRule, Store
-from server.errors import Unprocessable
+from server.contracts import merchant as ms
+from server.contracts.foundation import Names
+from server.domain.errors import Unprocessable
+from server.domain.principal import Principal
+from server.persistence.tables import Build, DiscountRule, Store
 from server.services import access
 from server.services.orders import sales_totals
 

@@ -1,7 +1,10 @@
 """Payment providers behind one small interface; the built-in ``test`` provider is instant and offline.
 
 Test tokens (like Stripe's test cards): ``tok_decline`` is declined (``card_declined``); every other token is
-approved. A real provider plugs in by implementing ``PaymentProvider`` and registering under a name; it must
+approved. A provider decides synchronously, inside the checkout's unit of work (see checkout): that unit is
+all-or-nothing, so a decision taken there can never leave a charge without an order. A remote provider fits
+the same shape by being authorised *before* the checkout (the shopper confirms with the provider, which
+hands back a token) and captured after the commit; ``charge`` then only checks the authorisation. It must
 treat ``reference`` as its own idempotency key, so a retried checkout never charges twice.
 """
 
@@ -11,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from server.errors import ServiceError, Unprocessable
+from server.domain.errors import Unprocessable
 
 DECLINE_TOKEN = "tok_decline"
 
@@ -26,15 +29,9 @@ class PaymentResult:
 class PaymentProvider(Protocol):
     name: str
 
-    async def charge(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
-        """Charge ``amount`` minor units of ``currency``; the same ``reference`` must never charge twice."""
+    def charge(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
+        """Charge ``amount`` minor units of ``currency`` without blocking; one ``reference`` charges once."""
         ...
-
-
-class PaymentDeclined(ServiceError):
-    """402: the provider said no; nothing was charged and no stock was taken."""
-
-    status, slug, title = 402, "payment-declined", "Payment declined"
 
 
 class TestProvider:
@@ -43,13 +40,7 @@ class TestProvider:
     name = "test"
     __test__ = False  # not a pytest test class, whatever its name says
 
-    immediate = True  # decides without I/O, so the checkout may charge inside its database call
-
-    async def charge(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
-        return self.charge_now(amount, currency, token, reference)
-
-    def charge_now(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
-        """The same decision, synchronously (see ``immediate``)."""
+    def charge(self, amount: int, currency: str, token: str, reference: str) -> PaymentResult:
         charge_id = "ch_test_" + hashlib.sha256(reference.encode()).hexdigest()[:24]
         if token == DECLINE_TOKEN:
             return PaymentResult(False, charge_id, "card_declined")

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.sale_window import within_sale_window
-from server.services import statements as sql
+from server.persistence import statements as sql
 
 CATEGORY_SEPARATOR = " > "
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import schemas
-from server.auth import Principal, new_token
-from server.db.tables import ApiToken, Festival, ShopperSession, utcnow
+from server.contracts import foundation as schemas
+from server.domain.principal import Principal, new_token
+from server.persistence.tables import ApiToken, Festival, ShopperSession, utcnow
 
 
 async def create_session(db: AsyncSession, body: schemas.SessionCreate) -> schemas.SessionCreated:

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.api import schemas
-from server.auth import Principal
-from server.db.tables import Merchant, Store
-from server.errors import Conflict, Forbidden, NotFound
+from server.contracts import foundation as schemas
+from server.domain.errors import Conflict, Forbidden, NotFound
+from server.domain.principal import Principal
+from server.persistence.tables import Merchant, Store
 from server.services import access
 
 
@@ -32,7 +32,7 @@ def store_summary(store: Store) -> schemas.StoreSummary:
 
 
 async def store_out(db: AsyncSession, store: Store) -> schemas.StoreOut:
-    from server.db.tables import Festival
+    from server.persistence.tables import Festival
 
     festival = await db.get(Festival, store.festival_id)
     assert festival is not None  # foreign key

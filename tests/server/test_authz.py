@@ -118,8 +118,8 @@ async def test_shopper_session_cookie_is_httponly_and_authenticates(client: Test
 async def test_tokens_are_stored_only_hashed(client: TestClient[Any, Any], settings: Settings) -> None:
     from sqlalchemy import select
 
-    from server.db.engine import make_engine
-    from server.db.tables import ApiToken
+    from server.persistence.engine import make_engine
+    from server.persistence.tables import ApiToken
 
     mine = await make_tenant(client, settings, "fest")
     engine = make_engine(settings.effective_database_url)

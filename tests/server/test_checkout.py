@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from factories import add_products, bearer, checkout_body, make_tenant, new_shopper
 from sqlalchemy import text
 
-from server.db.engine import make_engine
+from server.persistence.engine import make_engine
 from server.settings import Settings
 
 
@@ -103,6 +103,10 @@ async def test_group_checkout_makes_one_order_per_store(client: TestClient[Any, 
     assert [o["store"] for o in theirs["orders"]] == ["market"]
     metrics = await (await client.get("/metrics")).text()
     assert 'vrstore_checkouts_total{outcome="paid"} 1.0' in metrics
+    # The order events of the checkout (one per store) are read by the metrics: two stores, two paid orders.
+    assert 'vrstore_orders_total{status="paid"} 2.0' in metrics
+    paid = sum(o["total"] for o in group["orders"])
+    assert f'vrstore_order_revenue_minor_total{{currency="KRW"}} {float(paid)}' in metrics
 
 
 async def test_out_of_stock_names_every_short_line_and_takes_nothing(

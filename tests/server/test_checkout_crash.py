@@ -16,7 +16,7 @@ import pytest
 from factories import LiveServer, add_products, checkout_body, start_live_server, stop_live_server
 from sqlalchemy import text
 
-from server.db.engine import make_engine
+from server.persistence.engine import make_engine
 from server.settings import Settings
 
 CARTS = 40

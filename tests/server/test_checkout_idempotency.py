@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient
 from factories import add_products, bearer, checkout_body, make_tenant, new_shopper
 from sqlalchemy import text, update
 
-from server.api.cart_schemas import CheckoutIn
-from server.db.engine import make_engine
-from server.db.tables import IdempotencyKey, utcnow
+from server.contracts.carts import CheckoutIn
+from server.persistence.engine import make_engine
+from server.persistence.tables import IdempotencyKey, utcnow
 from server.services.idempotency import request_hash
 from server.settings import Settings
 

@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, insert, select, update
 
-from server.api import cart_schemas as cs
-from server.auth import Principal
-from server.db import migrate
-from server.db.engine import make_engine, make_sessionmaker
-from server.db.tables import Festival, Merchant, Order, OrderGroup, OrderLine, Product, ShopperSession, Store
-from server.errors import ServiceError
+from server.contracts import carts as cs
+from server.domain.errors import DomainError
+from server.domain.principal import Principal
+from server.persistence import migrate
+from server.persistence.database import Database
+from server.persistence.engine import make_engine
+from server.persistence.tables import Festival, Merchant, Order, OrderGroup, OrderLine, Product, ShopperSession, Store
 from server.services import carts, checkout, orders
-from server.services.db import transaction
 
 MEMBERS = 3
 _seq = itertools.count()
@@ -40,8 +40,7 @@ class CheckoutMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
-        self.engine = make_engine(self.db_url)
-        self.sm = make_sessionmaker(self.engine)
+        self.database = Database.connect(self.db_url)
         self.loop.run_until_complete(self._setup())
 
     def run(self, coro: Any) -> Any:
@@ -49,7 +48,7 @@ class CheckoutMachine(RuleBasedStateMachine):
 
     async def _setup(self) -> None:
         n = next(_seq)
-        async with transaction(self.sm) as db:
+        async with self.database.write() as db:
             fid = (await db.execute(insert(Festival).values(slug=f"f{n}", name_ko="f", name_en="f", timezone="UTC",
                                                             instance_capacity=10).returning(Festival.id))).scalar_one()
             mid = (await db.execute(insert(Merchant).values(festival_id=fid, name="m").returning(Merchant.id))
@@ -77,42 +76,42 @@ class CheckoutMachine(RuleBasedStateMachine):
         await self._new_cart()
 
     async def _new_cart(self) -> None:
-        created = await carts.create_cart(self.sm, self.members[0])
+        created = await carts.create_cart(self.database, self.members[0])
         for member in self.members[1:]:
-            await carts.join_cart(self.sm, member, created.share_code)
+            await carts.join_cart(self.database, member, created.share_code)
         self.cart = created.id
 
     def teardown(self) -> None:
-        self.run(self.engine.dispose())
+        self.run(self.database.close())
         self.loop.close()
 
     async def _quietly(self, coro: Any) -> Any:
         try:
             return await coro
-        except ServiceError as exc:
-            assert exc.status in (404, 409, 422), exc  # a refusal, never a crash
+        except DomainError as exc:
+            assert exc.code.http_status in (404, 409, 422), exc  # a refusal, never a crash
             return None
 
     @rule(member=st.integers(0, MEMBERS - 1), product=st.integers(0, 3), qty=st.integers(1, 4))
     def add(self, member: int, product: int, qty: int) -> None:
         store, sku = self.products[product]
         body = cs.LineAdd(store=store, sku=sku, quantity=qty)
-        self.run(self._quietly(carts.add_line(self.sm, self.members[member], self.cart, body, None)))
+        self.run(self._quietly(carts.add_line(self.database, self.members[member], self.cart, body, None)))
 
     @rule(member=st.integers(0, MEMBERS - 1), pick=st.integers(0, 10), qty=st.integers(0, 3))
     def change_or_remove(self, member: int, pick: int, qty: int) -> None:
-        cart = self.run(carts.get_cart(self.sm, self.members[member], self.cart))
+        cart = self.run(carts.get_cart(self.database, self.members[member], self.cart))
         if not cart.lines:
             return
         line = cart.lines[pick % len(cart.lines)].id
-        call = (carts.remove_line(self.sm, self.members[member], self.cart, line, None) if qty == 0 else
-                carts.set_quantity(self.sm, self.members[member], self.cart, line, qty, None))
+        call = (carts.remove_line(self.database, self.members[member], self.cart, line, None) if qty == 0 else
+                carts.set_quantity(self.database, self.members[member], self.cart, line, qty, None))
         self.run(self._quietly(call))
 
     @rule(product=st.integers(0, 3), price=st.integers(50, 500), restock=st.integers(0, 2))
     def merchant_edits(self, product: int, price: int, restock: int) -> None:
         async def go() -> None:
-            async with transaction(self.sm) as db:
+            async with self.database.write() as db:
                 pid = self.product_ids[product]
                 await db.execute(update(Product).where(Product.id == pid)
                                  .values(price=price, stock=Product.stock + restock))
@@ -125,22 +124,24 @@ class CheckoutMachine(RuleBasedStateMachine):
         body = cs.CheckoutIn.model_validate({"fulfilment": DELIVERY, "payment": {
             "provider": "test", "token": "tok_decline" if decline else "tok_visa"}})
         # Keys repeat on purpose: a reuse with another token must be refused (422), a same-body reuse replays.
-        result = self.run(self._quietly(checkout.checkout(self.sm, self.members[member], self.cart,
-                                                          f"{self.cart}-{key}", body, "/x")))
+        result = self.run(self._quietly(checkout.checkout(self.database, self.members[member], self.cart,
+                                                          f"{self.cart}-{key}", body)))
         if result is None:
             return
-        assert result.status in (201, 402, 404, 409, 422), result.body
-        if result.status == 201 and not result.replayed:
+        assert (result.order_group is None) != (result.refusal is None), result
+        if result.refusal is not None:
+            assert result.refusal.code.http_status in (402, 404, 409, 422), result.refusal
+        if result.order_group is not None and not result.replayed:
             CheckoutMachine.paid += 1
             self.run(self._new_cart())
 
     @rule(pick=st.integers(0, 50))
     def cancel(self, pick: int) -> None:
         async def go() -> None:
-            async with transaction(self.sm) as db:
+            async with self.database.write() as db:
                 ids = list((await db.execute(select(Order.id).where(Order.status == "paid").order_by(Order.id))
                             ).scalars())
-            if ids and await self._quietly(orders.set_status(self.sm, self.merchant, ids[pick % len(ids)],
+            if ids and await self._quietly(orders.set_status(self.database, self.merchant, ids[pick % len(ids)],
                                                              "cancelled")):
                 CheckoutMachine.cancelled += 1
 
@@ -149,7 +150,7 @@ class CheckoutMachine(RuleBasedStateMachine):
     @invariant()
     def stock_is_conserved_and_totals_add_up(self) -> None:
         async def check() -> None:
-            async with transaction(self.sm) as db:
+            async with self.database.write() as db:
                 stock = dict((await db.execute(select(Product.id, Product.stock)
                                                .where(Product.id.in_(self.product_ids)))).all())
                 sold = dict((await db.execute(

@@ -31,7 +31,7 @@ def test_create_festival_rejects_bad_input_clearly(tmp_path: Path) -> None:
 
 
 def test_migrate_reports_the_head_revision(tmp_path: Path) -> None:
-    from server.db.migrate import head_revision
+    from server.persistence.migrate import head_revision
 
     result = vrstore(tmp_path, "migrate")
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,7 @@ from server.domain.events import (
     from_wire,
     to_wire,
 )
-from server.realtime.cluster import event_bytes, event_from_bytes
+from server.live.cluster.cluster import event_bytes, event_from_bytes
 
 EVENTS: list[Event] = [
     ProductChanged(store="s", store_id=1, sku="A-1", price=1000, sale_price=None, unit_price=1000, stock=3,

@@ -18,7 +18,7 @@ from factories import Tenant, bearer, make_tenant
 from server import keys
 from server.app import create_app
 from server.domain.events import CartChanged, ProductChanged
-from server.realtime.client import LiveClient
+from server.live.client import LiveClient
 from server.settings import Settings
 
 
@@ -321,3 +321,50 @@ async def test_heartbeats_close_a_silent_peer_and_keep_a_live_one(sqlite_setting
         finally:
             await dead.close()
             await alive.close()
+
+
+async def test_every_festival_has_its_own_plaza_and_its_own_visitor_cap(
+    live_server: tuple[TestClient[Any, Any], Tenant, str], sqlite_settings: Settings,
+) -> None:
+    from factories import create_festival
+
+    from server.live.core.protocol import CloseCode
+
+    client, t, url = live_server
+    autumn_organizer = await create_festival(sqlite_settings, slug="autumn")
+    # Two festivals: "the plaza" no longer names one, so the shopper must say which.
+    r = await client.get("/api/v1/live?store=plaza", headers=bearer(t.shopper))
+    assert r.status == 404 and "festival" in (await r.json())["detail"]
+    r = await client.patch("/api/v1/festivals/fest", json={"visitor_cap": 1}, headers=bearer(t.organizer))
+    assert r.status == 200, await r.text()
+    spring = await LiveClient.connect(url, "plaza", t.shopper, festival="fest")
+    autumn = await LiveClient.connect(url, "plaza", await session(client, "가을"), festival="autumn")
+    try:
+        assert spring.welcome["store"] == "plaza:fest" and autumn.welcome["store"] == "plaza:autumn"
+        await spring.send_pose(1.0, 1.6, 2.0)
+        # The spring festival is full (cap 1): its store refuses a newcomer...
+        with pytest.raises(ConnectionError, match=str(int(CloseCode.FESTIVAL_FULL))):
+            await LiveClient.connect(url, t.store, await session(client, "셋째"))
+        # ...while the other festival, in the same process, still admits (its own cap is unset).
+        third = await LiveClient.connect(url, "plaza", await session(client, "넷째"), festival="autumn")
+        await third.close()
+        assert autumn_organizer and spring.peers.get(autumn.peer_id) is None  # plazas never mix
+    finally:
+        await spring.close()
+        await autumn.close()
+
+
+async def test_compression_is_never_negotiated_so_raw_frames_stay_valid(
+    live_server: tuple[TestClient[Any, Any], Tenant, str],
+) -> None:
+    """wire.py writes whole frames onto the transport: a client offering permessage-deflate gets none."""
+    client, t, url = live_server
+    a = await LiveClient.connect(url, t.store, t.shopper, compression="deflate")
+    b = await LiveClient.connect(url, t.store, await session(client, "지수"), compression="deflate")
+    try:
+        assert a.ws.response is not None and a.ws.response.headers.get("Sec-WebSocket-Extensions") is None
+        await a.send_pose(1.0, 1.6, 2.0)
+        await b.wait_for(lambda c: c.peers.get(a.peer_id) == (100, 160, 200))
+    finally:
+        await a.close()
+        await b.close()

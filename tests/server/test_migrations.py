@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from factories import database_url
 from sqlalchemy import Connection, inspect
 
-from server.db import migrate
-from server.db.engine import make_engine
-from server.db.tables import Base
+from server.persistence import migrate
+from server.persistence.engine import make_engine
+from server.persistence.tables import Base
 
 
 def _diff(connection: Connection) -> list[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
-from server.api.registry import api
+from server.http.registry import api
 
 
 async def test_openapi_document_validates(sqlite_client: TestClient[Any, Any]) -> None:

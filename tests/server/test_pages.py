@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from factories import make_settings, running_client
 
-from server.api.handlers.web import TEST_HOOK_META
+from server.http.handlers.web import TEST_HOOK_META
 
 CLIENT = Path(__file__).resolve().parents[2] / "web_client"
 

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from server import keys
 from server.app import create_app
-from server.db import migrate
-from server.db.engine import make_engine, make_sessionmaker
+from server.persistence import migrate
+from server.persistence.database import Database
+from server.persistence.engine import make_engine
 from server.services import festivals
-from server.services.db import transaction
 from server.settings import Settings
 
 PG_URL_ENV = "VRSTORE_TEST_PG_URL"
@@ -111,13 +111,13 @@ async def running_client(settings: Settings) -> AsyncIterator[TestClient[Any, An
 
 async def create_festival(settings: Settings, slug: str = "fest") -> str:
     """A festival straight through the service (as the admin CLI does); returns the organizer token."""
-    engine = make_engine(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url)
     try:
-        async with transaction(make_sessionmaker(engine)) as db:
+        async with database.write() as db:
             _, token = await festivals.create_festival(db, slug=slug, name_ko="축제", name_en="Festival")
         return token
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -239,11 +239,11 @@ async def add_products(settings: Settings, store_slug: str, products: list[tuple
     """Insert ``(sku, price, stock)`` rows into a store straight through SQLAlchemy; returns sku → product id."""
     from sqlalchemy import insert, select
 
-    from server.db.tables import Product, Store
+    from server.persistence.tables import Product, Store
 
-    engine = make_engine(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url)
     try:
-        async with transaction(make_sessionmaker(engine)) as db:
+        async with database.write() as db:
             store_id, store_currency = (await db.execute(
                 select(Store.id, Store.currency).where(Store.slug == store_slug))).one()
             ids = {}
@@ -254,7 +254,7 @@ async def add_products(settings: Settings, store_slug: str, products: list[tuple
                 ).returning(Product.id))).scalar_one()
         return ids
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 async def new_shopper(client: TestClient[Any, Any], name: str = "shopper") -> tuple[str, int]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from server.realtime.actions import Action, Close, Send
-from server.realtime.poses import ClientPose, Pose, TickFrame, decode_tick, encode_client_pose
-from server.realtime.room import JoinResult, Room
+from server.live.core.actions import Action, Close, Send
+from server.live.core.poses import ClientPose, Pose, TickFrame, decode_tick, encode_client_pose
+from server.live.core.room import JoinResult, Room
 
 SCENE = {"glb": "/scenes/0123abcd.glb", "manifest": "/scenes/0123abcd.json"}
 

@@ -1,7 +1,7 @@
 """A minimal WebSocket client for the load generator's non-observing shoppers: it speaks just enough of RFC 6455
 to say ``hello``, send pose frames, answer pings and count what arrives.
 
-Why not :class:`~server.realtime.client.LiveClient` for everybody: on ``websockets`` every frame costs a task
+Why not :class:`~server.live.client.LiveClient` for everybody: on ``websockets`` every frame costs a task
 switch, a generator-based parser and a future, about 1 ms of CPU per shopper per second at 10 Hz each way, so
 3,000 shoppers need three cores and the generator, not the server, sets the numbers. Here a frame is a
 ``transport.write`` and a few slices in ``data_received``; poses are paced by one loop per worker process

@@ -16,8 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from server.realtime.poses import KIND_POSE, quantize_quats
-from server.realtime.protocol import PROTOCOL_VERSION
+from server.live.core.poses import KIND_POSE, quantize_quats
+from server.live.core.protocol import PROTOCOL_VERSION
 
 Rect = tuple[float, float, float, float]
 _EPS: Final = 1e-3

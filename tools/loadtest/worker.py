@@ -1,6 +1,6 @@
 """One worker process of ``vrstore loadtest``: its share of the synthetic shoppers on one asyncio loop.
 
-Every shopper connects with :class:`~server.realtime.client.LiveClient` (ramped: shopper ``i`` of ``n`` connects
+Every shopper connects with :class:`~server.live.client.LiveClient` (ramped: shopper ``i`` of ``n`` connects
 at ``start + ramp · i / n``), walks the store (:mod:`loadtest.walk`) sending a pose at ``rate`` Hz and a
 ``focus`` whenever it starts or stops looking at a product, and counts what it receives. Observers decode every
 tick and log each pose record; the others only count bytes and frames. At the end the worker sends one
@@ -24,9 +24,9 @@ import websockets
 
 from loadtest.lean import HandshakeRefused, LeanClient, connect_lean
 from loadtest.walk import StorePlan, Walker
+from server.live.client import LiveClient
+from server.live.core.poses import TickFrame
 from server.process.eventloop import loop_factory
-from server.realtime.client import LiveClient
-from server.realtime.poses import TickFrame
 
 _MASK = 0xFFFFFFFF
 PACER_SLOTS = 10  # the pacer wakes 10 times per pose period, each time for a tenth of the lean shoppers

@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 
-from server.realtime.seats import RedisSeatLedger
+from server.live.cluster.seats import RedisSeatLedger
 
 
 async def main(url: str, prefix: str, label: str, ledgers: int, claims: int, capacity: int, max_inst: int) -> None:

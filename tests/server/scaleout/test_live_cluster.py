@@ -21,9 +21,9 @@ import pytest
 from factories import LiveServer, add_products, create_festival, make_settings, start_live_server, stop_live_server
 from redis_server import RedisServer
 
+from server.live.client import LiveClient
+from server.live.core.protocol import CloseCode
 from server.process.single import WORKER_HEADER
-from server.realtime.client import LiveClient
-from server.realtime.protocol import CloseCode
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 WAIT_S = 30.0

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis_server import RedisServer
 
-from server.realtime.bus import BusClosed, BusUnavailable, LocalBus, Message
-from server.realtime.redis_bus import RedisBus, make_bus
+from server.live.cluster.bus import BusClosed, BusUnavailable, LocalBus, Message
+from server.live.cluster.redis_bus import RedisBus, make_bus
 from server.settings import Settings
 
 WAIT_S = 20.0  # generous: the machine is shared; every wait below ends as soon as its condition holds

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis_server import RedisServer
 
-from server.realtime.resume_store import (
+from server.live.cluster.resume_store import (
     LocalResumeStore,
     RedisResumeStore,
     ResumeStore,

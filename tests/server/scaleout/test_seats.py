@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from redis_server import RedisServer
 
-from server.realtime.seats import (
+from server.live.cluster.seats import (
     FESTIVAL_FULL,
     STORE_FULL,
     LedgerUnavailable,
@@ -45,7 +45,7 @@ async def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 async def claims(ledger: SeatLedger, n: int, store: str = "s", capacity: int = 3,
-                 **rules: int | None) -> list[int | Refused]:
+                 **rules: int | str | None) -> list[int | Refused]:
     return [await ledger.claim(store, capacity=capacity, **rules) for _ in range(n)]  # type: ignore[arg-type]
 
 
@@ -98,6 +98,18 @@ async def test_the_festival_cap_counts_every_store(ledger: SeatLedger) -> None:
     assert await ledger.total() == 3
     await ledger.release("a", 1)
     assert await claims(ledger, 1, store="c", festival_cap=3) == [1]
+
+
+async def test_festivals_are_counted_apart(ledger: SeatLedger) -> None:
+    """A full festival never refuses another festival's shoppers, and releases count where they were taken."""
+    assert await claims(ledger, 2, store="a", festival="spring", festival_cap=2) == [1, 1]
+    assert await claims(ledger, 1, store="b", festival="spring", festival_cap=2) == [FESTIVAL_FULL]
+    assert await claims(ledger, 2, store="plaza:autumn", festival="autumn", festival_cap=2) == [1, 1]
+    assert await ledger.total("spring") == 2 and await ledger.total("autumn") == 2
+    await ledger.release("plaza:autumn", 1)
+    assert await ledger.total("spring") == 2 and await ledger.total("autumn") == 1
+    assert await claims(ledger, 1, store="b", festival="spring", festival_cap=2) == [FESTIVAL_FULL]
+    assert await claims(ledger, 1, store="c", festival="autumn", festival_cap=2) == [1]
 
 
 async def test_releasing_a_seat_not_held_changes_nothing(ledger: SeatLedger) -> None:
@@ -207,7 +219,7 @@ async def test_a_worker_whose_heartbeat_stops_loses_its_seats_and_gets_them_back
 async def test_seats_come_back_after_redis_restarts_empty(redis_server: RedisServer) -> None:
     ledger = RedisSeatLedger(redis_server.url, worker="w", op_timeout_s=0.5)
     try:
-        assert [await ledger.claim("s", capacity=2) for _ in range(3)] == [1, 1, 2]
+        assert [await ledger.claim("s", festival="f", capacity=2) for _ in range(3)] == [1, 1, 2]
         redis_server.kill()
         started = time.monotonic()
         with pytest.raises(LedgerUnavailable):
@@ -216,10 +228,10 @@ async def test_seats_come_back_after_redis_restarts_empty(redis_server: RedisSer
             await ledger.heartbeat()
         assert time.monotonic() - started < 5.0
         redis_server.start()  # nothing persisted: the ledger is empty
-        assert await ledger.claim("s", capacity=2) == 2  # the claim restores this worker's seats first
+        assert await ledger.claim("s", festival="f", capacity=2) == 2  # the claim restores this worker's seats first
         assert await ledger.counts("s") == {1: 2, 2: 2}
         await ledger.release("s", 1)
         await ledger.heartbeat()
-        assert await ledger.counts("s") == {1: 1, 2: 2} and await ledger.total() == 3
+        assert await ledger.counts("s") == {1: 1, 2: 2} and await ledger.total("f") == 3
     finally:
         await ledger.close()

@@ -1,0 +1,208 @@
+"""Merchant workflow: catalog, products, layout, model and image uploads, builds, and the store view."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from server import keys, pool_jobs
+from server.contracts import merchant as ms
+from server.domain.errors import NotFound, Unprocessable, UnsupportedMedia
+from server.domain.events import ProductChanged
+from server.domain.layout_choice import custom_layout, read_layout_choice, template_marker
+from server.http.registry import api
+from server.http.routing import Call
+from server.keys import database_of
+from server.services import access, assets, build_records, catalog, stores
+from server.services.assets import AssetKind
+from server.services.pricing import load_pricing
+from storefront_builder.errors import CatalogError, LayoutError
+
+S = "/api/v1/stores/{store}"
+CATALOG_TYPES = ("text/csv", "text/tab-separated-values", "application/json", "application/octet-stream",
+                 "text/plain", "application/vnd.ms-excel")
+LAYOUT_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+MODEL_TYPES = ("model/gltf-binary", "model/gltf+json", "application/octet-stream")
+FORMATS = ("json", "csv", "shopify", "google", "korean")
+
+
+async def _run(request: web.Request, fn: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(request.app[keys.BUILD_POOL], fn, *args)
+
+
+@api.op("GET", S, summary="A store, its current scene and live product data (public once approved)",
+        tag="stores", response=ms.StoreDetail)
+async def get_store(call: Call[None, None]) -> ms.StoreDetail:
+    now = datetime.now(UTC)
+    async with database_of(call.request).read() as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        pricing = await load_pricing(db, store.festival_id)
+        rows = await catalog.active_products(db, store)
+        base = await stores.store_out(db, store)
+    return ms.StoreDetail(
+        **base.model_dump(), products=[catalog.product_out(store, row, pricing, now) for row in rows],
+        sale_ends_at=pricing.ends_at, sale_open=pricing.window_open(now),
+    )
+
+
+@api.op("PUT", S + "/catalog", summary="Replace the store's catalog (JSON, CSV, Shopify, Google feed, CP949 CSV)",
+        tag="merchant", response=ms.ImportReport, roles=("merchant",), raw_body=CATALOG_TYPES, errors=(413,))
+async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
+    request = call.request
+    fmt = request.query.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise Unprocessable("unknown catalog format", errors=[{"loc": ["query", "format"], "msg": f"one of {FORMATS}"}])
+    async with database_of(request).write() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+    storage = request.app[keys.STORAGE]
+    upload = await storage.receive(request, request.app[keys.SETTINGS].max_upload_bytes)
+    try:
+        result = await _run(request, pool_jobs.import_catalog_file, str(upload.path), fmt, store.currency)
+    except CatalogError as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None
+    finally:
+        upload.path.unlink(missing_ok=True)
+    async with database_of(request).write() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"), for_update=True)
+        return await catalog.replace_catalog(db, store, result)
+
+
+@api.op("PATCH", S + "/products/{sku}", summary="Change a product's price, sale price or stock (live, no rebuild)",
+        tag="merchant", body=ms.ProductPatch, response=ms.ProductOut, roles=("merchant",))
+async def patch_product(call: Call[ms.ProductPatch, None]) -> ms.ProductOut:
+    async with database_of(call.request).write() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        out = await catalog.patch_product(db, store, call.path("sku"), call.body)
+    await call.request.app[keys.EVENTS].publish(ProductChanged(
+        store=store.slug, store_id=store.id, sku=out.sku, price=out.price, sale_price=out.sale_price,
+        unit_price=out.unit_price, stock=out.stock, currency=out.currency))
+    return out
+
+
+@api.op("GET", S + "/products/{sku}", summary="One product with its live price and stock", tag="stores",
+        response=ms.ProductOut)
+async def get_product(call: Call[None, None]) -> ms.ProductOut:
+    async with database_of(call.request).read() as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        row = await catalog.product_by_sku(db, store, call.path("sku"))
+        return catalog.product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC))
+
+
+@api.op("PUT", S + "/layout", summary="Set the store layout: a YAML or JSON layout, or {\"template\": kind}",
+        tag="merchant", body=ms.LayoutPut, response=ms.LayoutOut, roles=("merchant",), raw_body=LAYOUT_TYPES)
+async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
+    request = call.request
+    async with database_of(request).write() as db:
+        await access.merchant_store(db, call.user, call.path("store"))
+    if call.body is None:  # a YAML upload
+        stored = await _parse_layout(request, await request.read(), "yaml")
+        stored_json, out = custom_layout(stored), ms.LayoutOut(source="custom", layout=stored)
+    elif call.body.template is not None and not call.body.model_extra:
+        stored_json = template_marker(call.body.template)
+        out = ms.LayoutOut(source="template", template=call.body.template)
+    else:
+        stored = await _parse_layout(request, call.body.model_dump_json(exclude_none=True).encode(), "json")
+        stored_json, out = custom_layout(stored), ms.LayoutOut(source="custom", layout=stored)
+    async with database_of(request).write() as db:
+        await stores.set_layout(db, call.user, call.path("store"), stored_json)
+    return out
+
+
+async def _parse_layout(request: web.Request, data: bytes, fmt: str) -> dict[str, Any]:
+    try:
+        parsed: dict[str, Any] = await _run(request, pool_jobs.parse_layout_text, data, fmt)
+        return parsed
+    except LayoutError as exc:
+        errors = getattr(exc, "errors", None) or [{"loc": list(exc.loc), "msg": str(exc)}]
+        raise Unprocessable(f"invalid layout: {exc}", errors=[
+            {"loc": ["body", *e.get("loc", [])], "msg": e.get("msg", str(exc))} for e in errors]) from None
+
+
+@api.op("GET", S + "/layout", summary="The store's layout choice", tag="merchant", response=ms.LayoutOut,
+        roles=("merchant",))
+async def get_layout(call: Call[None, None]) -> ms.LayoutOut:
+    async with database_of(call.request).read() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+    choice = read_layout_choice(store.layout_json, store.kind)
+    return ms.LayoutOut(source=choice.source, template=choice.template, layout=choice.layout)
+
+
+async def _put_asset(call: Call[None, None], kind: AssetKind) -> ms.AssetOut:
+    request = call.request
+    settings = request.app[keys.SETTINGS]
+    allowed = MODEL_TYPES if kind == "model" else IMAGE_TYPES
+    if request.content_type not in allowed:
+        raise UnsupportedMedia(f"send the {kind} as one of {', '.join(allowed)}")
+    async with database_of(request).write() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        await catalog.product_by_sku(db, store, call.path("sku"))
+    storage = request.app[keys.STORAGE]
+    limit = settings.max_model_bytes if kind == "model" else settings.max_image_bytes
+    upload = await storage.receive(request, limit)
+    try:
+        report = await _run(request, pool_jobs.validate_asset_file, str(upload.path), kind)
+        if not report.ok:
+            raise Unprocessable(f"the {kind} was rejected", errors=[
+                {"loc": ["body"], "msg": issue.message, "code": issue.code} for issue in report.errors])
+        storage.keep_asset(upload)
+    finally:
+        upload.path.unlink(missing_ok=True)
+    async with database_of(request).write() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        row = await assets.attach(db, store, call.path("sku"), kind, sha256=upload.sha256,
+                                  media_type=request.content_type, size=upload.size)
+    return ms.AssetOut(sku=row.sku, kind=kind, sha256=upload.sha256, size=upload.size,
+                       report=report.model_dump(mode="json"))
+
+
+@api.op("PUT", S + "/products/{sku}/model", summary="Attach a GLB model to a product (validated)", tag="merchant",
+        response=ms.AssetOut, roles=("merchant",), raw_body=MODEL_TYPES, errors=(413,))
+async def put_model(call: Call[None, None]) -> ms.AssetOut:
+    return await _put_asset(call, "model")
+
+
+@api.op("PUT", S + "/products/{sku}/image", summary="Attach an image to a product (PNG, JPEG or WebP)",
+        tag="merchant", response=ms.AssetOut, roles=("merchant",), raw_body=IMAGE_TYPES, errors=(413,))
+async def put_image(call: Call[None, None]) -> ms.AssetOut:
+    return await _put_asset(call, "image")
+
+
+@api.op("GET", S + "/products/{sku}/image", summary="The product image", tag="stores")
+async def get_image(call: Call[None, None]) -> web.StreamResponse:
+    async with database_of(call.request).read() as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        asset = await assets.product_image(db, store, call.path("sku"))
+    if asset is None:
+        raise NotFound("the product has no image")
+    path = call.request.app[keys.STORAGE].asset_path(asset.sha256)
+    etag = f'"{asset.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+    if call.request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    data = await asyncio.to_thread(path.read_bytes)
+    return web.Response(body=data, content_type=asset.media_type, headers=headers)
+
+
+@api.op("POST", S + "/builds", summary="Start a scene build (runs in the background)", tag="merchant", status=202,
+        response=ms.BuildOut, roles=("merchant",), errors=(409,))
+async def start_build(call: Call[None, None]) -> web.Response:
+    async with database_of(call.request).write() as db:
+        store = await access.merchant_store(db, call.user, call.path("store"))
+        if not await catalog.active_products(db, store):
+            raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
+    build = await call.request.app[keys.BUILDS].enqueue(store)
+    out = build_records.build_out(build, store.slug, call.request.app[keys.BUILDS].live.get(build.id))
+    return web.Response(body=out.model_dump_json(), status=202, content_type="application/json",
+                        headers={"Location": f"/api/v1/builds/{build.id}"})
+
+
+@api.op("GET", "/api/v1/builds/{build}", summary="A build's status, progress and report", tag="merchant",
+        response=ms.BuildOut, roles=("merchant", "organizer"))
+async def get_build(call: Call[None, None]) -> ms.BuildOut:
+    async with database_of(call.request).read() as db:
+        build, store_slug = await build_records.find_build(db, call.user, call.path("build"))
+        return build_records.build_out(build, store_slug, call.request.app[keys.BUILDS].live.get(build.id))

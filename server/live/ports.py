@@ -1,0 +1,50 @@
+"""What the live layer asks of the rest of the server, and nothing more: no SQL, no tables in server/live.
+
+``server/services/live_data.py`` answers these from the database; tests may answer them from memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+PLAZA = "plaza"  # the store name of a festival's plaza in live URLs (``?store=plaza&festival=…``)
+
+
+def plaza_room(festival: str) -> str:
+    """The live room key of a festival's plaza: every festival has its own."""
+    return f"{PLAZA}:{festival}"
+
+
+@dataclass(frozen=True)
+class StoreScene:
+    """An open store (or a festival's plaza): its live room, its festival, the scene to load and the
+    festival's live-visitor cap."""
+
+    room: str  # the store's slug, or plaza_room(festival)
+    festival: str
+    scene: dict[str, str]  # {"glb": url, "manifest": url}, or {} while it has none
+    visitor_cap: int | None
+
+
+@dataclass(frozen=True)
+class SaleWindow:
+    festival: str
+    open: bool
+
+
+class LiveData(Protocol):
+    async def join_context(self, session_id: int, store: str, festival: str | None
+                           ) -> tuple[str | None, StoreScene | None]:
+        """In one read: the shopper session's display name (None: no such session) and the scene of the
+        approved store (``plaza``: the plaza of ``festival``, which may be omitted only while there is one
+        festival; None: no such store is open)."""
+
+    async def is_cart_member(self, cart_id: int, session_id: int) -> bool:
+        """Whether the session belongs to the cart (only members are placed with its group)."""
+
+    async def cart_versions(self, cart_ids: list[int]) -> dict[int, int]:
+        """The current version of each existing cart."""
+
+    async def sale_windows(self) -> list[SaleWindow]:
+        """Every festival and whether its sale is on now."""

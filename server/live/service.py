@@ -1,0 +1,277 @@
+"""The realtime I/O edge: owns the hub, every connection's send queue and writer, and the tick loop.
+
+The hub decides (sans-I/O); this module only moves frames. The tick loop never awaits a socket: a frame
+goes straight onto the connection's transport while that socket keeps up (:mod:`server.live.wire`);
+otherwise it waits in the connection's bounded queue (latest pose wins), which the next tick flushes as
+far as the socket allows. A queue that stays full for 5 s closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp import WSCloseCode, web
+
+from server import keys
+from server.domain.events import CartChanged, Event, ProductChanged, ScenePublished, StoreSuspended
+from server.live.cluster.cluster import Cluster
+from server.live.core.actions import Action, Close, ConnId, Send
+from server.live.core.hub import Hub, HubConfig
+from server.live.core.members import RoomConfig
+from server.live.core.protocol import CloseCode
+from server.live.core.sendq import SendQueue
+from server.live.ports import PLAZA, plaza_room
+from server.live.wire import PING_FRAME, FrameEncoder, writable
+
+log = logging.getLogger("vrstore.live")
+
+
+def next_tick_boundary(after: float, interval: float, *, wall_offset: float) -> float:
+    """The first monotonic time at or after ``after`` whose wall-clock time (monotonic + ``wall_offset``) is a
+    multiple of ``interval``: where every worker's tick falls, whenever it started."""
+    return after + (-(after + wall_offset)) % interval
+
+
+@dataclass(eq=False)
+class Connection:
+    id: ConnId
+    ws: web.WebSocketResponse
+    transport: asyncio.Transport | None
+    queue: SendQueue = field(default_factory=SendQueue)
+    closing: bool = False
+    last_rx: float = 0.0  # when the peer last sent anything (the read loop stamps it)
+    pinged_at: float | None = None  # when the liveness sweep last pinged it
+
+
+class Live:
+    """Every live connection of this process and the hub that places them."""
+
+    def __init__(self, app: web.Application, worker: str = "local") -> None:
+        settings = app[keys.SETTINGS]
+        self.app = app
+        self.metrics = app[keys.METRICS]
+        self.tick_interval = 1.0 / settings.tick_hz
+        self.heartbeat_s, self.pong_timeout_s = settings.live_heartbeat_s, settings.live_pong_timeout_s
+        self.hub = Hub(HubConfig(capacity=settings.instance_capacity, max_instances=settings.max_instances,
+                                 room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
+        self.cluster = Cluster(self, worker)
+        self.conns: dict[ConnId, Connection] = {}
+        self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
+        self._encode = FrameEncoder()
+        self._ids = itertools.count(1)
+        self._sale_round = asyncio.Event()  # set (and replaced) after every round of the sale-window watcher
+
+    # ------------------------------------------------------------ connections
+
+    def open(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> Connection:
+        """Register a prepared socket. Frames are written onto its transport directly (see wire.py), which is
+        only valid while no extension rewrites frames: refuse a socket that negotiated compression."""
+        if ws.compress:
+            raise RuntimeError("the live socket must not negotiate permessage-deflate: wire.py writes raw frames")
+        conn = Connection(next(self._ids), ws, transport, last_rx=self.now())
+        self.conns[conn.id] = conn
+        self.metrics.shoppers.set(len(self.conns))
+        return conn
+
+    def closed(self, conn: Connection, *, graceful: bool) -> None:
+        """The socket ended: leave the hub (grace period for resumes) and forget its queued frames."""
+        self.conns.pop(conn.id, None)
+        self._backlog.discard(conn)
+        self.metrics.shoppers.set(len(self.conns))
+        self.deliver(self.hub.leave(conn.id, now=self.now(), graceful=graceful))
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def deliver(self, actions: list[Action]) -> None:
+        """Carry out the hub's actions without awaiting: write or queue frames, schedule closes.
+
+        Frames for one socket in one call (a tick's frame and the ``focus_counts`` of the same tick, say) go
+        out in ONE transport write: the send syscall, not the bytes, is what a frame costs."""
+        now = self.now()
+        writes: dict[Connection, list[bytes]] = {}
+        for action in actions:
+            conn = self.conns.get(action.conn)
+            if conn is None or conn.closing:
+                continue
+            if isinstance(action, Close):
+                self.close(conn, int(action.code), action.reason)
+                continue
+            assert isinstance(action, Send)
+            queue = conn.queue
+            if not queue.frames and writable(conn.transport):
+                if (pending := writes.get(conn)) is None:
+                    writes[conn] = [self._encode(action.frame)]
+                else:
+                    pending.append(self._encode(action.frame))
+                continue
+            if not queue.offer(action.frame, action.droppable, now):
+                self.metrics.queue_drops.inc()
+                self.hub.resync(conn.id)  # a control frame was lost: rebuild its peer table next tick
+            self._backlog.add(conn)
+            if queue.stuck(now):
+                self.close(conn, int(CloseCode.SLOW_CONSUMER), "slow_consumer")
+        for conn, frames in writes.items():
+            conn.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))  # type: ignore[union-attr]
+
+    def flush_backlog(self) -> None:
+        """Write queued frames, oldest first, as far as each backed-up socket now takes them."""
+        for conn in list(self._backlog):
+            queue = conn.queue
+            while queue.frames and not conn.closing and writable(conn.transport):
+                frame, _ = queue.popleft()
+                conn.transport.write(self._encode(frame))  # type: ignore[union-attr]
+            if not queue.frames or conn.closing:
+                self._backlog.discard(conn)
+
+    def sweep_liveness(self, now: float) -> None:
+        """Heartbeats: ping a connection silent for ``heartbeat_s``; close it if still silent ``pong_timeout_s``
+        after the ping. Done here, once a second, rather than by aiohttp's per-socket heartbeat, which
+        schedules an extra loop callback for every received frame (a fifth of the server's time at 2,000
+        shoppers); the read loop only stamps ``last_rx``."""
+        for conn in list(self.conns.values()):
+            if conn.closing or now - conn.last_rx < self.heartbeat_s:
+                continue
+            if conn.pinged_at is None or conn.pinged_at < conn.last_rx:
+                if writable(conn.transport):
+                    conn.transport.write(PING_FRAME)  # type: ignore[union-attr]
+                conn.pinged_at = now
+            elif now - conn.pinged_at >= self.pong_timeout_s:
+                self.close(conn, int(CloseCode.HEARTBEAT_TIMEOUT), "heartbeat_timeout")
+
+    def close(self, conn: Connection, code: int, reason: str) -> None:
+        if conn.closing:
+            return
+        conn.closing = True
+        self.metrics.closes.labels(str(code)).inc()
+        task = asyncio.create_task(conn.ws.close(code=code, message=reason.encode()[:120]),
+                                   name=f"live-close-{conn.id}")
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+    # ------------------------------------------------------------ tick and events
+
+    async def run(self) -> None:
+        """Tick every instance at the configured rate; a slow tick delays the next, never doubles up.
+
+        Ticks fall on the wall clock's tick boundaries, so every worker ticks at the same moment. With other
+        workers, this worker publishes its pose batches AT the boundary and ticks as soon as theirs (published
+        at the same boundary) are in, at most ``batch_wait`` later: a pose that crosses workers reaches its
+        viewers in the same tick as a local one, a Redis hop later, instead of waiting for a second tick loop
+        whose phase may lag by up to a whole interval.
+        """
+        interval = self.tick_interval
+        wait = self.cluster.batch_wait(interval)
+        next_at = self._next_boundary(self.now())
+        ticks = 0
+        while True:
+            await asyncio.sleep(max(0.0, next_at - self.now()))
+            if wait:
+                try:
+                    self.cluster.publish_poses()
+                    await self.cluster.batches_in(next_at, next_at + wait)
+                except Exception:  # like a failed tick: log it, the next boundary tries again
+                    log.exception("pose batches failed")
+            started = self.now()
+            try:
+                self.flush_backlog()  # frames still queued from earlier go out before this tick's
+                self.deliver(self.hub.tick(started))
+                self.cluster.after_tick()  # seats to release, pose topics to follow
+            except Exception:  # a bug in one tick must not stop the live service
+                log.exception("tick failed")
+            self.metrics.tick_seconds.observe(self.now() - started)
+            ticks += 1
+            if ticks % 10 == 0:  # counting walks every seat: once a second is plenty for a gauge
+                self.metrics.instances.set(sum(c.instances for c in self.hub.counts().values()))
+                self.sweep_liveness(self.now())
+            next_at += interval
+            if next_at < self.now() or ticks % 600 == 0:
+                # Fell behind: skip the missed ticks instead of bursting. Once a minute, re-read the wall clock
+                # too (NTP slews it against the monotonic clock the loop sleeps on).
+                next_at = self._next_boundary(self.now())
+
+    def _next_boundary(self, after: float) -> float:
+        return next_tick_boundary(after, self.tick_interval, wall_offset=time.time() - time.monotonic())
+
+    async def on_event(self, event: Event) -> None:
+        """A service event of this worker: applied here at once, then passed on to the other workers."""
+        self.apply_event(event)
+        self.cluster.publish_event(event)
+
+    def apply_event(self, event: Event) -> None:
+        """Services' live events become frames for the shoppers concerned (the rest concern nobody here)."""
+        match event:
+            case ProductChanged():
+                self.deliver(self.hub.product(event.store, sku=event.sku, price=event.unit_price,
+                                              sale_price=event.sale_price, currency=event.currency,
+                                              stock=event.stock))
+            case StoreSuspended():
+                self.deliver(self.hub.close_store(event.store))
+            case ScenePublished():
+                plaza = {"festival": event.festival} if event.festival is not None else {}
+                room = plaza_room(event.festival) if event.store == PLAZA and event.festival else event.store
+                self.deliver(self.hub.notice("scene_published", store=room, scene=event.scene,
+                                             glb=event.glb, manifest=event.manifest, **plaza))
+            case CartChanged():
+                self.deliver(self.hub.cart(
+                    [str(s) for s in event.session_ids], cart=str(event.cart), version=event.version,
+                    change=event.change, by_name=event.by_name,
+                    by_session=str(event.by_session) if event.by_session is not None else None))
+
+    async def watch_sale_windows(self) -> None:
+        """Announce ``festival_opening`` / ``festival_closing`` to everyone when a sale window opens or ends."""
+        was_open: dict[str, bool] = {}
+        while True:
+            try:
+                for window in await self.app[keys.LIVE_DATA].sale_windows():
+                    before = was_open.get(window.festival)
+                    if before is not None and before != window.open:
+                        kind = "festival_opening" if window.open else "festival_closing"
+                        self.deliver(self.hub.notice(kind, festival=window.festival))
+                    was_open[window.festival] = window.open
+            except Exception:  # the database may be briefly unavailable; try again next round
+                log.warning("sale window check failed", exc_info=True)
+            self._sale_round.set()
+            self._sale_round = asyncio.Event()
+            await asyncio.sleep(self.app[keys.SETTINGS].sale_window_poll_s)
+
+    async def sale_window_round(self) -> None:
+        """Wait until the sale-window watcher has finished its next round (what a test waits on)."""
+        await self._sale_round.wait()
+
+    async def shutdown(self) -> None:
+        """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""
+        self.deliver(self.hub.notice("going_down"))
+        self.flush_backlog()  # a socket that is still backed up misses the notice but still gets the close
+        await asyncio.gather(*(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"going_down")
+                               for c in list(self.conns.values())), return_exceptions=True)
+
+
+
+
+async def live_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the tick loop and the event subscription live exactly as long as the app."""
+    live = Live(app, app[keys.WORKER_ID])
+    app[keys.LIVE] = live
+    await live.cluster.start()
+    unsubscribe = app[keys.EVENTS].subscribe(live.on_event)
+    app[keys.VISITORS].provider = lambda: {store: c.present for store, c in live.hub.counts().items()}
+    tasks = [asyncio.create_task(live.run(), name="live-tick"),
+             asyncio.create_task(live.watch_sale_windows(), name="live-sale-windows")]
+    try:
+        yield
+    finally:
+        unsubscribe()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await live.cluster.close()
+
+
+async def on_shutdown(app: web.Application) -> None:
+    if keys.LIVE in app:
+        await app[keys.LIVE].shutdown()

@@ -1,0 +1,129 @@
+"""``GET /api/v1/live?store={s}``: the WebSocket endpoint. Checks happen before the upgrade; after it
+this handler only decodes frames, calls the hub through ``Live`` and lets ``Live`` queue the answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import WSMsgType, web
+
+from server import keys
+from server.auth import authenticate, resolve_token
+from server.domain.errors import Forbidden, NotFound, Unauthorized
+from server.ids import parse_db_id
+from server.live.core.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
+from server.live.ports import PLAZA, StoreScene
+from server.live.service import Connection, Live
+
+MAX_MESSAGE_BYTES = 64 * 1024
+HELLO_TIMEOUT_S = 10.0
+
+
+async def live_handler(request: web.Request) -> web.StreamResponse:
+    settings = request.app[keys.SETTINGS]
+    origin = request.headers.get("Origin")
+    # Browsers always send Origin; a foreign one is refused (the page's own origin is always allowed).
+    # Non-browser clients (load generator, native apps) send none and authenticate by token like any API client.
+    if origin is not None and origin not in settings.allowed_origins and not _same_origin(request, origin):
+        raise Forbidden(f"origin {origin!r} is not allowed")
+    principal = await authenticate(request)
+    if principal is None and (query_token := request.query.get("token")):
+        principal = await resolve_token(request, query_token)
+    if principal is None or principal.session_id is None:
+        raise Unauthorized("a shopper session is required for the live connection")
+    store_slug = request.query.get("store", "")
+    festival = request.query.get("festival") or None
+    name, found = await request.app[keys.LIVE_DATA].join_context(principal.session_id, store_slug, festival)
+    if name is None:
+        raise Unauthorized("the shopper session has ended")
+    if found is None:
+        if store_slug == PLAZA and festival is None:
+            raise NotFound("there are several festivals: name one with ?festival=<slug> to enter its plaza")
+        raise NotFound(f"no open store {store_slug!r}")
+    live = request.app[keys.LIVE]
+
+    # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings silent peers, and pongs (like every frame)
+    # only stamp ``last_rx`` in the loop below, the cheapest place to notice that a peer is alive.
+    ws = web.WebSocketResponse(heartbeat=None, autoping=False, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # the client gave up during the handshake: nothing to clean up
+        return ws
+    conn = live.open(ws, request.transport)
+    graceful = False
+    try:
+        if await _join(request, live, conn, found, str(principal.session_id), name):
+            async for msg in ws:
+                conn.last_rx = now = live.now()
+                kind = msg.type
+                if kind is WSMsgType.BINARY:
+                    live.deliver(live.hub.handle_pose(conn.id, msg.data, now=now))
+                elif kind is WSMsgType.TEXT:
+                    live.deliver(live.hub.handle(conn.id, msg.data, now=now))
+                elif kind is WSMsgType.PING:
+                    await ws.pong(msg.data)
+                elif kind is not WSMsgType.PONG:
+                    break
+        graceful = ws.close_code == 1000
+    finally:
+        live.closed(conn, graceful=graceful)
+    return ws
+
+
+def _same_origin(request: web.Request, origin: str) -> bool:
+    return origin == f"{request.scheme}://{request.host}"
+
+
+async def _join(request: web.Request, live: Live, conn: Connection, found: StoreScene, session: str,
+                name: str) -> bool:
+    store = found.room
+    try:
+        msg = await asyncio.wait_for(conn.ws.receive(), HELLO_TIMEOUT_S)
+    except TimeoutError:
+        await conn.ws.close(code=CloseCode.HELLO_TIMEOUT, message=b"hello_timeout")
+        return False
+    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        return False
+    try:
+        hello = parse_hello(msg.data)
+    except ProtocolError as exc:
+        await conn.ws.close(code=CloseCode.PROTOCOL_ERROR, message=str(exc).encode()[:120])
+        return False
+    group = hello.group if hello.group and await _is_member(request, hello.group, int(session)) else None
+    try:
+        # Across workers the shared ledger picks the instance (and a restored seat keeps its identity);
+        # in one process the hub's own rule does (Placement() is empty).
+        place = await live.cluster.place(store, session=session, group=group, resume=hello.resume,
+                                         festival=found.festival, festival_cap=found.visitor_cap)
+    except JoinRefused as exc:
+        return await _refuse(conn, exc)
+    if place.group is not None and group is None:
+        group = place.group
+    try:
+        joined = live.hub.join(conn.id, store=store, session=session, name=name, now=live.now(),
+                               scene=found.scene, group=group, resume=hello.resume, instance=place.instance,
+                               peer_id=place.peer_id, token=place.token, festival=found.festival,
+                               festival_cap=found.visitor_cap)
+    except JoinRefused as exc:
+        live.cluster.abandon(store, place)
+        return await _refuse(conn, exc)
+    live.deliver(joined.actions)
+    live.cluster.admitted(store, place, joined, session=session, group=group)
+    return True
+
+
+async def _refuse(conn: Connection, exc: JoinRefused) -> bool:
+    await conn.ws.send_str(json.dumps({"type": "error", "code": exc.reason, "message": str(exc)}))
+    await conn.ws.close(code=int(exc.close_code), message=exc.reason.encode()[:120])
+    return False
+
+
+async def _is_member(request: web.Request, cart: str, session_id: int) -> bool:
+    """Only a member of the cart may be placed with its group."""
+    cart_id = parse_db_id(cart)
+    return cart_id is not None and await request.app[keys.LIVE_DATA].is_cart_member(cart_id, session_id)
+
+
+def install(app: web.Application) -> None:
+    app.router.add_get("/api/v1/live", live_handler)

@@ -341,6 +341,7 @@ async def main() -> None:
     out = ROOT / "bench" / "results" / "checkout.json"
     merged = json.loads(out.read_text()) if out.exists() else {}
     merged.update({r["backend"]: r for r in results})
+    out.parent.mkdir(parents=True, exist_ok=True)  # bench/results/ is not in the repository
     out.write_text(json.dumps(merged, indent=1, ensure_ascii=False), "utf-8")
 
 

@@ -54,6 +54,12 @@ class Metrics:
         self.builds = Counter(
             "vrstore_builds", "Scene builds by outcome", ["outcome"], registry=self.registry
         )
+        self.admission_level = Gauge(
+            "vrstore_live_admission_level", "0 normal, 1 fewer peers, 2 slower far peers, 3 closed to newcomers",
+            registry=self.registry)
+        self.pressure = Gauge("vrstore_live_pressure", "Measured live load, 1.0 = at a limit", registry=self.registry)
+        self.room_for = Gauge("vrstore_live_room_for", "More live shoppers this worker can take now",
+                              registry=self.registry)
         self.checkouts = Counter(
             "vrstore_checkouts", "Checkouts by outcome", ["outcome"], registry=self.registry
         )

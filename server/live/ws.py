@@ -91,6 +91,9 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
         await conn.ws.close(code=CloseCode.PROTOCOL_ERROR, message=str(exc).encode()[:120])
         return False
     group = hello.group if hello.group and await _is_member(request, hello.group, int(session)) else None
+    if not live.admission.admitting and live.hub.local_seat(store, session, hello.resume) is None:
+        # Measured load says no newcomer fits: they wait (and retry) instead of everyone inside slowing down.
+        return await _refuse(conn, JoinRefused(CloseCode.BUSY, "busy"))
     try:
         # Across workers the shared ledger picks the instance (and a restored seat keeps its identity);
         # in one process the hub's own rule does (Placement() is empty).

@@ -368,3 +368,35 @@ async def test_compression_is_never_negotiated_so_raw_frames_stay_valid(
     finally:
         await a.close()
         await b.close()
+
+
+async def test_when_load_closes_admission_newcomers_wait_while_admitted_shoppers_keep_their_poses(
+    live_server: tuple[TestClient[Any, Any], Tenant, str],
+) -> None:
+    from server.live.core.admission import Level
+
+    client, t, url = live_server
+    live = client.app[keys.LIVE]
+    a = await LiveClient.connect(url, t.store, t.shopper)
+    b_token = await session(client, "지수")
+    b = await LiveClient.connect(url, t.store, b_token)
+    try:
+        # Ticks that take most of the budget: the policy steps up and shuts the door to newcomers.
+        for i in range(30):
+            live.measure_load(live.now() + i * 0.1, took=0.06, lag=0.0)
+        assert live.admission.level is Level.CLOSED
+        metrics = await (await client.get("/metrics")).text()
+        assert "vrstore_live_admission_level 3.0" in metrics
+        with pytest.raises(ConnectionError, match="4011"):
+            await LiveClient.connect(url, t.store, await session(client, "셋째"))
+        # Those inside still see each other move.
+        await a.send_pose(2.0, 1.6, 2.0)
+        await b.wait_for(lambda c: c.peers.get(a.peer_id) == (200, 160, 200))
+        # A shopper coming back to a seat within its grace is one of them, not a newcomer.
+        resume, peer_id = b.welcome["resume"], b.peer_id
+        await b.close_abnormally()
+        b = await LiveClient.connect(url, t.store, b_token, resume=resume)
+        assert b.peer_id == peer_id and b.welcome["resumed"] is True
+    finally:
+        await a.close()
+        await b.close()

@@ -5,6 +5,7 @@ import * as THREE from 'three';
 import { langToggle, saleLine } from './locale.js';
 import { applyDom, lang, onLangChange, pick, t } from '../shared/i18n.js';
 import { api, createSession, currentSession, encodePose, LiveSocket } from './net.js';
+import { CLOSE } from '../shared/protocol.js';
 import { Highlight, loadStoreScene } from './scene.js';
 import { Controls } from './controls.js';
 import { XRRig } from './xr.js';
@@ -223,6 +224,7 @@ function connectLive() {
   live.addEventListener('status', (e) => {
     state.liveState = e.detail.state;
     if (e.detail.state === 'closed') setLiveStatus(t('live.closed', { e: e.detail.reason }), 'closed');
+    else if (e.detail.state === 'offline' && e.detail.code === CLOSE.BUSY) setLiveStatus(t('live.busy'), 'offline');
     else if (e.detail.state === 'offline') setLiveStatus(t('live.offline'), 'offline');
     else if (e.detail.state === 'connecting') setLiveStatus(t('live.connecting'), 'connecting');
   });

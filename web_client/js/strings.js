@@ -67,6 +67,10 @@ export default {
   'notice.live_degraded': { ko: '실시간 연결이 불안정합니다 — 장바구니와 결제는 계속 됩니다', en: 'Live updates are degraded — your cart and checkout still work' },
   'notice.live_restored': { ko: '실시간 연결이 복구되었습니다', en: 'Live updates are back' },
   'live.closed': { ko: '연결 종료: {e}', en: 'Disconnected: {e}' },
+  'live.busy': {
+    ko: '지금은 쇼핑객이 많아 잠시 기다리는 중입니다 — 자리가 나면 자동으로 입장합니다',
+    en: 'The store is busy right now — you will enter automatically as soon as there is room',
+  },
   'chat.placeholder': { ko: '메시지…', en: 'Message…' },
   'chat.send': { ko: '보내기', en: 'Send' },
   'nav.plaza': { ko: '광장으로', en: 'To the plaza' },

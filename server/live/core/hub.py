@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.live.core.actions import Action, Close, ConnId, Send
+from server.live.core.admission import Level, degraded_room_config
 from server.live.core.members import RoomConfig
 from server.live.core.protocol import CartBy, CartEvent, CloseCode, JoinRefused, Product, encode, notice
 from server.live.core.room import Room
@@ -66,6 +67,7 @@ class Hub:
     def __init__(self, config: HubConfig | None = None) -> None:
         self.config = config or HubConfig()
         self._stores: dict[str, dict[int, Room]] = {}
+        self._room_config = self.config.room  # the configured tunables, or degraded ones (see set_level)
         self._festival: dict[str, str] = {}  # store (or a festival's plaza) → its festival
         self._conns: dict[ConnId, tuple[Room, int]] = {}
         self._empty_since: dict[tuple[str, int], float] = {}
@@ -80,6 +82,16 @@ class Hub:
     def room_of(self, conn: ConnId) -> tuple[Room, int] | None:
         """The room and peer id of a live connection."""
         return self._conns.get(conn)
+
+    def set_level(self, level: Level) -> None:
+        """Apply an admission level's room tunables to every open instance and to the ones that open later."""
+        cfg = degraded_room_config(self.config.room, level)
+        if cfg == self._room_config:
+            return
+        self._room_config = cfg
+        for rooms in self._stores.values():
+            for room in rooms.values():
+                room.config = cfg
 
     def seats(self, festival: str = "") -> int:
         """Seats (present + away) across every store of ``festival``: what its cap counts."""
@@ -100,7 +112,7 @@ class Hub:
         if self.config.max_instances is not None and len(rooms) >= self.config.max_instances:
             raise JoinRefused(CloseCode.STORE_FULL, "store_full")
         n = next(i for i in range(1, len(rooms) + 2) if i not in rooms)
-        rooms[n] = Room(store, n, self.config.room)
+        rooms[n] = Room(store, n, self._room_config)
         return rooms[n]
 
     def local_seat(self, store: str, session: str, resume: str | None) -> Room | None:
@@ -132,7 +144,7 @@ class Hub:
         target = self.local_seat(store, session, resume)
         if target is None and instance is not None:
             rooms = self._stores.setdefault(store, {})
-            target = rooms.get(instance) or rooms.setdefault(instance, Room(store, instance, self.config.room))
+            target = rooms.get(instance) or rooms.setdefault(instance, Room(store, instance, self._room_config))
         if target is None:
             if festival_cap is not None and self.seats(festival) >= festival_cap:
                 raise JoinRefused(CloseCode.FESTIVAL_FULL, "festival_full")

@@ -55,6 +55,7 @@ class CloseCode(IntEnum):
     REPLACED = 4008  # the same session opened a newer connection to this store
     HELLO_TIMEOUT = 4009  # no hello within the allowed time after the upgrade
     HEARTBEAT_TIMEOUT = 4010  # silent after a WebSocket ping: the peer is presumed dead
+    BUSY = 4011  # this worker admits no new shoppers now (measured load): retry after a while
 
 
 # After these a client must not reconnect on its own: the server would refuse it again right away, so the

@@ -1,0 +1,158 @@
+"""Admission control from measured load, sans-I/O: fed one sample per tick, it says how degraded the worker is.
+
+A worker that keeps admitting past its capacity ends with ticks that fall behind for *everyone* (measured: one
+overloaded worker delivered 0 % of poses). This policy watches what the worker itself measures and steps through
+the order of degradation **before** anyone admitted loses the latency bound:
+
+=====  ====================  ===========================================================================
+level  name                  what changes
+=====  ====================  ===========================================================================
+0      ``normal``            everything as configured
+1      ``fewer_peers``       each shopper gets the nearest ``k / 2`` peers per tick (plus its cart group)
+2      ``slower_far_peers``  and peers beyond ``far_radius_m / 2`` update every other tick
+3      ``closed``            and new live shoppers are not admitted (they wait; admitted ones stay)
+=====  ====================  ===========================================================================
+
+Pressure is the largest of four ratios, each 1.0 at its limit: the tick's duration over its share of the tick
+budget, the event loop's lag over ``lag_limit_s``, the share of connections with frames waiting over
+``backlog_limit``, and the process CPU over ``cpu_limit``. Each ratio is smoothed (EWMA over about ``window``
+ticks) so one slow tick (a GC pause) does not shut the door. The level rises at once when pressure crosses its
+threshold and falls one step only after pressure stayed below that threshold minus ``hysteresis`` for
+``calm_s`` seconds, so the door does not flap open and shut at the boundary.
+
+It also estimates what one shopper costs (smoothed tick time per connection), from which ``room_for`` says how
+many more shoppers fit under the target: the waiting room's admit rate and the scaling signal read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+
+from server.live.core.members import RoomConfig
+
+
+class Level(IntEnum):
+    NORMAL = 0
+    FEWER_PEERS = 1
+    SLOWER_FAR_PEERS = 2
+    CLOSED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSample:
+    """What one tick measured."""
+
+    now: float
+    tick_s: float  # how long the tick took
+    lag_s: float  # how late it started after its boundary (event-loop lag)
+    connections: int
+    backlog: int  # connections with frames waiting in their send queue
+    cpu: float | None = None  # process CPU over the last second, 1.0 = one core; None: not measured
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionConfig:
+    tick_budget_s: float = 0.1  # the tick interval
+    budget_share: float = 0.5  # of the interval a tick may use at full pressure (the rest: I/O, sockets, HTTP)
+    lag_limit_s: float = 0.05
+    backlog_limit: float = 0.05  # share of connections with frames waiting
+    cpu_limit: float = 0.9
+    # Pressure at which each level starts (level 3 is "closed").
+    thresholds: tuple[float, float, float] = (0.6, 0.75, 0.9)
+    hysteresis: float = 0.1
+    calm_s: float = 5.0
+    window: int = 20  # ticks the EWMA averages over (about two seconds at 10 Hz)
+    target: float = 0.75  # room_for fills up to this pressure
+
+
+@dataclass(slots=True)
+class AdmissionPolicy:
+    config: AdmissionConfig = field(default_factory=AdmissionConfig)
+    level: Level = Level.NORMAL
+    pressure: float = 0.0
+    _tick: float | None = None
+    _lag: float | None = None
+    _backlog: float | None = None
+    _cpu: float | None = None
+    _per_conn_s: float | None = None
+    _connections: int = 0
+    _calm_since: float | None = None
+    forced_closed: bool = False  # the organizer paused admission here
+
+    @property
+    def admitting(self) -> bool:
+        return self.level < Level.CLOSED and not self.forced_closed
+
+    def observe(self, sample: LoadSample) -> Level:
+        """Feed one tick's measurements; returns the (possibly new) level."""
+        cfg = self.config
+        self._tick = _ewma(self._tick, sample.tick_s, cfg.window)
+        self._lag = _ewma(self._lag, sample.lag_s, cfg.window)
+        share = sample.backlog / sample.connections if sample.connections else 0.0
+        self._backlog = _ewma(self._backlog, share, cfg.window)
+        if sample.cpu is not None:
+            self._cpu = _ewma(self._cpu, sample.cpu, cfg.window)
+        self._connections = sample.connections
+        if sample.connections:
+            self._per_conn_s = _ewma(self._per_conn_s, sample.tick_s / sample.connections, cfg.window)
+        ratios = [self._tick / (cfg.tick_budget_s * cfg.budget_share), self._lag / cfg.lag_limit_s,
+                  self._backlog / cfg.backlog_limit]
+        if self._cpu is not None:
+            ratios.append(self._cpu / cfg.cpu_limit)
+        self.pressure = max(ratios)
+        self._step(sample.now)
+        return self.level
+
+    def _step(self, now: float) -> None:
+        cfg = self.config
+        wanted = Level(sum(1 for t in cfg.thresholds if self.pressure >= t))
+        if wanted > self.level:
+            self.level, self._calm_since = wanted, None
+            return
+        if self.level == Level.NORMAL:
+            return
+        below = cfg.thresholds[self.level - 1] - cfg.hysteresis
+        if self.pressure >= below:
+            self._calm_since = None
+        elif self._calm_since is None:
+            self._calm_since = now
+        elif now - self._calm_since >= cfg.calm_s:
+            self.level, self._calm_since = Level(self.level - 1), now
+
+    def room_for(self) -> int:
+        """How many more shoppers fit before pressure reaches ``target`` (0 while closed), by the measured
+        cost of one shopper's share of a tick. Unknown cost (nobody connected yet): a conservative 50."""
+        if not self.admitting:
+            return 0
+        if self._per_conn_s is None or self._per_conn_s <= 0:
+            return 50
+        cfg = self.config
+        spare_s = cfg.target * cfg.tick_budget_s * cfg.budget_share - (self._tick or 0.0)
+        by_tick = int(spare_s / self._per_conn_s)
+        if self.pressure > 0 and self._connections:
+            # The other ratios (lag, CPU, backlog) scale with the crowd too: never promise more than they allow.
+            by_pressure = int(self._connections * (cfg.target / self.pressure - 1.0))
+            by_tick = min(by_tick, by_pressure)
+        return max(0, by_tick)
+
+    def capacity(self) -> int:
+        """Shoppers this worker carries at the target pressure (current crowd + room for more)."""
+        return self._connections + self.room_for() if self.admitting else self._connections
+
+
+def _ewma(previous: float | None, value: float, window: int) -> float:
+    if previous is None:
+        return value
+    alpha = 2.0 / (window + 1)
+    return previous + alpha * (value - previous)
+
+
+def degraded_room_config(base: RoomConfig, level: Level) -> RoomConfig:
+    """The room tunables at ``level`` (see the module docstring's table)."""
+    cfg = base
+    if level >= Level.FEWER_PEERS:
+        cfg = replace(cfg, k=max(4, base.k // 2))
+    if level >= Level.SLOWER_FAR_PEERS:
+        cfg = replace(cfg, far_radius_m=(base.far_radius_m or 10.0) / 2)
+    return cfg

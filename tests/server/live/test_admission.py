@@ -1,0 +1,110 @@
+"""The admission policy, fed tick timings: it degrades in order, closes before the bound is lost, reopens calmly."""
+
+from __future__ import annotations
+
+from server.live.core.admission import AdmissionConfig, AdmissionPolicy, Level, LoadSample, degraded_room_config
+from server.live.core.hub import Hub, HubConfig
+from server.live.core.members import RoomConfig
+
+BUDGET = 0.1  # 10 Hz
+
+
+def feed(policy: AdmissionPolicy, *, seconds: float, tick_s: float, start: float = 0.0, conns: int = 1000,
+         lag_s: float = 0.0, backlog: int = 0, cpu: float | None = None) -> float:
+    """Ten samples a second for ``seconds``; returns the time after the last one."""
+    now = start
+    for _ in range(int(seconds * 10)):
+        now += BUDGET
+        policy.observe(LoadSample(now=now, tick_s=tick_s, lag_s=lag_s, connections=conns, backlog=backlog, cpu=cpu))
+    return now
+
+
+def policy() -> AdmissionPolicy:
+    return AdmissionPolicy(AdmissionConfig(tick_budget_s=BUDGET))
+
+
+def test_a_light_load_admits_and_degrades_nothing() -> None:
+    p = policy()
+    feed(p, seconds=3, tick_s=0.01)
+    assert p.level is Level.NORMAL and p.admitting and p.pressure < 0.6
+
+
+def test_rising_load_degrades_in_order_and_closes_before_the_budget_is_spent() -> None:
+    p = policy()
+    seen = []
+    now = 0.0
+    for tick_ms in range(5, 60, 2):  # the tick grows as shoppers arrive
+        now = feed(p, seconds=1, tick_s=tick_ms / 1000, start=now)
+        seen.append(p.level)
+    # Levels only rise, one kind at a time, and the door shuts while ticks still fit in the interval.
+    assert seen == sorted(seen) and set(seen) == set(Level)
+    closed_at_ms = 5 + 2 * seen.index(Level.CLOSED)
+    assert closed_at_ms < BUDGET * 1000 * 0.5, closed_at_ms
+    assert not p.admitting and p.room_for() == 0
+
+
+def test_one_slow_tick_does_not_shut_the_door() -> None:
+    p = policy()
+    now = feed(p, seconds=2, tick_s=0.01)
+    p.observe(LoadSample(now=now + 0.1, tick_s=0.2, lag_s=0.0, connections=1000, backlog=0))  # a GC pause
+    assert p.admitting
+
+
+def test_lag_backlog_and_cpu_each_count_as_pressure() -> None:
+    for kwargs in ({"lag_s": 0.06}, {"backlog": 100}, {"cpu": 0.95}):
+        p = policy()
+        feed(p, seconds=3, tick_s=0.005, **kwargs)  # type: ignore[arg-type]
+        assert p.level is Level.CLOSED, kwargs
+
+
+def test_the_level_falls_one_step_at_a_time_only_after_calm() -> None:
+    p = policy()
+    now = feed(p, seconds=3, tick_s=0.06)
+    assert p.level is Level.CLOSED
+    now = feed(p, seconds=3, tick_s=0.005, start=now)  # calm, but not for long enough yet
+    assert p.level is Level.CLOSED
+    now = feed(p, seconds=3, tick_s=0.005, start=now)
+    assert p.level is Level.SLOWER_FAR_PEERS  # one step
+    feed(p, seconds=20, tick_s=0.005, start=now)
+    assert p.level is Level.NORMAL
+
+
+def test_hovering_at_a_threshold_does_not_flap() -> None:
+    p = policy()
+    now = feed(p, seconds=3, tick_s=0.046)  # pressure ≈ 0.92: closed
+    changes = 0
+    last = p.level
+    for i in range(200):  # ± 5 % around the threshold
+        now = feed(p, seconds=0.1, tick_s=0.046 if i % 2 else 0.044, start=now)
+        changes += p.level != last
+        last = p.level
+    assert changes <= 1
+
+
+def test_room_for_follows_the_measured_cost_per_shopper() -> None:
+    p = policy()
+    feed(p, seconds=3, tick_s=0.02, conns=1000)  # 20 µs a shopper; target 0.75 of a 50 ms share = 37.5 ms
+    assert 800 <= p.room_for() <= 900
+    assert p.capacity() == 1000 + p.room_for()
+
+
+def test_the_organizer_can_close_admission_regardless_of_load() -> None:
+    p = policy()
+    p.forced_closed = True
+    feed(p, seconds=1, tick_s=0.001)
+    assert not p.admitting and p.room_for() == 0
+
+
+def test_degraded_rooms_send_fewer_and_slower_far_peers() -> None:
+    base = RoomConfig(k=32, far_radius_m=10.0)
+    assert degraded_room_config(base, Level.NORMAL) == base
+    assert degraded_room_config(base, Level.FEWER_PEERS).k == 16
+    slow = degraded_room_config(base, Level.SLOWER_FAR_PEERS)
+    assert (slow.k, slow.far_radius_m) == (16, 5.0)
+    hub = Hub(HubConfig(room=base))
+    hub.join(1, store="s", session="a", name="A", now=0.0, scene={})
+    hub.set_level(Level.SLOWER_FAR_PEERS)
+    hub.join(2, store="t", session="b", name="B", now=0.0, scene={})
+    assert hub.rooms("s")[1].config.k == 16 and hub.rooms("t")[1].config.far_radius_m == 5.0
+    hub.set_level(Level.NORMAL)
+    assert hub.rooms("s")[1].config == base

@@ -18,7 +18,7 @@ budget, the event loop's lag over ``lag_limit_s``, the share of connections with
 ``backlog_limit``, and the process CPU over ``cpu_limit``. Each ratio is smoothed (EWMA over about ``window``
 ticks) so one slow tick (a GC pause) does not shut the door. The level rises at once when pressure crosses its
 threshold and falls one step only after pressure stayed below that threshold minus ``hysteresis`` for
-``calm_s`` seconds, so the door does not flap open and shut at the boundary.
+``calm_s`` seconds (3 s), so the door does not flap open and shut at the boundary.
 
 It also estimates what one shopper costs (smoothed tick time per connection), from which ``room_for`` says how
 many more shoppers fit under the target: the waiting room's admit rate and the scaling signal read it.
@@ -61,7 +61,7 @@ class AdmissionConfig:
     # Pressure at which each level starts (level 3 is "closed").
     thresholds: tuple[float, float, float] = (0.6, 0.75, 0.9)
     hysteresis: float = 0.1
-    calm_s: float = 5.0
+    calm_s: float = 3.0
     window: int = 20  # ticks the EWMA averages over (about two seconds at 10 Hz)
     target: float = 0.75  # room_for fills up to this pressure
 
@@ -95,7 +95,8 @@ class AdmissionPolicy:
             self._cpu = _ewma(self._cpu, sample.cpu, cfg.window)
         self._connections = sample.connections
         if sample.connections:
-            self._per_conn_s = _ewma(self._per_conn_s, sample.tick_s / sample.connections, cfg.window)
+            cost = sample.tick_s / sample.connections  # an estimate, not a pressure: it starts at what was seen
+            self._per_conn_s = cost if self._per_conn_s is None else _ewma(self._per_conn_s, cost, cfg.window)
         ratios = [self._tick / (cfg.tick_budget_s * cfg.budget_share), self._lag / cfg.lag_limit_s,
                   self._backlog / cfg.backlog_limit]
         if self._cpu is not None:
@@ -142,8 +143,9 @@ class AdmissionPolicy:
 
 
 def _ewma(previous: float | None, value: float, window: int) -> float:
-    if previous is None:
-        return value
+    # Starts from zero, not from the first value: the first ticks of a fresh worker (imports, warm-up, the
+    # first connection storm) are no measure of its capacity and must not shut the door for seconds.
+    previous = previous or 0.0
     alpha = 2.0 / (window + 1)
     return previous + alpha * (value - previous)
 

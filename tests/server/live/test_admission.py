@@ -83,7 +83,7 @@ def test_hovering_at_a_threshold_does_not_flap() -> None:
 
 def test_room_for_follows_the_measured_cost_per_shopper() -> None:
     p = policy()
-    feed(p, seconds=3, tick_s=0.02, conns=1000)  # 20 µs a shopper; target 0.75 of a 50 ms share = 37.5 ms
+    feed(p, seconds=10, tick_s=0.02, conns=1000)  # 20 µs a shopper; target 0.75 of a 50 ms share = 37.5 ms
     assert 800 <= p.room_for() <= 900
     assert p.capacity() == 1000 + p.room_for()
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server import keys
+from server.admitter import admitter_context
 from server.auth import TokenCache
 from server.builds import build_context
 from server.events import EventHooks, VisitorBoard
@@ -21,9 +22,13 @@ from server.live.service import on_shutdown as live_shutdown
 from server.metrics import Metrics, metrics_middleware
 from server.persistence import migrate
 from server.persistence.database import Database
+from server.redis_conn import redis_client
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
+from server.services.waiting_rooms import LocalWaitingRooms, WaitingRooms
+from server.services.waiting_rooms_redis import RedisWaitingRooms
 from server.settings import Settings
+from server.signing_key import signing_key
 
 log = logging.getLogger("vrstore")
 
@@ -36,6 +41,7 @@ def _import_handlers() -> None:
         merchant,
         ops,
         organizer,
+        queue,
     )
 
 
@@ -58,9 +64,11 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app[keys.EVENTS].subscribe(app[keys.METRICS].on_event)
     app[keys.VISITORS] = VisitorBoard()
     app[keys.TOKEN_CACHE] = TokenCache()
+    app[keys.WAITING_ROOMS] = _waiting_rooms(settings)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(live_context)
+    app.cleanup_ctx.append(admitter_context)
     app.on_shutdown.append(live_shutdown)
     from server.http.handlers import ops, scenes
 
@@ -72,6 +80,14 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
 
     web_pages.install(app)
     return app
+
+
+def _waiting_rooms(settings: Settings) -> WaitingRooms:
+    """In Redis when ``redis_url`` is set (every worker shares the lines), else in this process."""
+    key = signing_key(settings)
+    if settings.redis_url:
+        return RedisWaitingRooms(key, redis_client(settings.redis_url, timeout_s=1.0))
+    return LocalWaitingRooms(key)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from server.live.service import Live
     from server.metrics import Metrics
     from server.persistence.database import Database
+    from server.services.waiting_rooms import WaitingRooms
     from server.settings import Settings
     from server.storage import Storage
 
@@ -31,6 +32,7 @@ BUILDS: web.AppKey[BuildManager] = web.AppKey("builds")
 TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache")
 LIVE: web.AppKey[Live] = web.AppKey("live")
 LIVE_DATA: web.AppKey[LiveData] = web.AppKey("live_data")  # what the live layer asks of the database
+WAITING_ROOMS: web.AppKey[WaitingRooms] = web.AppKey("waiting_rooms")  # every festival's line (this process)
 OPENAPI_JSON: web.AppKey[bytes] = web.AppKey("openapi_json", bytes)  # built once per app, before it freezes
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "VRSTORE_"
@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     )
     idempotency_takeover_s: float = Field(
         default=60.0, gt=0, description="A checkout whose Idempotency-Key is held this long is taken over by a retry"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, min_length=32,
+        description="Signs waiting-room tickets; unset: a random key kept in <data dir>/secret.key (0600)",
     )
 
     @field_validator("allowed_origins", mode="before")

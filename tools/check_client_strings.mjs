@@ -16,7 +16,7 @@ const APPS = {
   merchant: { tables: ['consoles/strings.js', 'merchant/strings.js'], pages: ['merchant/index.html'], modules: ['merchant', 'consoles'] },
   organizer: { tables: ['consoles/strings.js', 'organizer/strings.js'], pages: ['organizer/index.html'], modules: ['organizer', 'consoles'] },
 };
-const PAGE_KEY = /data-i18n(?:-placeholder|-title)?="([^"]+)"/g;
+const PAGE_KEY = /data-i18n(?:-placeholder|-title|-aria-label)?="([^"]+)"/g;
 // t('key' …) and t(condition ? 'key' : 'other')
 const CALL_KEY = /\bt\(\s*'([\w.]+)'/g;
 const CHOICE_KEYS = /\bt\([^()'`]*\?\s*'([\w.]+)'\s*:\s*'([\w.]+)'\s*\)/g;

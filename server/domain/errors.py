@@ -14,7 +14,8 @@ DomainError (500 only if raised bare)
 │   └── PriceChanged  price-changed           409
 ├── PayloadTooLarge   payload-too-large       413
 ├── UnsupportedMedia  unsupported-media-type  415
-└── Unprocessable     validation              422 (errors: [{loc, msg}])
+├── Unprocessable     validation              422 (errors: [{loc, msg}])
+└── Unavailable       unavailable             503 (a shared service, e.g. Redis, is away; retry)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class ErrorCode(Enum):
     PAYLOAD_TOO_LARGE = ("payload-too-large", "Payload too large", 413)
     UNSUPPORTED_MEDIA = ("unsupported-media-type", "Unsupported media type", 415)
     VALIDATION = ("validation", "Validation failed", 422)
+    UNAVAILABLE = ("unavailable", "Temporarily unavailable", 503)
 
     def __init__(self, slug: str, title: str, http_status: int) -> None:
         self.slug = slug
@@ -134,6 +136,10 @@ class Unprocessable(DomainError):
     code = ErrorCode.VALIDATION
 
 
+class Unavailable(DomainError):
+    code = ErrorCode.UNAVAILABLE
+
+
 _BY_CODE: dict[ErrorCode, type[DomainError]] = {cls.code: cls for cls in (
     BadRequest, Unauthorized, PaymentDeclined, Forbidden, NotFound, Conflict, OutOfStock, PriceChanged,
-    PayloadTooLarge, UnsupportedMedia, Unprocessable)}
+    PayloadTooLarge, UnsupportedMedia, Unprocessable, Unavailable)}

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.domain.errors import DomainError
+from server.domain.errors import DomainError, ErrorCode
 
 log = logging.getLogger("vrstore.errors")
 PROBLEM_BASE = "https://vrstore.dev/problems/"
@@ -81,9 +81,12 @@ async def problem_middleware(
     try:
         return await handler(request)
     except DomainError as exc:
-        if not exc.is_refusal:
+        if exc.code is ErrorCode.INTERNAL:
             return _internal(request, exc)
-        return domain_problem(exc, request.path)
+        response = domain_problem(exc, request.path)
+        if exc.code is ErrorCode.UNAVAILABLE:
+            response.headers["Retry-After"] = "2"
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise  # redirects and 304s are not errors

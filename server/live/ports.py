@@ -31,6 +31,7 @@ class StoreScene:
 class SaleWindow:
     festival: str
     open: bool
+    visitor_cap: int | None = None
 
 
 class LiveData(Protocol):
@@ -47,4 +48,11 @@ class LiveData(Protocol):
         """The current version of each existing cart."""
 
     async def sale_windows(self) -> list[SaleWindow]:
-        """Every festival and whether its sale is on now."""
+        """Every festival, whether its sale is on now, and its live-visitor cap."""
+
+
+class Admissions(Protocol):
+    """The festival's waiting room, as a live join sees it (``services/waiting_rooms.py``)."""
+
+    async def must_queue(self, festival: str, session: int, *, admitting: bool, full: bool) -> bool:
+        """Whether this join must wait in line (an admitted ticket is used up by the entry it allows)."""

@@ -13,7 +13,7 @@ from server.auth import authenticate, resolve_token
 from server.domain.errors import Forbidden, NotFound, Unauthorized
 from server.ids import parse_db_id
 from server.live.core.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
-from server.live.ports import PLAZA, StoreScene
+from server.live.ports import PLAZA, Admissions, StoreScene
 from server.live.service import Connection, Live
 
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -91,8 +91,9 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
         await conn.ws.close(code=CloseCode.PROTOCOL_ERROR, message=str(exc).encode()[:120])
         return False
     group = hello.group if hello.group and await _is_member(request, hello.group, int(session)) else None
-    if not live.admission.admitting and live.hub.local_seat(store, session, hello.resume) is None:
-        # Measured load says no newcomer fits: they wait (and retry) instead of everyone inside slowing down.
+    if live.hub.local_seat(store, session, hello.resume) is None and await _must_queue(request, live, found, session):
+        # No newcomer fits now (measured load, the festival's cap, or others already waiting): they wait in the
+        # festival's line instead of everyone inside slowing down.
         return await _refuse(conn, JoinRefused(CloseCode.BUSY, "busy"))
     try:
         # Across workers the shared ledger picks the instance (and a restored seat keeps its identity);
@@ -114,6 +115,13 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
     live.deliver(joined.actions)
     live.cluster.admitted(store, place, joined, session=session, group=group)
     return True
+
+
+async def _must_queue(request: web.Request, live: Live, found: StoreScene, session: str) -> bool:
+    cap = found.visitor_cap
+    full = cap is not None and await live.cluster.festival_seats(found.festival) >= cap
+    admissions: Admissions = request.app[keys.WAITING_ROOMS]
+    return await admissions.must_queue(found.festival, int(session), admitting=live.admission.admitting, full=full)
 
 
 async def _refuse(conn: Connection, exc: JoinRefused) -> bool:

@@ -41,8 +41,9 @@ class DatabaseLiveData:
     async def sale_windows(self) -> list[SaleWindow]:
         now = datetime.now(UTC)
         async with self.database.read() as db:
-            festivals = (await db.execute(select(Festival.slug, Festival.starts_at, Festival.ends_at))).all()
-        return [SaleWindow(slug, within_sale_window(starts, ends, now)) for slug, starts, ends in festivals]
+            festivals = (await db.execute(select(Festival.slug, Festival.starts_at, Festival.ends_at,
+                                                 Festival.visitor_cap))).all()
+        return [SaleWindow(slug, within_sale_window(starts, ends, now), cap) for slug, starts, ends, cap in festivals]
 
 
 async def _store_scene(db: AsyncSession, store: str, festival: str | None) -> StoreScene | None:

@@ -89,3 +89,25 @@ def test_two_shoppers_see_each_other_and_share_a_cart(demo: Seeded, new_page: An
     a.fill("#chat input[name=text]", "이거 세일 중이에요!")
     a.press("#chat input[name=text]", "Enter")
     b.wait_for_selector("#chat .log li:has-text('이거 세일 중이에요!')")
+
+
+def test_a_shopper_waits_in_line_and_enters_by_itself_when_admitted(demo: Seeded, new_page: Any) -> None:
+    queue = f"{demo.url}/api/v1/festivals/korea-sale-festa/queue"
+    call(queue, "PUT", {"mode": "paused", "message_ko": "곧 다시 엽니다", "message_en": "Opening again shortly"},
+         token=demo.organizer)
+    try:
+        page = new_page()
+        open_store(page, demo.url, STORE)
+        # Paused: the live room says busy, and the page shows the line instead of retrying on its own.
+        page.wait_for_selector("#waiting:not([hidden])", timeout=15_000)
+        assert "1" in page.inner_text("#waiting .position")
+        assert page.inner_text("#waiting .message") == "곧 다시 엽니다"
+        assert "멈췄습니다" in page.inner_text("#waiting .eta")
+        assert page.get_attribute("#waiting [role=progressbar]", "aria-label") == "대기 진행률"
+        assert call(queue, token=demo.organizer)["waiting"] == 1
+        call(queue, "PUT", {"mode": "auto"}, token=demo.organizer)
+        # Admitted within a round of the admitter: the page goes in by itself, no click.
+        _live(page)
+        page.wait_for_selector("#waiting", state="hidden", timeout=10_000)
+    finally:
+        call(queue, "PUT", {"mode": "auto"}, token=demo.organizer)

@@ -342,8 +342,8 @@ async def test_every_festival_has_its_own_plaza_and_its_own_visitor_cap(
     try:
         assert spring.welcome["store"] == "plaza:fest" and autumn.welcome["store"] == "plaza:autumn"
         await spring.send_pose(1.0, 1.6, 2.0)
-        # The spring festival is full (cap 1): its store refuses a newcomer...
-        with pytest.raises(ConnectionError, match=str(int(CloseCode.FESTIVAL_FULL))):
+        # The spring festival is full (cap 1): a newcomer to its store is sent to its waiting line...
+        with pytest.raises(ConnectionError, match=str(int(CloseCode.BUSY))):
             await LiveClient.connect(url, t.store, await session(client, "셋째"))
         # ...while the other festival, in the same process, still admits (its own cap is unset).
         third = await LiveClient.connect(url, "plaza", await session(client, "넷째"), festival="autumn")
@@ -400,3 +400,68 @@ async def test_when_load_closes_admission_newcomers_wait_while_admitted_shoppers
     finally:
         await a.close()
         await b.close()
+
+
+async def wait_until(predicate: Any, what: str, within_s: float = 10.0) -> Any:
+    """Poll an async predicate (the admitter works once a second) until it holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        result = await predicate()
+        if result:
+            return result
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_full_festival_queues_newcomers_fifo_and_lets_them_in_as_seats_free(
+    live_server: tuple[TestClient[Any, Any], Tenant, str],
+) -> None:
+    client, t, url = live_server
+    r = await client.patch("/api/v1/festivals/fest", json={"visitor_cap": 1}, headers=bearer(t.organizer))
+    assert r.status == 200
+    inside = await LiveClient.connect(url, t.store, t.shopper)
+    b_token, c_token = await session(client, "둘째"), await session(client, "셋째")
+    try:
+        with pytest.raises(ConnectionError, match="4011"):  # full: the newcomer is told to wait
+            await LiveClient.connect(url, t.store, b_token)
+        b = await (await client.post("/api/v1/festivals/fest/queue", headers=bearer(b_token))).json()
+        c = await (await client.post("/api/v1/festivals/fest/queue", headers=bearer(c_token))).json()
+        assert (b["phase"], b["position"], c["position"]) == ("waiting", 1, 2)
+        again = await (await client.post("/api/v1/festivals/fest/queue", headers=bearer(b_token))).json()
+        assert again["ticket"] == b["ticket"] and again["position"] == 1  # a second tab keeps the place
+        # A ticket is worth nothing to another session.
+        r = await client.get(f"/api/v1/festivals/fest/queue/{b['ticket']}", headers=bearer(c_token))
+        assert r.status == 404 and r.content_type == "application/problem+json"
+        view = await (await client.get("/api/v1/festivals/fest/queue", headers=bearer(t.organizer))).json()
+        assert view["waiting"] == 2 and view["mode"] == "auto"
+        await inside.close()  # a seat frees up: the first in line is admitted, not the second
+
+        async def admitted(token: str, ticket: str) -> dict[str, Any] | None:
+            got = await (await client.get(f"/api/v1/festivals/fest/queue/{ticket}", headers=bearer(token))).json()
+            return got if got["phase"] == "admitted" else None
+
+        b_now = await wait_until(lambda: admitted(b_token, b["ticket"]), "the first in line to be admitted")
+        assert 0 < b_now["admitted_for_s"] <= 60
+        c_now = await (await client.get(f"/api/v1/festivals/fest/queue/{c['ticket']}", headers=bearer(c_token))).json()
+        assert (c_now["phase"], c_now["position"]) == ("waiting", 1)
+        entered = await LiveClient.connect(url, t.store, b_token)
+        await entered.close()
+    finally:
+        await inside.close()
+
+
+async def test_the_organizer_pauses_admission_with_a_message(
+    live_server: tuple[TestClient[Any, Any], Tenant, str],
+) -> None:
+    client, t, _ = live_server
+    r = await client.put("/api/v1/festivals/fest/queue", json={"mode": "paused", "message_ko": "잠시 후 재개합니다",
+                                                                "message_en": "Back shortly"},
+                         headers=bearer(t.organizer))
+    assert r.status == 200 and (await r.json())["mode"] == "paused"
+    r = await client.put("/api/v1/festivals/fest/queue", json={"mode": "paused"}, headers=bearer(t.shopper))
+    assert r.status == 403
+    ticket = await (await client.post("/api/v1/festivals/fest/queue", headers=bearer(t.shopper))).json()
+    assert ticket["paused"] is True and ticket["eta_s"] is None and ticket["message"]["en"] == "Back shortly"
+    r = await client.put("/api/v1/festivals/fest/queue", json={"mode": "sometimes"}, headers=bearer(t.organizer))
+    assert r.status == 422

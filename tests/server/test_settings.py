@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from factories import free_port, start_live_server, stop_live_server
+from pydantic import SecretStr
 from redis_server import RedisServer, redis_binary
 
 from server.settings import Settings, SettingsProblem, load_settings
@@ -53,6 +54,7 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_PORT": ("8080", "port", 8080),
     "VRSTORE_REDIS_URL": ("redis://127.0.0.1:6379/0", "redis_url", "redis://127.0.0.1:6379/0"),
     "VRSTORE_SECURE_COOKIES": ("true", "secure_cookies", True),
+    "VRSTORE_SECRET_KEY": ("k" * 32, "secret_key", "k" * 32),
     "VRSTORE_TEST_HOOKS": ("false", "test_hooks", False),
 }
 
@@ -65,7 +67,8 @@ def test_every_documented_variable_has_a_documented_form() -> None:
 def test_documented_form_parses(variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
     raw, field, expected = DOCUMENTED_FORMS[variable]
     monkeypatch.setenv(variable, raw)
-    assert getattr(load_settings(), field) == expected
+    value = getattr(load_settings(), field)
+    assert (value.get_secret_value() if isinstance(value, SecretStr) else value) == expected
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

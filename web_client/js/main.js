@@ -6,6 +6,7 @@ import { langToggle, saleLine } from './locale.js';
 import { applyDom, lang, onLangChange, pick, t } from '../shared/i18n.js';
 import { api, createSession, currentSession, encodePose, LiveSocket } from './net.js';
 import { CLOSE } from '../shared/protocol.js';
+import { WaitingLine } from './queue.js';
 import { Highlight, loadStoreScene } from './scene.js';
 import { Controls } from './controls.js';
 import { XRRig } from './xr.js';
@@ -212,6 +213,11 @@ function applyProduct(msg) {
 }
 
 // ------------------------------------------------------------------ live
+const waiting = new WaitingLine({
+  element: document.getElementById('waiting'),
+  onAdmitted: () => state.live?.reconnectNow(),
+});
+
 function connectLive() {
   state.live?.close();
   if (!state.session) return;
@@ -224,9 +230,14 @@ function connectLive() {
   live.addEventListener('status', (e) => {
     state.liveState = e.detail.state;
     if (e.detail.state === 'closed') setLiveStatus(t('live.closed', { e: e.detail.reason }), 'closed');
-    else if (e.detail.state === 'offline' && e.detail.code === CLOSE.BUSY) setLiveStatus(t('live.busy'), 'offline');
+    else if (e.detail.state === 'offline' && e.detail.code === CLOSE.BUSY) {
+      setLiveStatus(t('live.busy'), 'offline');
+      live.pause(); // no retry loop while waiting: the line says when to come in
+      waiting.start(state.festival?.slug).catch((err) => setLiveStatus(t('error.generic', { e: err.message }), 'offline'));
+    }
     else if (e.detail.state === 'offline') setLiveStatus(t('live.offline'), 'offline');
     else if (e.detail.state === 'connecting') setLiveStatus(t('live.connecting'), 'connecting');
+    else if (e.detail.state === 'open') waiting.stop();
   });
   live.addEventListener('tick', (e) => { avatars.applyTick(e.detail); liveCount(); });
   live.addEventListener('message', (e) => onLive(e.detail));

@@ -145,6 +145,8 @@ export class LiveSocket extends EventTarget {
     this.resume = sessionStorage.getItem(`vrstore.resume.${store}`) || null;
     this.ws = null;
     this.closed = false;
+    this.paused = false; // waiting in the festival's line: no retries of our own
+    this.retry = null;
     this.backoff = 500;
     this.welcome = null;
     this._connect();
@@ -193,12 +195,26 @@ export class LiveSocket extends EventTarget {
       if (event.code === CLOSE.UNAUTHORIZED && this.onUnauthorized) await this.onUnauthorized();
       if (event.code === CLOSE.UNAUTHORIZED) this.resume = null;
       this._emit('status', { state: 'offline', code: event.code });
-      setTimeout(() => this._connect(), this.backoff);
+      if (this.paused) return;
+      this.retry = setTimeout(() => this._connect(), this.backoff);
       this.backoff = Math.min(8000, this.backoff * 2);
     };
   }
 
   get open() { return this.ws?.readyState === WebSocket.OPEN && this.welcome !== null; }
+
+  /** Stop retrying on its own (the shopper waits in the festival's line). */
+  pause() { this.paused = true; clearTimeout(this.retry); }
+
+  /** Connect now (the line admitted this shopper), whatever the backoff said. */
+  reconnectNow() {
+    this.paused = false;
+    clearTimeout(this.retry);
+    if (!this.closed && this.ws?.readyState !== WebSocket.OPEN) {
+      this.backoff = 500;
+      this._connect();
+    }
+  }
 
   send(msg) { if (this.open) this.ws.send(JSON.stringify(msg)); }
 

@@ -67,6 +67,23 @@ export default {
   'notice.live_degraded': { ko: '실시간 연결이 불안정합니다 — 장바구니와 결제는 계속 됩니다', en: 'Live updates are degraded — your cart and checkout still work' },
   'notice.live_restored': { ko: '실시간 연결이 복구되었습니다', en: 'Live updates are back' },
   'live.closed': { ko: '연결 종료: {e}', en: 'Disconnected: {e}' },
+  'queue.title': { ko: '입장 대기 중', en: 'Waiting to enter' },
+  'queue.position': { ko: '대기 순서 {n}번째입니다', en: 'You are number {n} in line' },
+  'queue.prequeue': {
+    ko: '세일 시작 전 대기열 ({n}명): 시작하는 순간 공정하게 순서를 추첨합니다',
+    en: 'Early line ({n} people): the order is drawn fairly the moment the sale opens',
+  },
+  'queue.eta': { ko: '예상 대기 시간 약 {t}', en: 'Estimated wait about {t}' },
+  'queue.etaUnknown': { ko: '예상 대기 시간을 계산하는 중입니다', en: 'Working out the wait…' },
+  'queue.paused': {
+    ko: '주최 측이 입장을 잠시 멈췄습니다. 순서는 그대로 유지됩니다',
+    en: 'The organizer has paused entry for now. Your place is kept',
+  },
+  'queue.progress': { ko: '대기 진행률', en: 'Progress in line' },
+  'queue.hint': {
+    ko: '자리가 나면 자동으로 입장합니다. 이 창을 닫거나 새로 고쳐도 순서는 유지됩니다.',
+    en: 'You will enter automatically when there is room. Refreshing or closing this tab keeps your place.',
+  },
   'live.busy': {
     ko: '지금은 쇼핑객이 많아 잠시 기다리는 중입니다 — 자리가 나면 자동으로 입장합니다',
     en: 'The store is busy right now — you will enter automatically as soon as there is room',

@@ -285,6 +285,15 @@ class Cluster:
 
     # ------------------------------------------------------------ seats and resume
 
+    async def festival_seats(self, festival: str) -> int:
+        """Seats of the festival over every worker (the shared ledger), or this worker's while it is away."""
+        if self.ledger is not None and self.bus.available:
+            try:
+                return await self.ledger.total(festival)
+            except LedgerUnavailable:
+                pass
+        return self.live.hub.seats(festival)
+
     async def place(
         self, store: str, *, session: str, group: str | None, resume: str | None, festival: str,
         festival_cap: int | None,

@@ -52,7 +52,7 @@ from server.live.cluster.bus import (
     Subscription,
     drop_subscription,
 )
-from server.live.cluster.redis_conn import REDIS_ERRORS, redis_client
+from server.redis_conn import REDIS_ERRORS, redis_client
 
 if TYPE_CHECKING:
     from server.settings import Settings

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from redis.asyncio import Redis
 
-from server.live.cluster.redis_conn import REDIS_ERRORS, redis_client
 from server.live.core.protocol import RealtimeError
+from server.redis_conn import REDIS_ERRORS, redis_client
 
 if TYPE_CHECKING:
     from server.settings import Settings

@@ -16,9 +16,11 @@ level  name                  what changes
 Pressure is the largest of four ratios, each 1.0 at its limit: the tick's duration over its share of the tick
 budget, the event loop's lag over ``lag_limit_s``, the share of connections with frames waiting over
 ``backlog_limit``, and the process CPU over ``cpu_limit``. Each ratio is smoothed (EWMA over about ``window``
-ticks) so one slow tick (a GC pause) does not shut the door. The level rises at once when pressure crosses its
-threshold and falls one step only after pressure stayed below that threshold minus ``hysteresis`` for
-``calm_s`` seconds (3 s), so the door does not flap open and shut at the boundary.
+ticks), and each sample is first clipped at twice its limit, so one stall (a GC pause, a fresh worker's warm-up,
+a big JSON body) moves the average by a few per cent and does not shut the door. Levels 1 and 2 follow the
+pressure at once (they are cheap and undone as easily); closing (level 3) needs the pressure above its threshold
+for ``hold_s`` (1 s) in a row. A level falls one step only after pressure stayed below its threshold minus
+``hysteresis`` for ``calm_s`` seconds (3 s), so the door does not flap open and shut at the boundary.
 
 It also estimates what one shopper costs (smoothed tick time per connection), from which ``room_for`` says how
 many more shoppers fit under the target: the waiting room's admit rate and the scaling signal read it.
@@ -62,6 +64,8 @@ class AdmissionConfig:
     thresholds: tuple[float, float, float] = (0.6, 0.75, 0.9)
     hysteresis: float = 0.1
     calm_s: float = 3.0
+    hold_s: float = 1.0  # pressure above the last threshold this long before the door closes
+    clip: float = 2.0  # each sample counts at most this many times its limit
     window: int = 20  # ticks the EWMA averages over (about two seconds at 10 Hz)
     target: float = 0.75  # room_for fills up to this pressure
 
@@ -78,6 +82,7 @@ class AdmissionPolicy:
     _per_conn_s: float | None = None
     _connections: int = 0
     _calm_since: float | None = None
+    _hot_since: float | None = None
     forced_closed: bool = False  # the organizer paused admission here
 
     @property
@@ -87,8 +92,9 @@ class AdmissionPolicy:
     def observe(self, sample: LoadSample) -> Level:
         """Feed one tick's measurements; returns the (possibly new) level."""
         cfg = self.config
-        self._tick = _ewma(self._tick, sample.tick_s, cfg.window)
-        self._lag = _ewma(self._lag, sample.lag_s, cfg.window)
+        tick_limit = cfg.tick_budget_s * cfg.budget_share
+        self._tick = _ewma(self._tick, min(sample.tick_s, cfg.clip * tick_limit), cfg.window)
+        self._lag = _ewma(self._lag, min(sample.lag_s, cfg.clip * cfg.lag_limit_s), cfg.window)
         share = sample.backlog / sample.connections if sample.connections else 0.0
         self._backlog = _ewma(self._backlog, share, cfg.window)
         if sample.cpu is not None:
@@ -97,7 +103,7 @@ class AdmissionPolicy:
         if sample.connections:
             cost = sample.tick_s / sample.connections  # an estimate, not a pressure: it starts at what was seen
             self._per_conn_s = cost if self._per_conn_s is None else _ewma(self._per_conn_s, cost, cfg.window)
-        ratios = [self._tick / (cfg.tick_budget_s * cfg.budget_share), self._lag / cfg.lag_limit_s,
+        ratios = [self._tick / tick_limit, self._lag / cfg.lag_limit_s,
                   self._backlog / cfg.backlog_limit]
         if self._cpu is not None:
             ratios.append(self._cpu / cfg.cpu_limit)
@@ -108,6 +114,12 @@ class AdmissionPolicy:
     def _step(self, now: float) -> None:
         cfg = self.config
         wanted = Level(sum(1 for t in cfg.thresholds if self.pressure >= t))
+        if wanted == Level.CLOSED:
+            self._hot_since = now if self._hot_since is None else self._hot_since
+            if now - self._hot_since < cfg.hold_s:
+                wanted = Level.SLOWER_FAR_PEERS  # not yet: a burst must last before anyone is turned away
+        else:
+            self._hot_since = None
         if wanted > self.level:
             self.level, self._calm_since = wanted, None
             return

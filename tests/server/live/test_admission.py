@@ -108,3 +108,19 @@ def test_degraded_rooms_send_fewer_and_slower_far_peers() -> None:
     assert hub.rooms("s")[1].config.k == 16 and hub.rooms("t")[1].config.far_radius_m == 5.0
     hub.set_level(Level.NORMAL)
     assert hub.rooms("s")[1].config == base
+
+
+def test_a_stall_of_seconds_does_not_close_the_door() -> None:
+    """A fresh worker's first tick can start seconds late (imports, warm-up): one sample, clipped."""
+    p = policy()
+    p.observe(LoadSample(now=0.1, tick_s=0.5, lag_s=2.5, connections=0, backlog=0))
+    feed(p, seconds=1, tick_s=0.005, start=0.1)
+    assert p.admitting and p.level is Level.NORMAL
+
+
+def test_the_door_closes_only_when_the_overload_lasts() -> None:
+    p = policy()
+    now = feed(p, seconds=0.5, tick_s=0.2)  # heavy from the first tick, but only for half a second
+    assert p.level is Level.SLOWER_FAR_PEERS and p.admitting
+    feed(p, seconds=1.5, tick_s=0.2, start=now)
+    assert p.level is Level.CLOSED and not p.admitting

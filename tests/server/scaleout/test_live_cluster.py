@@ -37,6 +37,7 @@ class Festa:
     url: str
     store: str
     http: aiohttp.ClientSession
+    organizer: str = ""
 
     async def shopper(self, name: str = "손님") -> str:
         async with self.http.post(f"{self.url}/api/v1/sessions", json={"display_name": name}) as r:
@@ -67,7 +68,7 @@ async def festa(tmp_path: Path, db: str, url: str) -> AsyncIterator[Festa]:
     settings = make_settings(tmp_path, db)
     organizer = await create_festival(settings, "fest")
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
-        f = Festa(url, "fest-store", http)
+        f = Festa(url, "fest-store", http, organizer)
         merchant = await f.request("POST", "/api/v1/festivals/fest/merchants", organizer, {"name": "상점"})
         await f.request("POST", "/api/v1/stores", merchant["token"],
                         {"slug": f.store, "name_ko": "가게", "name_en": "Shop", "kind": "convenience_store"})
@@ -256,3 +257,46 @@ async def test_a_killed_workers_shopper_resumes_on_the_other(tmp_path: Path, red
         await again.wait_for(lambda c: c.peers.get(b.peer_id) == (-100, 160, 0), timeout=WAIT_S)
         assert all(a.peer_id not in t.left for t in b.ticks)  # nobody saw it leave
         assert sum(1 for t in b.ticks for p in t.joined if p.id == a.peer_id) == 1  # nor join again
+
+
+async def test_the_waiting_line_is_one_across_workers_and_survives_a_killed_worker(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with AsyncExitStack() as stack:
+        db = await stack.enter_async_context(postgres(tmp_path))
+        # Workers on separate data directories share the signing key through the setting, as they must.
+        workers = await stack.enter_async_context(servers(tmp_path, redis_server, db, 2,
+                                                          VRSTORE_SECRET_KEY="s" * 40))
+        f = await stack.enter_async_context(festa(tmp_path, db, workers[0].url))
+        queue = "/api/v1/festivals/fest/queue"
+        await f.request("PUT", queue, f.organizer, {"mode": "paused"})  # on worker 0; both obey
+        shoppers = [await f.shopper(f"손님{i}") for i in range(4)]
+        with pytest.raises(ConnectionError, match=str(int(CloseCode.BUSY))):
+            await LiveClient.connect(workers[1].url, f.store, shoppers[0])
+        tickets = []
+        for i, token in enumerate(shoppers):  # arrivals alternate between the workers
+            url = workers[i % 2].url
+            async with f.http.post(f"{url}{queue}", headers={"Authorization": f"Bearer {token}"}) as r:
+                assert r.status == 201, await r.text()
+                tickets.append((await r.json())["ticket"])
+
+        async def status(url: str, i: int) -> dict[str, Any]:
+            async with f.http.get(f"{url}{queue}/{tickets[i]}",
+                                  headers={"Authorization": f"Bearer {shoppers[i]}"}) as r:
+                assert r.status == 200, await r.text()
+                return dict(await r.json())
+
+        assert [(await status(workers[1].url, i))["position"] for i in range(4)] == [1, 2, 3, 4]
+        workers[0].process.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(workers[0].process.wait, WAIT_S)
+        # The worker that took half the tickets is gone; every place is still there.
+        assert [(await status(workers[1].url, i))["position"] for i in range(4)] == [1, 2, 3, 4]
+        async with f.http.put(f"{workers[1].url}{queue}", json={"mode": "auto"},
+                              headers={"Authorization": f"Bearer {f.organizer}"}) as r:
+            assert r.status == 200
+        deadline = time.monotonic() + WAIT_S
+        while (await status(workers[1].url, 0))["phase"] != "admitted":
+            assert time.monotonic() < deadline, "the first in line was never admitted"
+            await asyncio.sleep(0.1)
+        entered = await LiveClient.connect(workers[1].url, f.store, shoppers[0])
+        stack.push_async_callback(entered.close)

@@ -1,4 +1,5 @@
-"""How the realtime parts talk to Redis: one client recipe and one tuple of errors that mean "Redis is away".
+"""How the server talks to Redis (live bus, seat ledger, resume tokens, waiting rooms): one client recipe and
+one tuple of errors that mean "Redis is away".
 
 redis-py retries failed commands by default (with backoff, seconds in total); the tick loop cannot wait that
 long, so every client here fails fast and the owner (bus reader, ledger caller) decides when to try again.

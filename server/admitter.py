@@ -43,7 +43,7 @@ async def admit_forever(app: web.Application) -> None:
                     seats = await live.cluster.festival_seats(festival)
                     room_for = min(room_for, max(0, window.visitor_cap - seats))
                 await rooms.admit_round(festival, room_for=room_for,
-                                        sale_open=window is None or window.open, dt=ROUND_S)
+                                        opened=window is None or window.started, dt=ROUND_S)
         except Exception:  # a failed round (the database away) must not end admissions: the next one retries
             log.exception("admission round failed")
 

@@ -10,3 +10,8 @@ def within_sale_window(starts_at: datetime | None, ends_at: datetime | None, now
     if starts_at is not None and now < starts_at:
         return False
     return ends_at is None or now < ends_at
+
+
+def festival_started(starts_at: datetime | None, now: datetime) -> bool:
+    """Whether the sale has begun (or has no start): until then the waiting line is a pre-queue, drawn at opening."""
+    return starts_at is None or now >= starts_at

@@ -71,14 +71,14 @@ class QueueState:
 RATE_HALF_LIFE_S = 30.0  # the measured rate forgets half of itself in this time
 
 
-def join(state: QueueState, session: int, now: float, *, sale_open: bool) -> Entry:
+def join(state: QueueState, session: int, now: float, *, opened: bool) -> Entry:
     """Take a place (or keep the one the session has). A lapsed ticket goes to the back."""
     entry = state.entries.get(session)
     if entry is not None and entry.phase is not Phase.LAPSED:
         return entry
     if entry is not None:
         leave(state, session)
-    if not sale_open and not state.opened:
+    if not opened and not state.opened:
         entry = Entry(session, now, Phase.PREQUEUE)
         state.prequeue.append(session)
     else:

@@ -32,6 +32,7 @@ class SaleWindow:
     festival: str
     open: bool
     visitor_cap: int | None = None
+    started: bool = True  # the sale has begun (or has no start): the waiting line's pre-queue is drawn
 
 
 class LiveData(Protocol):

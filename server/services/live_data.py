@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.sale_window import within_sale_window
+from server.domain.sale_window import festival_started, within_sale_window
 from server.live.ports import PLAZA, SaleWindow, StoreScene, plaza_room
 from server.persistence.database import Database
 from server.persistence.tables import Cart, CartMember, Festival, ShopperSession, Store
@@ -43,7 +43,8 @@ class DatabaseLiveData:
         async with self.database.read() as db:
             festivals = (await db.execute(select(Festival.slug, Festival.starts_at, Festival.ends_at,
                                                  Festival.visitor_cap))).all()
-        return [SaleWindow(slug, within_sale_window(starts, ends, now), cap) for slug, starts, ends, cap in festivals]
+        return [SaleWindow(slug, within_sale_window(starts, ends, now), cap, festival_started(starts, now))
+                for slug, starts, ends, cap in festivals]
 
 
 async def _store_scene(db: AsyncSession, store: str, festival: str | None) -> StoreScene | None:

@@ -69,7 +69,7 @@ class WaitingRooms(abc.ABC):
     # ------------------------------------------------------------ shoppers
 
     @abc.abstractmethod
-    async def take(self, festival: str, session: int, *, sale_open: bool) -> TicketView:
+    async def take(self, festival: str, session: int, *, opened: bool) -> TicketView:
         """A ticket for this session (the same one again on a refresh, a second tab or a reconnect)."""
 
     async def status(self, festival: str, ticket: str, session: int) -> TicketView:
@@ -111,7 +111,7 @@ class WaitingRooms(abc.ABC):
     # ------------------------------------------------------------ the admitter (once a second)
 
     @abc.abstractmethod
-    async def admit_round(self, festival: str, *, room_for: int, sale_open: bool, dt: float) -> list[int]:
+    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float) -> list[int]:
         """Admit as many as fit: ``room_for`` is what the live layer can take now (load and cap), less the
         tickets admitted but not used yet (their seats are spoken for)."""
 
@@ -155,11 +155,11 @@ class LocalWaitingRooms(WaitingRooms):
     def now(self) -> float:
         return self._clock()
 
-    async def take(self, festival: str, session: int, *, sale_open: bool) -> TicketView:
+    async def take(self, festival: str, session: int, *, opened: bool) -> TicketView:
         room = self._room(festival)
-        if sale_open:
+        if opened:
             wr.open_sale(room.state, self._rng)
-        wr.join(room.state, session, self._clock(), sale_open=sale_open)
+        wr.join(room.state, session, self._clock(), opened=opened)
         return await self._view(festival, session)
 
     async def _has(self, festival: str, session: int) -> bool:
@@ -186,14 +186,14 @@ class LocalWaitingRooms(WaitingRooms):
         return (room.controls.mode == "paused" or bool(room.state.line) or bool(room.state.prequeue)
                 or not admitting or full)
 
-    async def admit_round(self, festival: str, *, room_for: int, sale_open: bool, dt: float) -> list[int]:
+    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float) -> list[int]:
         room = self._rooms.get(festival)
         if room is None:
             return []
         now = self._clock()
         state = room.state
         wr.expire(state, now)
-        if sale_open:
+        if opened:
             wr.open_sale(state, self._rng)
         outstanding = sum(1 for e in state.entries.values() if e.phase is wr.Phase.ADMITTED)
         can = max(0, room_for - outstanding)

@@ -54,16 +54,16 @@ def _redis_away_is_503(fn: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, C
 
     return call
 
-# KEYS: line, pre, admitted, lapsed, meta, festivals. ARGV: festival, session, now_ms, sale_open (0/1).
+# KEYS: line, pre, admitted, lapsed, meta, festivals. ARGV: festival, session, now_ms, opened (0/1).
 # Returns 1 if a new place was taken, 0 if the session already had one.
 _JOIN = """
 local line, pre, admitted, lapsed, meta, festivals = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local festival, s, now, sale_open = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+local festival, s, now, opened = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 if redis.call('ZSCORE', line, s) or redis.call('ZSCORE', pre, s) or redis.call('ZSCORE', admitted, s) then
   return 0
 end
 redis.call('SREM', lapsed, s)
-if not sale_open and redis.call('HGET', meta, 'opened') ~= '1' then
+if not opened and redis.call('HGET', meta, 'opened') ~= '1' then
   redis.call('ZADD', pre, now, s)
 else
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
@@ -183,11 +183,11 @@ class RedisWaitingRooms(WaitingRooms):
     # ------------------------------------------------------------ shoppers
 
     @_redis_away_is_503
-    async def take(self, festival: str, session: int, *, sale_open: bool) -> TicketView:
-        if sale_open:
+    async def take(self, festival: str, session: int, *, opened: bool) -> TicketView:
+        if opened:
             await self._open_sale(festival)
         await self._join(keys=[self._k(festival, p) for p in ("line", "pre", "admitted", "lapsed", "meta")]
-                         + [self._festivals()], args=[festival, session, self._ms(), int(sale_open)])
+                         + [self._festivals()], args=[festival, session, self._ms(), int(opened)])
         return await self._view(festival, session)
 
     @_redis_away_is_503
@@ -251,8 +251,8 @@ class RedisWaitingRooms(WaitingRooms):
     # ------------------------------------------------------------ the admitter
 
     @_redis_away_is_503
-    async def admit_round(self, festival: str, *, room_for: int, sale_open: bool, dt: float) -> list[int]:
-        if sale_open:
+    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float) -> list[int]:
+        if opened:
             await self._open_sale(festival)
         keys = [self._k(festival, p) for p in ("line", "admitted", "lapsed", "meta", "log")] + [
             self._festivals(), self._k(festival, "pre")]

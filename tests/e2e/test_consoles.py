@@ -394,6 +394,20 @@ def test_organizer_console_approvals_sale_window_discounts_invites_and_live_stat
     expect(page.locator("#stores-table tr[data-store=late-stall]")).to_have_attribute("data-status", "pending")
     assert int(page.locator("#stats-updated").get_attribute("data-count") or "0") > updates
 
+    # The waiting line: pause admission with a message; a shopper who lines up shows in the count.
+    expect(page.locator("#queue-totals [data-total=waiting] strong")).to_have_text("0")
+    page.select_option("#q-mode", "paused")
+    page.fill("#q-msg-ko", "잠시 후 다시 엽니다")
+    page.click("#queue-form button[type=submit]")
+    expect(page.locator("#queue-out .note")).to_be_visible()
+    view = call(server, "GET", "/api/v1/festivals/fest/queue", festival.organizer).body
+    assert view["mode"] == "paused" and view["message"]["ko"] == "잠시 후 다시 엽니다"
+    shopper = call(server, "POST", "/api/v1/sessions", None, {"display_name": "줄 선 손님"}).body["token"]
+    assert call(server, "POST", "/api/v1/festivals/fest/queue", shopper).status == 201
+    expect(page.locator("#queue-totals [data-total=waiting] strong")).to_have_text("1")
+    page.select_option("#q-mode", "auto")
+    page.click("#queue-form button[type=submit]")
+
 
 # --- money and time helpers, run in the browser that uses them --------------------------------
 

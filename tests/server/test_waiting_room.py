@@ -15,7 +15,7 @@ KEY = b"k" * 32
 def line(n: int, *, start: int = 0) -> wr.QueueState:
     state = wr.QueueState()
     for s in range(start, start + n):
-        wr.join(state, s, float(s), sale_open=True)
+        wr.join(state, s, float(s), opened=True)
     return state
 
 
@@ -28,7 +28,7 @@ def test_fifo_by_arrival_and_positions_count_from_one() -> None:
 
 def test_a_refresh_or_a_second_tab_keeps_the_place() -> None:
     state = line(3)
-    again = wr.join(state, 1, 99.0, sale_open=True)
+    again = wr.join(state, 1, 99.0, opened=True)
     assert again.arrived == 1.0 and wr.standing(state, 1, configured_rate=None, paused=False).position == 2
     assert len(state.line) == 3
 
@@ -36,13 +36,13 @@ def test_a_refresh_or_a_second_tab_keeps_the_place() -> None:
 def test_the_prequeue_is_shuffled_at_opening_and_goes_ahead_of_later_arrivals() -> None:
     state = wr.QueueState()
     for s in range(100):
-        wr.join(state, s, float(s), sale_open=False)
+        wr.join(state, s, float(s), opened=False)
     assert wr.standing(state, 0, configured_rate=1.0, paused=False).phase is wr.Phase.PREQUEUE
     # Joining early again gives nothing: still the pre-queue, no position.
-    assert wr.join(state, 0, 50.0, sale_open=False).phase is wr.Phase.PREQUEUE
+    assert wr.join(state, 0, 50.0, opened=False).phase is wr.Phase.PREQUEUE
     order = wr.open_sale(state, random.Random(7))
     assert sorted(order) == list(range(100)) and order != list(range(100))  # a draw, not arrival order
-    wr.join(state, 1000, 200.0, sale_open=True)  # after the opening: behind everyone pre-queued
+    wr.join(state, 1000, 200.0, opened=True)  # after the opening: behind everyone pre-queued
     assert wr.admit(state, 101, 300.0, window_s=60) == [*order, 1000]
 
 
@@ -52,7 +52,7 @@ def test_a_fair_draw_gives_early_refreshers_no_edge() -> None:
     for seed in range(400):
         state = wr.QueueState()
         for s in range(10):
-            wr.join(state, s, float(s), sale_open=False)
+            wr.join(state, s, float(s), opened=False)
         firsts += wr.open_sale(state, random.Random(seed))[0] == 0
     assert 15 <= firsts <= 70  # expected 40 (1 in 10)
 
@@ -64,7 +64,7 @@ def test_an_admitted_ticket_lapses_after_its_window_and_the_next_is_admitted() -
     assert wr.expire(state, 60.0) == [0]
     assert wr.standing(state, 0, configured_rate=None, paused=False).phase is wr.Phase.LAPSED
     assert wr.admit(state, 1, 60.0, window_s=60) == [1]
-    wr.join(state, 0, 61.0, sale_open=True)  # a lapsed shopper may line up again, at the back
+    wr.join(state, 0, 61.0, opened=True)  # a lapsed shopper may line up again, at the back
     assert wr.standing(state, 0, configured_rate=None, paused=False).position == 2
 
 

@@ -9,6 +9,7 @@ import { fillFestival, loadFestival, wireFestival } from './festival.js';
 import { loadRules, renderRules, wireRules } from './discounts.js';
 import { loadMerchants, loadStores, renderMerchants, renderStores, wireInvite } from './stores.js';
 import { renderStats, refreshStats, startStats } from './stats.js';
+import { refreshQueue, renderQueue, wireQueue } from './queue.js';
 
 i18n.register(consoleStrings);
 i18n.register(strings);
@@ -26,8 +27,10 @@ const ctx = {
 };
 
 ctx.refreshAll = async () => {
-  await Promise.all([loadStores(ctx), refreshStats(ctx)]);
+  await Promise.all([loadStores(ctx), refreshStats(ctx), refreshQueue(ctx)]);
 };
+
+ctx.pollAlso = () => refreshQueue(ctx); // the waiting line refreshes with the dashboard
 
 ctx.onStoresChanged = () => {
   loadStores(ctx).catch((err) => showProblem($('#stores-out'), err));
@@ -52,6 +55,7 @@ async function signIn(token) {
   who();
   await Promise.all([loadStores(ctx), loadMerchants(ctx)]);
   await loadRules(ctx); // after the stores: the rule editor offers their slugs
+  await refreshQueue(ctx, { fill: true });
   ctx.stopStats = startStats(ctx);
   document.body.dataset.signedIn = '1';
 }
@@ -67,6 +71,7 @@ function relabel() {
   renderStores(ctx);
   renderMerchants(ctx);
   renderStats(ctx);
+  renderQueue(ctx);
   if (ctx.festival) fillFestival(ctx);
   // Keep unsaved rule edits across a language switch.
   const rows = [...document.querySelectorAll('#rules-table tbody tr')].map((row) => ({
@@ -84,6 +89,7 @@ function main() {
   wireFestival(ctx);
   wireRules(ctx);
   wireInvite(ctx);
+  wireQueue(ctx);
   wireSignIn(ctx.api, signIn, signOut);
   document.body.dataset.ready = '1';
 }

@@ -61,7 +61,7 @@ export function startStats(ctx) {
     clearTimeout(timer);
     try {
       // A hidden tab does not poll; it catches up the moment it is shown again.
-      if (!document.hidden) await refreshStats(ctx);
+      if (!document.hidden) await Promise.all([refreshStats(ctx), ctx.pollAlso ? ctx.pollAlso() : null]);
     } finally {
       running = false;
     }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 
 from server import keys
 from server.contracts import queue as qs
+from server.domain.sale_window import festival_started
 from server.http.registry import api
 from server.http.routing import Call
 from server.keys import database_of
-from server.services import access, festivals
+from server.services import access
 from server.services.waiting_rooms import POLL_S, Controls, TicketView
 
 F = "/api/v1/festivals/{festival}/queue"
@@ -31,10 +34,10 @@ async def take_ticket(call: Call[None, None]) -> qs.QueueTicketOut:
     slug = call.path("festival")
     async with database_of(call.request).read() as db:
         festival = await access.festival_by_slug(db, slug)
-        sale_open = festivals.sale_open(festival)
+        opened = festival_started(festival.starts_at, datetime.now(UTC))
     session = call.user.session_id
     assert session is not None  # the shopper role always has a session
-    return _out(await call.request.app[keys.WAITING_ROOMS].take(slug, session, sale_open=sale_open))
+    return _out(await call.request.app[keys.WAITING_ROOMS].take(slug, session, opened=opened))
 
 
 @api.op("GET", F + "/{ticket}", summary="Where a ticket stands: position, estimated wait, admitted or not",

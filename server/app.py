@@ -19,6 +19,7 @@ from server.http.registry import api
 from server.live import ws as live_ws
 from server.live.service import live_context
 from server.live.service import on_shutdown as live_shutdown
+from server.load_watch import load_watch_context
 from server.metrics import Metrics, metrics_middleware
 from server.persistence import migrate
 from server.persistence.database import Database
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(live_context)
     app.cleanup_ctx.append(admitter_context)
+    app.cleanup_ctx.append(load_watch_context)
     app.on_shutdown.append(live_shutdown)
     from server.http.handlers import ops, scenes
 

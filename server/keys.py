@@ -10,6 +10,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from server.auth import TokenCache
     from server.builds import BuildManager
+    from server.contracts.forecast import ForecastOut
     from server.events import EventHooks, VisitorBoard
     from server.live.ports import LiveData
     from server.live.service import Live
@@ -32,6 +33,7 @@ BUILDS: web.AppKey[BuildManager] = web.AppKey("builds")
 TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache")
 LIVE: web.AppKey[Live] = web.AppKey("live")
 LIVE_DATA: web.AppKey[LiveData] = web.AppKey("live_data")  # what the live layer asks of the database
+FORECASTS: web.AppKey[dict[str, ForecastOut]] = web.AppKey("forecasts", dict)  # the latest, by festival
 WAITING_ROOMS: web.AppKey[WaitingRooms] = web.AppKey("waiting_rooms")  # every festival's line (this process)
 OPENAPI_JSON: web.AppKey[bytes] = web.AppKey("openapi_json", bytes)  # built once per app, before it freezes
 

@@ -60,6 +60,15 @@ class Metrics:
         self.pressure = Gauge("vrstore_live_pressure", "Measured live load, 1.0 = at a limit", registry=self.registry)
         self.room_for = Gauge("vrstore_live_room_for", "More live shoppers this worker can take now",
                               registry=self.registry)
+        self.forecast_shoppers = Gauge(
+            "vrstore_forecast_shoppers", "Forecast live shoppers of a festival, minutes ahead",
+            ["festival", "minutes_ahead"], registry=self.registry)
+        self.recommended_workers = Gauge(
+            "vrstore_recommended_workers", "Workers the festival's forecast peak needs at the measured capacity",
+            ["festival"], registry=self.registry)
+        self.capacity_per_worker = Gauge(
+            "vrstore_capacity_per_worker", "Live shoppers this worker carries at its target load (measured)",
+            registry=self.registry)
         self.checkouts = Counter(
             "vrstore_checkouts", "Checkouts by outcome", ["outcome"], registry=self.registry
         )

@@ -102,3 +102,10 @@ def build_store_scene(
                         progress=progress)
     _write_scene(Path(scenes_dir), scene.content_hash, scene.glb, scene.manifest)
     return {"scene_hash": scene.content_hash, "report": scene.report.as_dict()}
+
+
+def forecast_load(per_minute: list[float]) -> Any:
+    """The next hour of a festival's shoppers (statsmodels' fit takes most of a second of CPU: not on the loop)."""
+    from server.services.forecast import forecast
+
+    return forecast(per_minute)

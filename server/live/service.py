@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ class Live:
         self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
         self._encode = FrameEncoder()
         self._ids = itertools.count(1)
+        self.arrivals: Counter[str] = Counter()  # new live shoppers per festival since the load was last read
         self._sale_round = asyncio.Event()  # set (and replaced) after every round of the sale-window watcher
 
     # ------------------------------------------------------------ connections

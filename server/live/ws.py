@@ -114,6 +114,8 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
         return await _refuse(conn, exc)
     live.deliver(joined.actions)
     live.cluster.admitted(store, place, joined, session=session, group=group)
+    if not joined.resumed:
+        live.arrivals[found.festival] += 1  # the per-minute load the forecast learns from
     return True
 
 

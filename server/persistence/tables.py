@@ -306,3 +306,17 @@ class IdempotencyKey(Base):
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     locked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FestivalLoad(Base):
+    """Live load of a festival per minute: shoppers who arrived, and shoppers present (what the forecast reads).
+
+    Each worker adds its own counts to the minute's row (arrivals and its seats), so the row is the festival's
+    total however many workers serve it. Kept for ``LOAD_RETENTION_DAYS`` (see services/load_history.py)."""
+
+    __tablename__ = "festival_load"
+
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    arrivals: Mapped[int] = mapped_column(Integer, default=0)
+    shoppers: Mapped[int] = mapped_column(Integer, default=0)

@@ -83,6 +83,10 @@ class Hub:
         """The room and peer id of a live connection."""
         return self._conns.get(conn)
 
+    def festivals(self) -> set[str]:
+        """Festivals with at least one open instance here."""
+        return {self._festival.get(store, "") for store, rooms in self._stores.items() if rooms}
+
     def set_level(self, level: Level) -> None:
         """Apply an admission level's room tunables to every open instance and to the ones that open later."""
         cfg = degraded_room_config(self.config.room, level)

@@ -123,7 +123,8 @@ async def _must_queue(request: web.Request, live: Live, found: StoreScene, sessi
     cap = found.visitor_cap
     full = cap is not None and await live.cluster.festival_seats(found.festival) >= cap
     admissions: Admissions = request.app[keys.WAITING_ROOMS]
-    return await admissions.must_queue(found.festival, int(session), admitting=live.admission.admitting, full=full)
+    return await admissions.must_queue(found.festival, int(session), admitting=live.admission.admit_one(),
+                                       full=full)
 
 
 async def _refuse(conn: Connection, exc: JoinRefused) -> bool:

@@ -13,17 +13,21 @@ level  name                  what changes
 3      ``closed``            and new live shoppers are not admitted (they wait; admitted ones stay)
 =====  ====================  ===========================================================================
 
-Pressure is the largest of four ratios, each 1.0 at its limit: the tick's duration over its share of the tick
-budget, the event loop's lag over ``lag_limit_s``, the share of connections with frames waiting over
-``backlog_limit``, and the process CPU over ``cpu_limit``. Each ratio is smoothed (EWMA over about ``window``
+Pressure is the largest of three ratios, each 1.0 at its limit: the tick's duration over its share of the tick
+budget, the event loop's lag over ``lag_limit_s``, and the share of connections with frames waiting over
+``backlog_limit``. (Process CPU is not one of them: a connection storm spikes it for seconds while the shoppers
+inside are fine; a saturated core shows as loop lag anyway.) Each ratio is smoothed (EWMA over about ``window``
 ticks), and each sample is first clipped at twice its limit, so one stall (a GC pause, a fresh worker's warm-up,
 a big JSON body) moves the average by a few per cent and does not shut the door. Levels 1 and 2 follow the
 pressure at once (they are cheap and undone as easily); closing (level 3) needs the pressure above its threshold
 for ``hold_s`` (1 s) in a row. A level falls one step only after pressure stayed below its threshold minus
 ``hysteresis`` for ``calm_s`` seconds (3 s), so the door does not flap open and shut at the boundary.
 
-It also estimates what one shopper costs (smoothed tick time per connection), from which ``room_for`` says how
-many more shoppers fit under the target: the waiting room's admit rate and the scaling signal read it.
+**Who gets in** is decided by ``room_for``, not by the level alone: how many more shoppers fit before the
+target pressure, from the *latest* tick's cost per shopper (not the average, which lags two seconds behind a
+crowd arriving at 150 a second), less the joins already let in since that tick (``admit_one``). So the door
+closes at the measured capacity, and reopening after a calm spell lets in only what fits. The waiting room's
+admitter and the scaling signal read the same number.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ class LoadSample:
     lag_s: float  # how late it started after its boundary (event-loop lag)
     connections: int
     backlog: int  # connections with frames waiting in their send queue
-    cpu: float | None = None  # process CPU over the last second, 1.0 = one core; None: not measured
+    cpu: float | None = None  # process CPU over the last second (reported; not a pressure, see above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,6 @@ class AdmissionConfig:
     budget_share: float = 0.5  # of the interval a tick may use at full pressure (the rest: I/O, sockets, HTTP)
     lag_limit_s: float = 0.05
     backlog_limit: float = 0.05  # share of connections with frames waiting
-    cpu_limit: float = 0.9
     # Pressure at which each level starts (level 3 is "closed").
     thresholds: tuple[float, float, float] = (0.6, 0.75, 0.9)
     hysteresis: float = 0.1
@@ -67,7 +70,15 @@ class AdmissionConfig:
     hold_s: float = 1.0  # pressure above the last threshold this long before the door closes
     clip: float = 2.0  # each sample counts at most this many times its limit
     window: int = 20  # ticks the EWMA averages over (about two seconds at 10 Hz)
-    target: float = 0.75  # room_for fills up to this pressure
+    # room_for fills up to this pressure: 0.5 of a 50 ms tick share is a 25 ms tick, which bench/surge.py found
+    # to keep pose p99 under 150 ms on the reference box (33 ms ticks gave 168 ms, 26 ms gave 131 ms).
+    target: float = 0.5
+    # What one *active* shopper costs the tick (walking, 10 Hz, K = 32, degraded to K/2 under load), measured by
+    # bench/surge.py on the 2-core reference box: 2,000 shoppers, 33.4 ms ticks. A shopper who just connected costs
+    # almost nothing until it starts moving, so a crowd arriving at once must be judged by this, not by the
+    # cheap ticks it causes while it stands still. The most a shopper was seen to cost here raises it.
+    shopper_cost_s: float = 16.7e-6
+    peak_cost_half_life_s: float = 600.0
 
 
 @dataclass(slots=True)
@@ -78,8 +89,11 @@ class AdmissionPolicy:
     _tick: float | None = None
     _lag: float | None = None
     _backlog: float | None = None
-    _cpu: float | None = None
     _per_conn_s: float | None = None
+    _last_tick: float = 0.0  # the latest tick's duration (clipped): what the crowd costs right now
+    _peak_cost: float = 0.0  # the most one shopper was seen to cost (decaying)
+    _peak_at: float = 0.0
+    _pending: int = 0  # joins let in since the latest tick
     _connections: int = 0
     _calm_since: float | None = None
     _hot_since: float | None = None
@@ -93,21 +107,21 @@ class AdmissionPolicy:
         """Feed one tick's measurements; returns the (possibly new) level."""
         cfg = self.config
         tick_limit = cfg.tick_budget_s * cfg.budget_share
-        self._tick = _ewma(self._tick, min(sample.tick_s, cfg.clip * tick_limit), cfg.window)
+        self._last_tick = min(sample.tick_s, cfg.clip * tick_limit)
+        self._pending = 0  # the latest tick served everyone let in so far: its cost includes them
+        self._tick = _ewma(self._tick, self._last_tick, cfg.window)
         self._lag = _ewma(self._lag, min(sample.lag_s, cfg.clip * cfg.lag_limit_s), cfg.window)
         share = sample.backlog / sample.connections if sample.connections else 0.0
         self._backlog = _ewma(self._backlog, share, cfg.window)
-        if sample.cpu is not None:
-            self._cpu = _ewma(self._cpu, sample.cpu, cfg.window)
         self._connections = sample.connections
         if sample.connections:
             cost = sample.tick_s / sample.connections  # an estimate, not a pressure: it starts at what was seen
             self._per_conn_s = cost if self._per_conn_s is None else _ewma(self._per_conn_s, cost, cfg.window)
-        ratios = [self._tick / tick_limit, self._lag / cfg.lag_limit_s,
-                  self._backlog / cfg.backlog_limit]
-        if self._cpu is not None:
-            ratios.append(self._cpu / cfg.cpu_limit)
-        self.pressure = max(ratios)
+            if sample.connections >= 50:  # a handful of shoppers is no measure of the per-shopper cost
+                decayed = self._peak_cost * 0.5 ** ((sample.now - self._peak_at) / cfg.peak_cost_half_life_s)
+                if self._per_conn_s >= decayed:
+                    self._peak_cost, self._peak_at = self._per_conn_s, sample.now
+        self.pressure = max(self._tick / tick_limit, self._lag / cfg.lag_limit_s, self._backlog / cfg.backlog_limit)
         self._step(sample.now)
         return self.level
 
@@ -138,20 +152,28 @@ class AdmissionPolicy:
         cost of one shopper's share of a tick. Unknown cost (nobody connected yet): a conservative 50."""
         if not self.admitting:
             return 0
-        if self._per_conn_s is None or self._per_conn_s <= 0:
-            return 50
         cfg = self.config
-        spare_s = cfg.target * cfg.tick_budget_s * cfg.budget_share - (self._tick or 0.0)
-        by_tick = int(spare_s / self._per_conn_s)
+        tick_target = cfg.target * cfg.tick_budget_s * cfg.budget_share
+        tick_now = max(self._tick or 0.0, self._last_tick)
+        measured = tick_now / self._connections if self._connections else 0.0
+        cost = max(measured, self._peak_cost, cfg.shopper_cost_s)
+        # Room by what the crowd would cost once everyone is active, and by what the ticks cost right now.
+        room = min(int(tick_target / cost) - self._connections, int((tick_target - tick_now) / cost))
         if self.pressure > 0 and self._connections:
-            # The other ratios (lag, CPU, backlog) scale with the crowd too: never promise more than they allow.
-            by_pressure = int(self._connections * (cfg.target / self.pressure - 1.0))
-            by_tick = min(by_tick, by_pressure)
-        return max(0, by_tick)
+            # Lag and backlog scale with the crowd too: never promise more than they allow.
+            room = min(room, int(self._connections * (cfg.target / self.pressure - 1.0)))
+        return max(0, room - self._pending)
+
+    def admit_one(self) -> bool:
+        """Let one newcomer in if there is room (counting the ones already let in since the latest tick)."""
+        if self.room_for() <= 0:
+            return False
+        self._pending += 1
+        return True
 
     def capacity(self) -> int:
         """Shoppers this worker carries at the target pressure (current crowd + room for more)."""
-        return self._connections + self.room_for() if self.admitting else self._connections
+        return self._connections + self._pending + self.room_for()
 
 
 def _ewma(previous: float | None, value: float, window: int) -> float:

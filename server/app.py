@@ -87,9 +87,10 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
 def _waiting_rooms(settings: Settings) -> WaitingRooms:
     """In Redis when ``redis_url`` is set (every worker shares the lines), else in this process."""
     key = signing_key(settings)
+    window = settings.queue_admit_window_s
     if settings.redis_url:
-        return RedisWaitingRooms(key, redis_client(settings.redis_url, timeout_s=1.0))
-    return LocalWaitingRooms(key)
+        return RedisWaitingRooms(key, redis_client(settings.redis_url, timeout_s=1.0), admit_window_s=window)
+    return LocalWaitingRooms(key, admit_window_s=window)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

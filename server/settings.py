@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     idempotency_takeover_s: float = Field(
         default=60.0, gt=0, description="A checkout whose Idempotency-Key is held this long is taken over by a retry"
     )
+    queue_admit_window_s: float = Field(
+        default=60.0, gt=0, le=3600, description="An admitted waiting-room ticket must enter within this"
+    )
     secret_key: SecretStr | None = Field(
         default=None, min_length=32,
         description="Signs waiting-room tickets; unset: a random key kept in <data dir>/secret.key (0600)",

@@ -29,7 +29,7 @@ from server.domain import waiting_room as wr
 from server.domain.errors import NotFound
 
 Mode = Literal["auto", "fixed", "paused"]
-ADMIT_WINDOW_S = 60.0  # an admitted shopper must enter within this
+ADMIT_WINDOW_S = 60.0  # an admitted shopper must enter within this (VRSTORE_QUEUE_ADMIT_WINDOW_S)
 POLL_S = 5.0  # the waiting page asks again at least this often
 
 
@@ -63,8 +63,9 @@ class TicketView:
 class WaitingRooms(abc.ABC):
     """Every festival's line; the shared part (tickets, views) is here, the storage in the subclasses."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, *, admit_window_s: float = ADMIT_WINDOW_S) -> None:
         self._key = key
+        self._window = admit_window_s
 
     # ------------------------------------------------------------ shoppers
 
@@ -140,8 +141,8 @@ class LocalWaitingRooms(WaitingRooms):
     """The lines of one process (the default without Redis)."""
 
     def __init__(self, key: bytes, *, clock: Callable[[], float] = time.time,
-                 rng: random.Random | None = None) -> None:
-        super().__init__(key)
+                 rng: random.Random | None = None, admit_window_s: float = ADMIT_WINDOW_S) -> None:
+        super().__init__(key, admit_window_s=admit_window_s)
         self._clock = clock
         self._rng = rng or random.SystemRandom()
         self._rooms: dict[str, _Room] = {}
@@ -203,7 +204,7 @@ class LocalWaitingRooms(WaitingRooms):
         elif controls.mode == "fixed" and controls.admit_per_min:
             room.credit = min(room.credit + controls.admit_per_min * dt / 60.0, float(controls.admit_per_min))
             can = min(can, int(room.credit))
-        taken = wr.admit(state, can, now, window_s=ADMIT_WINDOW_S)
+        taken = wr.admit(state, can, now, window_s=self._window)
         if controls.mode == "fixed":
             room.credit -= len(taken)
         room.admitted_at.extend([now] * len(taken))

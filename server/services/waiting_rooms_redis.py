@@ -154,8 +154,9 @@ return 0
 
 class RedisWaitingRooms(WaitingRooms):
     def __init__(self, key: bytes, redis: Redis, *, prefix: str = "vrstore",
-                 clock: Callable[[], float] = time.time, rng: random.Random | None = None) -> None:
-        super().__init__(key)
+                 clock: Callable[[], float] = time.time, rng: random.Random | None = None,
+                 admit_window_s: float = ADMIT_WINDOW_S) -> None:
+        super().__init__(key, admit_window_s=admit_window_s)
         self._redis = redis
         self._prefix = prefix
         self._clock = clock
@@ -256,7 +257,7 @@ class RedisWaitingRooms(WaitingRooms):
             await self._open_sale(festival)
         keys = [self._k(festival, p) for p in ("line", "admitted", "lapsed", "meta", "log")] + [
             self._festivals(), self._k(festival, "pre")]
-        taken = await self._admit(keys=keys, args=[festival, self._ms(), int(ADMIT_WINDOW_S * 1000), room_for,
+        taken = await self._admit(keys=keys, args=[festival, self._ms(), int(self._window * 1000), room_for,
                                                     dt])
         return [int(s) for s in taken]
 

@@ -55,6 +55,7 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_REDIS_URL": ("redis://127.0.0.1:6379/0", "redis_url", "redis://127.0.0.1:6379/0"),
     "VRSTORE_SECURE_COOKIES": ("true", "secure_cookies", True),
     "VRSTORE_SECRET_KEY": ("k" * 32, "secret_key", "k" * 32),
+    "VRSTORE_QUEUE_ADMIT_WINDOW_S": ("30", "queue_admit_window_s", 30.0),
     "VRSTORE_TEST_HOOKS": ("false", "test_hooks", False),
 }
 

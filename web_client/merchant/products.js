@@ -26,7 +26,14 @@ function parseField(field, text, currency) {
   return { value };
 }
 
-function showRowError(row, err) {
+// A row's last refusal, by SKU, with the field it was about: a redraw of the table (a finished build reloads
+// the store) must not wipe what the merchant is being told.
+const refusals = new Map();
+
+function showRowError(row, err, field = null) {
+  const sku = row.dataset.sku;
+  if (err) refusals.set(sku, { err, field });
+  else refusals.delete(sku);
   const cell = row.querySelector('.cell-error');
   cell.replaceChildren();
   if (!err) return;
@@ -42,7 +49,7 @@ async function save(ctx, product, field, input, row) {
   input.classList.remove('saved');
   if (parsed.error) {
     input.classList.add('invalid');
-    showRowError(row, { detail: parsed.error });
+    showRowError(row, { detail: parsed.error }, field);
     return;
   }
   if (parsed.value === product[field]) {
@@ -53,17 +60,27 @@ async function save(ctx, product, field, input, row) {
   try {
     const out = await ctx.api.patch(`/api/v1/stores/${seg(ctx.slug)}/products/${seg(product.sku)}`, { [field]: parsed.value });
     Object.assign(product, out);
+    ({ row, input } = current(row, input, product.sku, field));
     input.classList.remove('invalid');
     input.classList.add('saved');
     input.value = fieldValue(field, product);
     row.querySelector('.unit-price').textContent = money(product.unit_price, product.currency);
     showRowError(row, null);
   } catch (err) {
+    ({ row, input } = current(row, input, product.sku, field));
     input.classList.add('invalid');
-    showRowError(row, err);
+    showRowError(row, err, field);
   } finally {
     input.disabled = false;
   }
+}
+
+/** The row and input on screen now: the table may have been redrawn while a save was in flight (a build that
+ *  finished reloads the store), and the answer belongs in what the merchant sees, not in a detached row. */
+function current(row, input, sku, field) {
+  const live = document.querySelector(`#products-table tr[data-sku="${CSS.escape(sku)}"]`);
+  if (!live || live === row) return { row, input };
+  return { row: live, input: live.querySelector(`input.edit-${field.replace('_', '-')}`) || input };
 }
 
 function productRow(ctx, product) {
@@ -89,6 +106,11 @@ function productRow(ctx, product) {
     el('td', {}, product.model ? '🧊' : '', product.image ? ' 🖼' : ''),
     el('td', { class: 'cell-error' }),
   );
+  const refusal = refusals.get(product.sku);
+  if (refusal) { // carried over a redraw
+    showRowError(row, refusal.err, refusal.field);
+    if (refusal.field) row.querySelector(`input.edit-${refusal.field.replace('_', '-')}`)?.classList.add('invalid');
+  }
   return row;
 }
 

@@ -79,6 +79,7 @@ class AdmissionConfig:
     # cheap ticks it causes while it stands still. The most a shopper was seen to cost here raises it.
     shopper_cost_s: float = 16.7e-6
     peak_cost_half_life_s: float = 600.0
+    always_admit_below: int = 100  # shoppers; see room_for
 
 
 @dataclass(slots=True)
@@ -148,8 +149,17 @@ class AdmissionPolicy:
             self.level, self._calm_since = Level(self.level - 1), now
 
     def room_for(self) -> int:
-        """How many more shoppers fit before pressure reaches ``target`` (0 while closed), by the measured
-        cost of one shopper's share of a tick. Unknown cost (nobody connected yet): a conservative 50."""
+        """How many more shoppers fit before pressure reaches ``target``, by what an active shopper costs.
+
+        Below ``always_admit_below`` shoppers there is always room (unless the organizer closed the door): a
+        few shoppers cost the tick next to nothing, so a slow tick then is the machine's doing (another
+        process, a GC pause, a worker's warm-up), and turning people away would not make it faster."""
+        if self.forced_closed:
+            return 0
+        floor = max(0, self.config.always_admit_below - self._connections - self._pending)
+        return max(floor, self._room_by_load())
+
+    def _room_by_load(self) -> int:
         if not self.admitting:
             return 0
         cfg = self.config

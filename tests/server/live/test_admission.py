@@ -138,3 +138,13 @@ def test_joins_between_two_ticks_stop_at_the_room_there_is() -> None:
     p.observe(LoadSample(now=100.0, tick_s=0.02 * (1000 + room) / 1000, lag_s=0.0, connections=1000 + room,
                          backlog=0))  # the next tick carries them all: no room left
     assert p.room_for() <= 5
+
+
+def test_a_small_crowd_always_gets_in_whatever_the_machine_does() -> None:
+    """A slow tick with a handful of shoppers is another process's doing: turning them away would not help."""
+    p = policy()
+    feed(p, seconds=3, tick_s=0.2, lag_s=0.2, conns=10)
+    assert not p.admitting  # the level says overloaded...
+    assert p.room_for() == 90 and p.admit_one()  # ...but up to 100 shoppers there is room
+    p.forced_closed = True
+    assert p.room_for() == 0  # the organizer's word still goes

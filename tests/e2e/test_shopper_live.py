@@ -104,6 +104,10 @@ def test_a_shopper_waits_in_line_and_enters_by_itself_when_admitted(demo: Seeded
         assert page.inner_text("#waiting .message") == "곧 다시 엽니다"
         assert "멈췄습니다" in page.inner_text("#waiting .eta")
         assert page.get_attribute("#waiting [role=progressbar]", "aria-label") == "대기 진행률"
+        # While waiting, the store's products can be browsed in 2D, and the lobby is one link away.
+        assert page.locator("#waiting .browse li").count() > 0
+        assert "₩" in page.inner_text("#waiting .browse li >> nth=0")
+        assert page.get_attribute("#waiting a.lobby", "href") == "/"
         assert call(queue, token=demo.organizer)["waiting"] == 1
         call(queue, "PUT", {"mode": "auto"}, token=demo.organizer)
         # Admitted within a round of the admitter: the page goes in by itself, no click.

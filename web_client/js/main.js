@@ -216,6 +216,7 @@ function applyProduct(msg) {
 const waiting = new WaitingLine({
   element: document.getElementById('waiting'),
   onAdmitted: () => state.live?.reconnectNow(),
+  products: () => [...state.products.values()],
 });
 
 function connectLive() {

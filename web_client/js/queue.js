@@ -3,13 +3,16 @@
 // and call `onAdmitted` the moment the ticket is admitted (no button to race for).
 
 import { api } from './net.js';
-import { lang, t } from '../shared/i18n.js';
-import { duration } from '../shared/format.js';
+import { lang, pick, t } from '../shared/i18n.js';
+import { duration, money } from '../shared/format.js';
+
+const BROWSE_MAX = 40; // the store's products, in 2D, while the live room is full
 
 export class WaitingLine {
-  constructor({ element, onAdmitted }) {
+  constructor({ element, onAdmitted, products = () => [] }) {
     this.el = element;
     this.onAdmitted = onAdmitted;
+    this.products = products;
     this.festival = null;
     this.ticket = null;
     this.timer = null;
@@ -35,6 +38,19 @@ export class WaitingLine {
     this.el.hidden = true;
   }
 
+  /** The store's products as a plain list (names and prices), so the wait is not a blank screen. */
+  browse() {
+    const list = this.el.querySelector('.browse');
+    const items = this.products().slice(0, BROWSE_MAX).map((p) => {
+      const li = document.createElement('li');
+      li.textContent = `${pick(p.name) || p.sku} · ${money(p.unit_price ?? p.price, p.currency)}`;
+      return li;
+    });
+    list.replaceChildren(...items);
+    list.hidden = items.length === 0;
+    this.el.querySelector('h3').hidden = items.length === 0;
+  }
+
   async poll() {
     if (!this.ticket) return;
     try {
@@ -58,6 +74,7 @@ export class WaitingLine {
       return;
     }
     this.el.hidden = false;
+    this.browse();
     if (this.firstAhead === null) this.firstAhead = Math.max(1, s.ahead + 1);
     const done = s.position ? Math.round(100 * (1 - (s.position - 1) / this.firstAhead)) : 0;
     this.el.querySelector('.position').textContent = s.phase === 'prequeue'

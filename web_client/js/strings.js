@@ -80,6 +80,8 @@ export default {
     en: 'The organizer has paused entry for now. Your place is kept',
   },
   'queue.progress': { ko: '대기 진행률', en: 'Progress in line' },
+  'queue.browse': { ko: '기다리는 동안 둘러보기', en: 'Browse while you wait' },
+  'queue.lobby': { ko: '축제 로비에서 다른 매장 보기', en: 'See the other stores in the festival lobby' },
   'queue.hint': {
     ko: '자리가 나면 자동으로 입장합니다. 이 창을 닫거나 새로 고쳐도 순서는 유지됩니다.',
     en: 'You will enter automatically when there is room. Refreshing or closing this tab keeps your place.',

@@ -63,8 +63,6 @@ class Live:
                                  room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
         self.cluster = Cluster(self, worker)
         self.admission = AdmissionPolicy(AdmissionConfig(tick_budget_s=self.tick_interval))
-        self._cpu_mark = (time.monotonic(), time.process_time())
-        self._cpu: float | None = None
         self.conns: dict[ConnId, Connection] = {}
         self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
         self._encode = FrameEncoder()
@@ -197,7 +195,6 @@ class Live:
             if ticks % 10 == 0:  # counting walks every seat: once a second is plenty for a gauge
                 self.metrics.instances.set(sum(c.instances for c in self.hub.counts().values()))
                 self.sweep_liveness(self.now())
-                self._cpu = self._cpu_share()
             next_at += interval
             if next_at < self.now() or ticks % 600 == 0:
                 # Fell behind: skip the missed ticks instead of bursting. Once a minute, re-read the wall clock
@@ -207,17 +204,11 @@ class Live:
     def measure_load(self, now: float, took: float, lag: float) -> None:
         """Feed the admission policy one tick's measurements and apply its level (see core/admission.py)."""
         level = self.admission.observe(LoadSample(now=now, tick_s=took, lag_s=lag, connections=len(self.conns),
-                                                  backlog=len(self._backlog), cpu=self._cpu))
+                                                  backlog=len(self._backlog)))
         self.hub.set_level(level)
         self.metrics.admission_level.set(int(level) if self.admission.admitting else int(Level.CLOSED))
         self.metrics.pressure.set(self.admission.pressure)
         self.metrics.room_for.set(self.admission.room_for())
-
-    def _cpu_share(self) -> float:
-        """This process's CPU since the last call, 1.0 = one core busy."""
-        wall, cpu = time.monotonic(), time.process_time()
-        (wall0, cpu0), self._cpu_mark = self._cpu_mark, (wall, cpu)
-        return (cpu - cpu0) / (wall - wall0) if wall > wall0 else 0.0
 
     def _next_boundary(self, after: float) -> float:
         return next_tick_boundary(after, self.tick_interval, wall_offset=time.time() - time.monotonic())

@@ -228,10 +228,7 @@ class RedisWaitingRooms(WaitingRooms):
         if rank is None:
             return wr.Standing(wr.Phase.LAPSED, None, 0, None)
         position = int(rank) + 1
-        state = wr.QueueState(rate_per_s=float(rate) if rate else None)
-        configured = int(per_min) / 60.0 if per_min else None
-        eta = wr.eta(state, position, configured_rate=configured, paused=mode == b"paused")
-        return wr.Standing(wr.Phase.WAITING, position, position - 1, eta)
+        return wr.Standing(wr.Phase.WAITING, position, position - 1, _eta(position, rate, per_min, mode))
 
     # ------------------------------------------------------------ the live layer's port
 
@@ -299,9 +296,7 @@ class RedisWaitingRooms(WaitingRooms):
         pipe.zcount(self._k(festival, "log"), self._ms() - 60_000, "+inf")
         pipe.hmget(self._k(festival, "meta"), "rate", "mode", "admit_per_min")
         waiting, pre, admitted, last_minute, (rate, mode, per_min) = await pipe.execute()
-        state = wr.QueueState(rate_per_s=float(rate) if rate else None)
-        configured = int(per_min) / 60.0 if per_min else None
-        eta = wr.eta(state, int(waiting), configured_rate=configured, paused=mode == b"paused") if waiting else 0.0
+        eta = _eta(int(waiting), rate, per_min, mode) if waiting else 0.0
         return {"waiting": int(waiting), "prequeue": int(pre), "admitted_not_entered": int(admitted),
                 "admitted_last_minute": int(last_minute), "eta_back_s": eta}
 
@@ -313,6 +308,13 @@ class RedisWaitingRooms(WaitingRooms):
 
     def now(self) -> float:
         return self._clock()
+
+
+def _eta(position: int, rate: Any, per_min: Any, mode: Any) -> float | None:
+    """The domain's estimate from the meta hash's raw fields (measured rate, the organizer's rate and mode)."""
+    state = wr.QueueState(rate_per_s=float(rate) if rate else None)
+    configured = int(per_min) / 60.0 if per_min else None
+    return wr.eta(state, position, configured_rate=configured, paused=mode == b"paused")
 
 
 def _text(value: bytes | str) -> str:

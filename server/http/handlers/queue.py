@@ -18,9 +18,13 @@ from server.services.waiting_rooms import POLL_S, Controls, TicketView
 F = "/api/v1/festivals/{festival}/queue"
 
 
+def _message(c: Controls) -> qs.WaitingMessage | None:
+    return qs.WaitingMessage(ko=c.message_ko, en=c.message_en) if (c.message_ko or c.message_en) else None
+
+
 def _out(view: TicketView) -> qs.QueueTicketOut:
     s, c = view.standing, view.controls
-    message = qs.WaitingMessage(ko=c.message_ko, en=c.message_en) if (c.message_ko or c.message_en) else None
+    message = _message(c)
     left = max(0.0, s.admitted_until - view.now) if s.admitted_until is not None else None
     poll = 1.0 if s.position is not None and s.position <= 10 else POLL_S  # the front row hears sooner
     return qs.QueueTicketOut(ticket=view.ticket, phase=s.phase.value, position=s.position, ahead=s.ahead,
@@ -61,7 +65,7 @@ async def _overview(request: web.Request) -> qs.QueueOverviewOut:
     slug = request.match_info["festival"]
     rooms = request.app[keys.WAITING_ROOMS]
     c = await rooms.controls(slug)
-    message = qs.WaitingMessage(ko=c.message_ko, en=c.message_en) if (c.message_ko or c.message_en) else None
+    message = _message(c)
     return qs.QueueOverviewOut(mode=c.mode, admit_per_min=c.admit_per_min, message=message,
                                **await rooms.overview(slug))
 

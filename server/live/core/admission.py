@@ -54,7 +54,6 @@ class LoadSample:
     lag_s: float  # how late it started after its boundary (event-loop lag)
     connections: int
     backlog: int  # connections with frames waiting in their send queue
-    cpu: float | None = None  # process CPU over the last second (reported; not a pressure, see above)
 
 
 @dataclass(frozen=True, slots=True)

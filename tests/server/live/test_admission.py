@@ -10,12 +10,12 @@ BUDGET = 0.1  # 10 Hz
 
 
 def feed(policy: AdmissionPolicy, *, seconds: float, tick_s: float, start: float = 0.0, conns: int = 1000,
-         lag_s: float = 0.0, backlog: int = 0, cpu: float | None = None) -> float:
+         lag_s: float = 0.0, backlog: int = 0) -> float:
     """Ten samples a second for ``seconds``; returns the time after the last one."""
     now = start
     for _ in range(int(seconds * 10)):
         now += BUDGET
-        policy.observe(LoadSample(now=now, tick_s=tick_s, lag_s=lag_s, connections=conns, backlog=backlog, cpu=cpu))
+        policy.observe(LoadSample(now=now, tick_s=tick_s, lag_s=lag_s, connections=conns, backlog=backlog))
     return now
 
 
@@ -50,9 +50,9 @@ def test_one_slow_tick_does_not_shut_the_door() -> None:
     assert p.admitting
 
 
-def test_lag_and_backlog_each_count_as_pressure_and_a_cpu_spike_alone_does_not() -> None:
+def test_lag_and_backlog_each_count_as_pressure() -> None:
     p = policy()
-    feed(p, seconds=3, tick_s=0.005, cpu=1.0)  # a connection storm's handshakes: the shoppers inside are fine
+    feed(p, seconds=3, tick_s=0.005)
     assert p.admitting
     for kwargs in ({"lag_s": 0.06}, {"backlog": 100}):
         p = policy()

@@ -57,7 +57,8 @@ def launch(data_dir: Path, extra_env: dict[str, str] | None = None, profile: Pat
     shutdown, if given); waits until /healthz answers."""
     port = _server.free_port()
     env = {**os.environ, "VRSTORE_DATA_DIR": str(data_dir), "VRSTORE_PORT": str(port),
-           "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **(extra_env or {})}
+           "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+           "VRSTORE_RATE_LIMITS": "off", **(extra_env or {})}  # every synthetic shopper comes from this address
     log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
     prof = ["-m", "cProfile", "-o", str(profile)] if profile else []
     process = subprocess.Popen([sys.executable, *prof, "-m", "server", "serve"], env=env, stdout=log,

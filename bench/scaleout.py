@@ -62,7 +62,8 @@ class Cluster:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "VRSTORE_DATA_DIR": str(data_dir), "VRSTORE_PORT": str(self.port),
                     "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-                    "VRSTORE_DATABASE_URL": db_url, "VRSTORE_REDIS_URL": redis_url}
+                    "VRSTORE_DATABASE_URL": db_url, "VRSTORE_REDIS_URL": redis_url,
+                    "VRSTORE_RATE_LIMITS": "off"}  # the generator is one address
         log = open(data_dir / f"server-{workers}.log", "ab")  # noqa: SIM115 - lives as long as the process
         args = ["serve"] if workers == 1 else ["serve", "--workers", str(workers)]
         self.process = subprocess.Popen([sys.executable, "-m", "server", *args], env=self.env, stdout=log,

@@ -1,8 +1,9 @@
 """The admitter: once a second, every festival's waiting room lets in as many as the live layer can take.
 
-"Can take" is the smaller of what the worker's measured load leaves room for (``AdmissionPolicy.room_for``)
-and what the festival's visitor cap leaves; the waiting room subtracts the admitted tickets not used yet and
-applies the organizer's mode (auto, a fixed rate, paused). Sale windows and caps are read every 5 s.
+"Can take" is the smaller of what the workers' measured load leaves room for (``AdmissionPolicy.room_for``;
+with Redis the waiting room adds up every worker's latest) and what the festival's visitor cap leaves; the
+waiting room subtracts the admitted tickets not used yet and applies the organizer's mode (auto, a fixed rate,
+paused). Sale windows and caps are read every 5 s.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ async def admit_forever(app: web.Application) -> None:
             if time.monotonic() - read_at >= WINDOWS_EVERY_S:
                 windows = {w.festival: w for w in await data.sale_windows()}
                 read_at = time.monotonic()
+            room_for = live.admission.room_for()
             for festival in busy:
                 window = windows.get(festival)
-                room_for = live.admission.room_for()
+                cap_room = None
                 if window is not None and window.visitor_cap is not None:
-                    seats = await live.cluster.festival_seats(festival)
-                    room_for = min(room_for, max(0, window.visitor_cap - seats))
-                await rooms.admit_round(festival, room_for=room_for,
+                    cap_room = max(0, window.visitor_cap - await live.cluster.festival_seats(festival))
+                await rooms.admit_round(festival, room_for=room_for, cap_room=cap_room,
                                         opened=window is None or window.started, dt=ROUND_S)
         except Exception:  # a failed round (the database away) must not end admissions: the next one retries
             log.exception("admission round failed")

@@ -26,6 +26,7 @@ from server.persistence.database import Database
 from server.redis_conn import redis_client
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
+from server.services.rate_limiter import RateLimiter
 from server.services.waiting_rooms import LocalWaitingRooms, WaitingRooms
 from server.services.waiting_rooms_redis import RedisWaitingRooms
 from server.settings import Settings
@@ -65,7 +66,9 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app[keys.EVENTS].subscribe(app[keys.METRICS].on_event)
     app[keys.VISITORS] = VisitorBoard()
     app[keys.TOKEN_CACHE] = TokenCache()
-    app[keys.WAITING_ROOMS] = _waiting_rooms(settings)
+    app[keys.WAITING_ROOMS] = _waiting_rooms(settings, app[keys.WORKER_ID])
+    app[keys.RATE_LIMITER] = RateLimiter.configured(settings.rate_limits, settings.redis_url)
+    app.on_cleanup.append(_close_rate_limiter)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(live_context)
@@ -84,13 +87,18 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     return app
 
 
-def _waiting_rooms(settings: Settings) -> WaitingRooms:
+def _waiting_rooms(settings: Settings, worker: str) -> WaitingRooms:
     """In Redis when ``redis_url`` is set (every worker shares the lines), else in this process."""
     key = signing_key(settings)
     window = settings.queue_admit_window_s
     if settings.redis_url:
-        return RedisWaitingRooms(key, redis_client(settings.redis_url, timeout_s=1.0), admit_window_s=window)
+        return RedisWaitingRooms(key, redis_client(settings.redis_url, timeout_s=1.0), admit_window_s=window,
+                                 worker=worker)
     return LocalWaitingRooms(key, admit_window_s=window)
+
+
+async def _close_rate_limiter(app: web.Application) -> None:
+    await app[keys.RATE_LIMITER].close()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

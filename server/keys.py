@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from server.live.service import Live
     from server.metrics import Metrics
     from server.persistence.database import Database
+    from server.services.rate_limiter import RateLimiter
     from server.services.waiting_rooms import WaitingRooms
     from server.settings import Settings
     from server.storage import Storage
@@ -35,6 +36,7 @@ LIVE: web.AppKey[Live] = web.AppKey("live")
 LIVE_DATA: web.AppKey[LiveData] = web.AppKey("live_data")  # what the live layer asks of the database
 FORECASTS: web.AppKey[dict[str, ForecastOut]] = web.AppKey("forecasts", dict)  # the latest, by festival
 WAITING_ROOMS: web.AppKey[WaitingRooms] = web.AppKey("waiting_rooms")  # every festival's line (this process)
+RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")  # the abuse limits (shared via Redis)
 OPENAPI_JSON: web.AppKey[bytes] = web.AppKey("openapi_json", bytes)  # built once per app, before it freezes
 
 

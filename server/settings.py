@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from server.domain.rate_limits import BadLimits, resolve
+
 ENV_PREFIX = "VRSTORE_"
 DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -76,6 +78,13 @@ class Settings(BaseSettings):
     queue_admit_window_s: float = Field(
         default=60.0, gt=0, le=3600, description="An admitted waiting-room ticket must enter within this"
     )
+    rate_limits: str = Field(
+        default="", description="Override abuse limits: name=limit pairs (sessions=300/minute,checkout=off) or off"
+    )
+    forwarded_hops: int = Field(
+        default=0, ge=0, le=5, description="Reverse proxies in front that append to X-Forwarded-For (0: none, "
+        "the socket's address is the client's)"
+    )
     secret_key: SecretStr | None = Field(
         default=None, min_length=32,
         description="Signs waiting-room tickets; unset: a random key kept in <data dir>/secret.key (0600)",
@@ -101,6 +110,15 @@ class Settings(BaseSettings):
             scheme, _, rest = origin.partition("://")
             if scheme not in ("http", "https") or not rest or "/" in rest:
                 raise ValueError(f"{origin!r} is not an origin like https://festa.example.kr")
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _limits_readable(cls, value: str) -> str:
+        try:
+            resolve(value)
+        except BadLimits as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("log_level", mode="before")

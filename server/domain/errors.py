@@ -15,6 +15,7 @@ DomainError (500 only if raised bare)
 ├── PayloadTooLarge   payload-too-large       413
 ├── UnsupportedMedia  unsupported-media-type  415
 ├── Unprocessable     validation              422 (errors: [{loc, msg}])
+├── RateLimited       rate-limited            429 (retry_after_s: when to try again)
 └── Unavailable       unavailable             503 (a shared service, e.g. Redis, is away; retry)
 """
 
@@ -40,6 +41,7 @@ class ErrorCode(Enum):
     PAYLOAD_TOO_LARGE = ("payload-too-large", "Payload too large", 413)
     UNSUPPORTED_MEDIA = ("unsupported-media-type", "Unsupported media type", 415)
     VALIDATION = ("validation", "Validation failed", 422)
+    RATE_LIMITED = ("rate-limited", "Too many requests", 429)
     UNAVAILABLE = ("unavailable", "Temporarily unavailable", 503)
 
     def __init__(self, slug: str, title: str, http_status: int) -> None:
@@ -134,6 +136,16 @@ class UnsupportedMedia(DomainError):
 
 class Unprocessable(DomainError):
     code = ErrorCode.VALIDATION
+
+
+class RateLimited(DomainError):
+    """Too many of one action from one client; ``retry_after_s`` says when the next one is accepted."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, extra={"retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
 
 
 class Unavailable(DomainError):

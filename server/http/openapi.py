@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from server import __version__
+from server.domain.rate_limits import RULES
 from server.http.routing import Api, Operation
 
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -112,6 +113,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         errors.update({413: _ERROR_TEXT[413], 415: _ERROR_TEXT[415]})
     for status in op.errors:
         errors[status] = _ERROR_TEXT.get(status, "Error")
+    if op.limit is not None:
+        errors[429] = f"{_ERROR_TEXT[429]} ({RULES[op.limit].why}; see Retry-After)"
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for status in sorted(errors):
         responses[str(status)] = {"description": errors[status], "content": problem}

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.domain.errors import DomainError, ErrorCode
+from server.domain.errors import DomainError, ErrorCode, RateLimited
 
 log = logging.getLogger("vrstore.errors")
 PROBLEM_BASE = "https://vrstore.dev/problems/"
@@ -86,6 +86,8 @@ async def problem_middleware(
         response = domain_problem(exc, request.path)
         if exc.code is ErrorCode.UNAVAILABLE:
             response.headers["Retry-After"] = "2"
+        elif isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     except web.HTTPException as exc:
         if exc.status < 400:

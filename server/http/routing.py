@@ -16,10 +16,12 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from server import keys
 from server.auth import authenticate
 from server.domain.errors import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMedia
 from server.domain.errors import Unprocessable as Unprocessable
 from server.domain.principal import Principal, Role
+from server.domain.rate_limits import RULES
 from server.ids import parse_db_id
 
 B = TypeVar("B")
@@ -71,6 +73,7 @@ class Operation:
     raw_body: tuple[str, ...] = ()  # media types accepted as a raw upload (handler reads the stream)
     errors: tuple[int, ...] = ()  # operation-specific problem statuses beyond the common ones
     response_headers: Mapping[str, str] = field(default_factory=dict)
+    limit: str | None = None  # the abuse limit counted per client (server.domain.rate_limits.RULES)
 
 
 class Api:
@@ -94,7 +97,10 @@ class Api:
         raw_body: tuple[str, ...] = (),
         errors: tuple[int, ...] = (),
         response_headers: Mapping[str, str] | None = None,
+        limit: str | None = None,
     ) -> Callable[[Handler], Handler]:
+        assert limit is None or limit in RULES, f"unknown rate limit {limit!r}"
+
         def register(handler: Handler) -> Handler:
             self.operations.append(
                 Operation(
@@ -111,6 +117,7 @@ class Api:
                     raw_body=raw_body,
                     errors=errors,
                     response_headers=dict(response_headers or {}),
+                    limit=limit,
                 )
             )
             return handler
@@ -146,6 +153,9 @@ def _dispatcher(operation: Operation) -> Callable[[web.Request], Awaitable[web.S
                 raise Unauthorized("a bearer token or shopper session is required")
             if principal.role not in operation.roles:
                 raise Forbidden(f"this operation is not open to the {principal.role} role")
+        if operation.limit is not None:
+            who = None if RULES[operation.limit].by_address else principal
+            await request.app[keys.RATE_LIMITER].hit(operation.limit, client_of(request, who))
         query = None
         if operation.query is not None:
             try:
@@ -170,6 +180,25 @@ def _dispatcher(operation: Operation) -> Callable[[web.Request], Awaitable[web.S
 
     dispatch.__name__ = operation.handler.__name__
     return dispatch
+
+
+def client_of(request: web.Request, principal: Principal | None) -> str:
+    """Whom a limit counts against: the caller's session or account, else its address."""
+    if principal is not None:
+        if principal.session_id is not None:
+            return f"session:{principal.session_id}"
+        return f"{principal.role}:{principal.merchant_id or principal.festival_id or principal.token_id}"
+    return "ip:" + client_address(request, request.app[keys.SETTINGS].forwarded_hops)
+
+
+def client_address(request: web.Request, forwarded_hops: int) -> str:
+    """The client's IP: the socket's peer, or with ``forwarded_hops`` proxies in front the entry they appended to
+    ``X-Forwarded-For`` (counted from the right: anything further left is the client's to forge)."""
+    if forwarded_hops:
+        chain = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if len(chain) >= forwarded_hops:
+            return chain[-forwarded_hops]
+    return request.remote or "unknown"
 
 
 def json_response(

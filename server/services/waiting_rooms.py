@@ -112,9 +112,12 @@ class WaitingRooms(abc.ABC):
     # ------------------------------------------------------------ the admitter (once a second)
 
     @abc.abstractmethod
-    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float) -> list[int]:
-        """Admit as many as fit: ``room_for`` is what the live layer can take now (load and cap), less the
-        tickets admitted but not used yet (their seats are spoken for)."""
+    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float,
+                          cap_room: int | None = None) -> list[int]:
+        """Admit as many as fit: what the live layer can take now, less the tickets admitted but not used yet
+        (their seats are spoken for). ``room_for`` is this worker's room by its measured load; a shared store
+        adds up every worker's latest (a ticket enters whichever worker it lands on). ``cap_room`` is what the
+        festival's visitor cap leaves, festival-wide (None: no cap)."""
 
     @abc.abstractmethod
     async def festivals_waiting(self) -> list[str]: ...
@@ -187,7 +190,8 @@ class LocalWaitingRooms(WaitingRooms):
         return (room.controls.mode == "paused" or bool(room.state.line) or bool(room.state.prequeue)
                 or not admitting or full)
 
-    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float) -> list[int]:
+    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float,
+                          cap_room: int | None = None) -> list[int]:
         room = self._rooms.get(festival)
         if room is None:
             return []
@@ -197,7 +201,7 @@ class LocalWaitingRooms(WaitingRooms):
         if opened:
             wr.open_sale(state, self._rng)
         outstanding = sum(1 for e in state.entries.values() if e.phase is wr.Phase.ADMITTED)
-        can = max(0, room_for - outstanding)
+        can = max(0, (room_for if cap_room is None else min(room_for, cap_room)) - outstanding)
         controls = room.controls
         if controls.mode == "paused":
             can = 0

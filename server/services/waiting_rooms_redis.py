@@ -13,6 +13,7 @@ are ranks in a sorted set (O(log n)). Keys (``{p}`` the prefix, ``{f}`` the fest
                                     admission rate), ``credit`` (fixed mode), the organizer's controls
 ``{p}:q:{f}:log``           ZSET    admissions of the last minute (for the organizer's view)
 ``{p}:q:festivals``         SET     festivals whose line is not empty
+``{p}:q:rooms``             HASH    each worker's room for more shoppers (``room:ms``), from its last round
 ==========================  ======  ===============================================================
 
 Nothing here expires by itself: a festival's line lives as long as its shoppers wait, across worker restarts.
@@ -23,7 +24,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
+import socket
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
@@ -91,17 +94,34 @@ redis.call('DEL', pre)
 return 1
 """
 
-# KEYS: line, admitted, lapsed, meta, log, festivals. ARGV: festival, now_ms, window_ms, room_for, dt_s.
-# Expires lapsed turns, applies the organizer's mode, admits FIFO, measures the rate. Returns admitted sessions.
+# KEYS: line, admitted, lapsed, meta, log, festivals, pre, rooms.
+# ARGV: festival, now_ms, window_ms, room_for (this worker's), dt_s, worker, cap_room (-1: no cap).
+# Records this worker's room and adds up every worker's reported in the last 3 s (a ticket enters whichever
+# worker it lands on), expires lapsed turns, applies the organizer's mode, admits FIFO, measures the rate.
+# Returns admitted sessions.
 _ADMIT = """
 local line, admitted, lapsed, meta, log, festivals = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local rooms = KEYS[8]
 local festival, now, window, room_for, dt = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
   tonumber(ARGV[5])
+local worker, cap_room = ARGV[6], tonumber(ARGV[7])
+redis.call('HSET', rooms, worker, ARGV[4] .. ':' .. ARGV[2])
+local total = 0
+local reported = redis.call('HGETALL', rooms)
+for i = 1, #reported, 2 do
+  local room, at = string.match(reported[i + 1], '^(%d+):(%d+)$')
+  if room and now - tonumber(at) <= 3000 then
+    total = total + tonumber(room)
+  else
+    redis.call('HDEL', rooms, reported[i])  -- a worker gone quiet has no room to give
+  end
+end
+if cap_room >= 0 and cap_room < total then total = cap_room end
 for _, s in ipairs(redis.call('ZRANGEBYSCORE', admitted, '-inf', now)) do
   redis.call('ZREM', admitted, s)
   redis.call('SADD', lapsed, s)
 end
-local can = room_for - redis.call('ZCARD', admitted)
+local can = total - redis.call('ZCARD', admitted)
 if can < 0 then can = 0 end
 local mode = redis.call('HGET', meta, 'mode') or 'auto'
 local per_min = tonumber(redis.call('HGET', meta, 'admit_per_min') or '0')
@@ -155,9 +175,10 @@ return 0
 class RedisWaitingRooms(WaitingRooms):
     def __init__(self, key: bytes, redis: Redis, *, prefix: str = "vrstore",
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None,
-                 admit_window_s: float = ADMIT_WINDOW_S) -> None:
+                 admit_window_s: float = ADMIT_WINDOW_S, worker: str = "") -> None:
         super().__init__(key, admit_window_s=admit_window_s)
         self._redis = redis
+        self._worker = worker or f"{socket.gethostname()}:{os.getpid()}"  # whose room a round reports
         self._prefix = prefix
         self._clock = clock
         self._rng = rng or random.SystemRandom()
@@ -249,13 +270,14 @@ class RedisWaitingRooms(WaitingRooms):
     # ------------------------------------------------------------ the admitter
 
     @_redis_away_is_503
-    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float) -> list[int]:
+    async def admit_round(self, festival: str, *, room_for: int, opened: bool, dt: float,
+                          cap_room: int | None = None) -> list[int]:
         if opened:
             await self._open_sale(festival)
         keys = [self._k(festival, p) for p in ("line", "admitted", "lapsed", "meta", "log")] + [
-            self._festivals(), self._k(festival, "pre")]
-        taken = await self._admit(keys=keys, args=[festival, self._ms(), int(self._window * 1000), room_for,
-                                                    dt])
+            self._festivals(), self._k(festival, "pre"), f"{self._prefix}:q:rooms"]
+        taken = await self._admit(keys=keys, args=[festival, self._ms(), int(self._window * 1000), max(0, room_for),
+                                                    dt, self._worker, -1 if cap_room is None else max(0, cap_room)])
         return [int(s) for s in taken]
 
     @_redis_away_is_503

@@ -56,6 +56,8 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_SECURE_COOKIES": ("true", "secure_cookies", True),
     "VRSTORE_SECRET_KEY": ("k" * 32, "secret_key", "k" * 32),
     "VRSTORE_QUEUE_ADMIT_WINDOW_S": ("30", "queue_admit_window_s", 30.0),
+    "VRSTORE_RATE_LIMITS": ("sessions=300/minute,checkout=off", "rate_limits", "sessions=300/minute,checkout=off"),
+    "VRSTORE_FORWARDED_HOPS": ("1", "forwarded_hops", 1),
     "VRSTORE_TEST_HOOKS": ("false", "test_hooks", False),
 }
 

@@ -113,7 +113,7 @@ async def set_store_status(call: Call[schemas.StoreStatusChange, None]) -> schem
 
 
 @api.op("POST", "/api/v1/sessions", summary="Start a shopper guest session", tag="sessions", status=201,
-        body=schemas.SessionCreate, response=schemas.SessionCreated)
+        body=schemas.SessionCreate, response=schemas.SessionCreated, limit="sessions")
 async def create_session(call: Call[schemas.SessionCreate, None]) -> web.Response:
     async with database_of(call.request).write() as db:
         created = await sessions.create_session(db, call.body)

@@ -33,7 +33,7 @@ def _out(view: TicketView) -> qs.QueueTicketOut:
 
 
 @api.op("POST", F, summary="Take (or get back) this shopper's ticket in the festival's waiting room",
-        tag="queue", status=201, response=qs.QueueTicketOut, roles=("shopper",))
+        tag="queue", status=201, response=qs.QueueTicketOut, roles=("shopper",), limit="queue_tickets")
 async def take_ticket(call: Call[None, None]) -> qs.QueueTicketOut:
     slug = call.path("festival")
     async with database_of(call.request).read() as db:

@@ -113,21 +113,26 @@ async def test_organizer_modes_and_overview(store: tuple[WaitingRooms, Clock]) -
 
 async def test_the_redis_line_is_shared_by_workers_and_outlives_them(redis_server: RedisServer) -> None:
     clock = Clock()
-    one = RedisWaitingRooms(KEY, redis_client(redis_server.url), clock=clock)
-    two = RedisWaitingRooms(KEY, redis_client(redis_server.url), clock=clock)
+    one = RedisWaitingRooms(KEY, redis_client(redis_server.url), clock=clock, worker="w1")
+    two = RedisWaitingRooms(KEY, redis_client(redis_server.url), clock=clock, worker="w2")
     try:
         for s in range(1, 201):
             await (one if s % 2 else two).take("fest", s, opened=True)
-        # Both admit at once (two workers' admitters): nobody twice, nobody skipped, in arrival order, and
-        # never more in flight than one round's room (admitted tickets not used yet count against it).
-        got = await asyncio.gather(*(w.admit_round("fest", room_for=30, opened=True, dt=1.0)
+        # Both admit at once (two workers' admitters), each with room for 15: the festival has room for 30 (a
+        # ticket enters whichever worker it lands on). Nobody twice, nobody skipped, in arrival order, and never
+        # more in flight than that room (admitted tickets not used yet count against it).
+        got = await asyncio.gather(*(w.admit_round("fest", room_for=15, opened=True, dt=1.0)
                                      for w in (one, two, one, two)))
         admitted = [s for batch in got for s in batch]
         assert sorted(admitted) == list(range(1, 31))
+        clock.now += 1  # the festival's cap (room for 35 in all) holds whatever the workers' load allows
+        assert len(await one.admit_round("fest", room_for=40, opened=True, dt=1.0, cap_room=35)) == 5
+        clock.now += 5  # a worker that stopped reporting (killed) no longer lends its room: 40 - 35 in flight
+        assert len(await one.admit_round("fest", room_for=40, opened=True, dt=1.0)) == 5
         await one.close()  # a worker goes away; a new one finds every place where it was
         three = RedisWaitingRooms(KEY, redis_client(redis_server.url), clock=clock)
-        assert (await three.status("fest", ticket(31), 31)).standing.position == 1
-        assert (await three.status("fest", ticket(200), 200)).standing.position == 170
+        assert (await three.status("fest", ticket(41), 41)).standing.position == 1
+        assert (await three.status("fest", ticket(200), 200)).standing.position == 160
         assert (await three.status("fest", ticket(7), 7)).standing.phase is wr.Phase.ADMITTED
         await three.close()
     finally:

@@ -1,0 +1,88 @@
+"""Abuse limits (issue 15/16): sliding windows per client, 429 + Retry-After, settings that say what they want."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories import create_festival, make_settings, running_client
+
+from server.domain.rate_limits import RULES, BadLimits, resolve
+from server.settings import SettingsProblem, load_settings
+
+
+def test_defaults_overrides_and_off() -> None:
+    defaults = resolve("")
+    assert set(defaults) == set(RULES) and all(item is not None for item in defaults.values())
+    chosen = resolve("sessions=5/second, checkout=off")
+    assert str(chosen["sessions"]) == "5 per 1 second" and chosen["checkout"] is None
+    assert all(item is None for item in resolve("OFF").values())
+    with pytest.raises(BadLimits, match="name one of"):
+        resolve("guesses=1/second")
+    with pytest.raises(BadLimits, match="30/minute"):
+        resolve("sessions=lots")
+
+
+def test_a_bad_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VRSTORE_RATE_LIMITS", "sessions=lots")
+    with pytest.raises(SettingsProblem, match="VRSTORE_RATE_LIMITS") as caught:
+        load_settings()
+    assert "\n" not in str(caught.value)
+
+
+def _sqlite(tmp_path: Path, **overrides: object):  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'vrstore.db'}", **overrides)
+
+
+async def test_session_creation_is_limited_per_address(tmp_path: Path) -> None:
+    settings = _sqlite(tmp_path, rate_limits="sessions=3/minute", forwarded_hops=1)
+    async with running_client(settings) as client:
+        def create(address: str):  # type: ignore[no-untyped-def]
+            # The proxy appends the address it saw; whatever the client put further left is not trusted.
+            return client.post("/api/v1/sessions", json={"display_name": "a"},
+                               headers={"X-Forwarded-For": f"6.6.6.{len(address)}, {address}"})
+
+        for _ in range(3):
+            assert (await create("10.0.0.1")).status == 201
+        refused = await create("10.0.0.1")
+        assert refused.status == 429
+        assert refused.content_type == "application/problem+json"
+        body = await refused.json()
+        assert body["type"].endswith("/rate-limited") and body["retry_after_s"] >= 1
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert (await create("10.0.0.2")).status == 201  # another address has its own window
+
+
+async def test_without_proxies_the_socket_address_counts(tmp_path: Path) -> None:
+    async with running_client(_sqlite(tmp_path, rate_limits="sessions=2/minute")) as client:
+        statuses = [(await client.post("/api/v1/sessions", json={"display_name": "a"},
+                                       headers={"X-Forwarded-For": f"10.0.0.{i}"})).status for i in range(3)]
+    assert statuses == [201, 201, 429]  # a forged header does not buy a new window
+
+
+async def test_ticket_taking_is_limited_per_session(tmp_path: Path) -> None:
+    settings = _sqlite(tmp_path, rate_limits="queue_tickets=2/minute")
+    async with running_client(settings) as client:
+        await create_festival(settings)  # once the app has migrated the database
+        tokens = []
+        for _ in range(2):
+            r = await client.post("/api/v1/sessions", json={"display_name": "a"})
+            tokens.append((await r.json())["token"])
+        mine, other = ({"Authorization": f"Bearer {t}"} for t in tokens)
+        statuses = [(await client.post("/api/v1/festivals/fest/queue", headers=mine)).status for _ in range(3)]
+        assert statuses == [201, 201, 429]
+        assert (await client.post("/api/v1/festivals/fest/queue", headers=other)).status == 201
+
+
+async def test_limits_off_lets_everything_through(tmp_path: Path) -> None:
+    async with running_client(_sqlite(tmp_path, rate_limits="off")) as client:
+        for _ in range(150):  # above the default 120 a minute
+            assert (await client.post("/api/v1/sessions", json={"display_name": "a"})).status == 201
+
+
+async def test_the_schema_documents_429_where_a_limit_applies(tmp_path: Path) -> None:
+    async with running_client(_sqlite(tmp_path)) as client:
+        schema = await (await client.get("/api/v1/openapi.json")).json()
+    assert "429" in schema["paths"]["/api/v1/sessions"]["post"]["responses"]
+    assert "429" in schema["paths"]["/api/v1/festivals/{festival}/queue"]["post"]["responses"]
+    assert "429" not in schema["paths"]["/api/v1/festivals/{festival}/queue"]["get"]["responses"]

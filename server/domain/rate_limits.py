@@ -27,6 +27,8 @@ RULES: dict[str, Rule] = {
     "queue_tickets": Rule("10/minute", "waiting-room tickets taken by one session (one is kept; retakes are free)"),
     "share_codes": Rule("20/minute", "share-code joins tried by one session"),
     "share_code_misses": Rule("10/hour", "wrong share codes one session may try before it is locked out"),
+    "share_code_misses_by_address": Rule("60/hour", "wrong share codes from one address (new sessions do not "
+                                         "reset the lockout)", by_address=True),
     "uploads": Rule("60/minute", "catalog, image and model uploads by one merchant account"),
     "builds": Rule("10/minute", "scene builds started by one merchant account"),
     "checkout": Rule("30/minute", "checkout attempts by one session"),

@@ -154,8 +154,7 @@ def _dispatcher(operation: Operation) -> Callable[[web.Request], Awaitable[web.S
             if principal.role not in operation.roles:
                 raise Forbidden(f"this operation is not open to the {principal.role} role")
         if operation.limit is not None:
-            who = None if RULES[operation.limit].by_address else principal
-            await request.app[keys.RATE_LIMITER].hit(operation.limit, client_of(request, who))
+            await request.app[keys.RATE_LIMITER].hit(operation.limit, client_of(request, principal, operation.limit))
         query = None
         if operation.query is not None:
             try:
@@ -182,9 +181,9 @@ def _dispatcher(operation: Operation) -> Callable[[web.Request], Awaitable[web.S
     return dispatch
 
 
-def client_of(request: web.Request, principal: Principal | None) -> str:
-    """Whom a limit counts against: the caller's session or account, else its address."""
-    if principal is not None:
+def client_of(request: web.Request, principal: Principal | None, limit: str) -> str:
+    """Whom ``limit`` counts against: the caller's session or account, else (or if the rule says so) its address."""
+    if principal is not None and not RULES[limit].by_address:
         if principal.session_id is not None:
             return f"session:{principal.session_id}"
         return f"{principal.role}:{principal.merchant_id or principal.festival_id or principal.token_id}"

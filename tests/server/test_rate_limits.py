@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import create_festival, make_settings, running_client
+from factories import bearer, checkout_body, create_festival, make_settings, make_tenant, new_shopper, running_client
 
+from server import keys
 from server.domain.rate_limits import RULES, BadLimits, resolve
 from server.settings import SettingsProblem, load_settings
 
@@ -86,3 +87,44 @@ async def test_the_schema_documents_429_where_a_limit_applies(tmp_path: Path) ->
     assert "429" in schema["paths"]["/api/v1/sessions"]["post"]["responses"]
     assert "429" in schema["paths"]["/api/v1/festivals/{festival}/queue"]["post"]["responses"]
     assert "429" not in schema["paths"]["/api/v1/festivals/{festival}/queue"]["get"]["responses"]
+
+
+async def test_share_code_guessing_is_locked_out(tmp_path: Path) -> None:
+    settings = _sqlite(tmp_path, rate_limits="share_code_misses=3/hour,share_code_misses_by_address=5/hour")
+    async with running_client(settings) as client:
+        owner, _ = await new_shopper(client, "owner")
+        code = (await (await client.post("/api/v1/carts", headers=bearer(owner))).json())["share_code"]
+        guesser, _ = await new_shopper(client, "guesser")
+
+        async def join(token: str, share_code: str) -> int:
+            r = await client.post("/api/v1/carts/join", json={"share_code": share_code}, headers=bearer(token))
+            return r.status
+
+        assert [await join(guesser, "ZZZZZZ") for _ in range(4)] == [404, 404, 404, 429]
+        assert await join(guesser, code) == 429  # locked out even with the right code, for a while
+        second, _ = await new_shopper(client, "second")  # a new session from the same address: 2 misses left
+        assert [await join(second, "YYYYYY") for _ in range(3)] == [404, 404, 429]
+        third, _ = await new_shopper(client, "third")
+        assert await join(third, code) == 429  # the address is locked out
+        assert await join(owner, code) == 429  # a lockout holds for everyone at the address, members too
+
+
+async def test_checkout_uploads_and_builds_are_limited(tmp_path: Path) -> None:
+    settings = _sqlite(tmp_path, rate_limits="checkout=2/minute,builds=1/minute,uploads=2/minute")
+    async with running_client(settings) as client:
+        tenant = await make_tenant(client, settings)
+        cart = (await (await client.post("/api/v1/carts", headers=bearer(tenant.shopper))).json())["id"]
+        statuses = []
+        for i in range(3):
+            r = await client.post(f"/api/v1/carts/{cart}/checkout", json=checkout_body(),
+                                  headers={**bearer(tenant.shopper), "Idempotency-Key": f"k{i}"})
+            statuses.append(r.status)
+        assert statuses[2] == 429 and 429 not in statuses[:2]
+        merchant = bearer(tenant.merchant)
+        layout = [(await client.put(f"/api/v1/stores/{tenant.store}/layout", json={"template": "grid"},
+                                    headers=merchant)).status for _ in range(3)]
+        assert layout[2] == 429 and 429 not in layout[:2]
+        builds = [(await client.post(f"/api/v1/stores/{tenant.store}/builds", headers=merchant)).status
+                  for _ in range(2)]
+        assert builds[1] == 429 and builds[0] != 429
+        await client.server.app[keys.BUILDS].idle.wait()

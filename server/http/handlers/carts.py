@@ -8,10 +8,10 @@ from aiohttp import web
 
 from server import keys
 from server.contracts import carts as cs
-from server.domain.errors import BadRequest
+from server.domain.errors import BadRequest, NotFound
 from server.http.problems import domain_problem
 from server.http.registry import api
-from server.http.routing import Call, json_response
+from server.http.routing import Call, client_of, json_response
 from server.keys import database_of
 from server.services import carts, checkout, orders
 
@@ -45,9 +45,24 @@ async def create_cart(call: Call[None, None]) -> cs.CartCreated:
 
 
 @api.op("POST", "/api/v1/carts/join", summary="Join a cart by its share code (idempotent)", tag="carts",
-        body=cs.JoinCart, response=cs.CartOut, roles=("shopper",), errors=(409,))
+        body=cs.JoinCart, response=cs.CartOut, roles=("shopper",), errors=(409,), limit="share_codes")
 async def join_cart(call: Call[cs.JoinCart, None]) -> web.Response:
-    return await _changed(call, await carts.join_cart(database_of(call.request), call.user, call.body.share_code))
+    # Share codes are short enough to read aloud, so guessing is slowed twice: every try counts (the operation's
+    # limit) and wrong ones lock the session, and its address, out for a while.
+    limiter, request = call.request.app[keys.RATE_LIMITER], call.request
+    misses = [(rule, client_of(request, call.user, rule)) for rule in _MISSES]
+    for rule, who in misses:
+        await limiter.refuse_if_spent(rule, who)
+    try:
+        joined = await carts.join_cart(database_of(request), call.user, call.body.share_code)
+    except NotFound:
+        for rule, who in misses:
+            await limiter.hit(rule, who)
+        raise
+    return await _changed(call, joined)
+
+
+_MISSES = ("share_code_misses", "share_code_misses_by_address")
 
 
 @api.op("GET", C, summary="A cart with prices now (members only); ETag is its version", tag="carts",
@@ -90,7 +105,8 @@ async def delete_line(call: Call[None, None]) -> web.Response:
 
 
 @api.op("POST", C + "/checkout", summary="Check out (any member; Idempotency-Key header required)", tag="carts",
-        status=201, body=cs.CheckoutIn, response=cs.OrderGroupOut, roles=("shopper",), errors=(402, 409))
+        status=201, body=cs.CheckoutIn, response=cs.OrderGroupOut, roles=("shopper",), errors=(402, 409),
+        limit="checkout")
 async def checkout_cart(call: Call[cs.CheckoutIn, None]) -> web.Response:
     cart_id = call.path_id("cart")
     app = call.request.app

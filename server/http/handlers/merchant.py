@@ -50,7 +50,8 @@ async def get_store(call: Call[None, None]) -> ms.StoreDetail:
 
 
 @api.op("PUT", S + "/catalog", summary="Replace the store's catalog (JSON, CSV, Shopify, Google feed, CP949 CSV)",
-        tag="merchant", response=ms.ImportReport, roles=("merchant",), raw_body=CATALOG_TYPES, errors=(413,))
+        tag="merchant", response=ms.ImportReport, roles=("merchant",), raw_body=CATALOG_TYPES, errors=(413,),
+        limit="uploads")
 async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
     request = call.request
     fmt = request.query.get("format")
@@ -93,7 +94,8 @@ async def get_product(call: Call[None, None]) -> ms.ProductOut:
 
 
 @api.op("PUT", S + "/layout", summary="Set the store layout: a YAML or JSON layout, or {\"template\": kind}",
-        tag="merchant", body=ms.LayoutPut, response=ms.LayoutOut, roles=("merchant",), raw_body=LAYOUT_TYPES)
+        tag="merchant", body=ms.LayoutPut, response=ms.LayoutOut, roles=("merchant",), raw_body=LAYOUT_TYPES,
+        limit="uploads")
 async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
     request = call.request
     async with database_of(request).write() as db:
@@ -160,13 +162,14 @@ async def _put_asset(call: Call[None, None], kind: AssetKind) -> ms.AssetOut:
 
 
 @api.op("PUT", S + "/products/{sku}/model", summary="Attach a GLB model to a product (validated)", tag="merchant",
-        response=ms.AssetOut, roles=("merchant",), raw_body=MODEL_TYPES, errors=(413,))
+        response=ms.AssetOut, roles=("merchant",), raw_body=MODEL_TYPES, errors=(413,), limit="uploads")
 async def put_model(call: Call[None, None]) -> ms.AssetOut:
     return await _put_asset(call, "model")
 
 
 @api.op("PUT", S + "/products/{sku}/image", summary="Attach an image to a product (PNG, JPEG or WebP)",
-        tag="merchant", response=ms.AssetOut, roles=("merchant",), raw_body=IMAGE_TYPES, errors=(413,))
+        tag="merchant", response=ms.AssetOut, roles=("merchant",), raw_body=IMAGE_TYPES, errors=(413,),
+        limit="uploads")
 async def put_image(call: Call[None, None]) -> ms.AssetOut:
     return await _put_asset(call, "image")
 
@@ -188,7 +191,7 @@ async def get_image(call: Call[None, None]) -> web.StreamResponse:
 
 
 @api.op("POST", S + "/builds", summary="Start a scene build (runs in the background)", tag="merchant", status=202,
-        response=ms.BuildOut, roles=("merchant",), errors=(409,))
+        response=ms.BuildOut, roles=("merchant",), errors=(409,), limit="builds")
 async def start_build(call: Call[None, None]) -> web.Response:
     async with database_of(call.request).write() as db:
         store = await access.merchant_store(db, call.user, call.path("store"))

@@ -23,6 +23,7 @@ from server.load_watch import load_watch_context
 from server.metrics import Metrics, metrics_middleware
 from server.persistence import migrate
 from server.persistence.database import Database
+from server.quick_pool import quick_pool_context
 from server.redis_conn import redis_client
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app.on_cleanup.append(_close_rate_limiter)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
+    app.cleanup_ctx.append(quick_pool_context)
     app.cleanup_ctx.append(live_context)
     app.cleanup_ctx.append(admitter_context)
     app.cleanup_ctx.append(load_watch_context)

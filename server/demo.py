@@ -80,7 +80,7 @@ async def seed(settings: Settings, progress: Console | None = None) -> DemoSumma
                 store = await _ensure_store(db, festival, store_spec)
                 summary.stores.append(store.slug)
                 summary.merchant_tokens[store.slug] = await _reissue(db, festival.id, store.merchant_id)
-                if not await catalog.active_products(db, store):
+                if not await catalog.active_count(db, store):
                     products = sample_catalog(store_spec.kind, store_spec.products, prefix=store_spec.sku_prefix)
                     await catalog.replace_catalog(db, store, ImportResult(format="json", products=products,
                                                                           rows_read=len(products)))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from server.live.service import Live
     from server.metrics import Metrics
     from server.persistence.database import Database
+    from server.services.product_snapshots import ProductSnapshots
     from server.services.rate_limiter import RateLimiter
     from server.services.waiting_rooms import WaitingRooms
     from server.settings import Settings
@@ -25,7 +26,9 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DATABASE: web.AppKey[Database] = web.AppKey("database")  # every unit of work starts here
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 EVENTS: web.AppKey[EventHooks] = web.AppKey("events")
-BUILD_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("build_pool")
+BUILD_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("build_pool")  # scene builds and catalog imports
+QUICK_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("quick_pool")  # short CPU jobs (see quick_pool.py)
+SNAPSHOTS: web.AppKey[ProductSnapshots] = web.AppKey("snapshots")  # every store's product document, cached
 VISITORS: web.AppKey[VisitorBoard] = web.AppKey("visitors")
 # Which server process this is: the supervisor's name for a worker, else host:pid (one process).
 WORKER_ID: web.AppKey[str] = web.AppKey("worker_id", str)

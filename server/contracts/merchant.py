@@ -46,9 +46,32 @@ class ProductOut(BaseModel):
 
 
 class StoreDetail(StoreOut):
-    products: list[ProductOut]
+    """The store without its products: a catalog can hold 100,000 of them. ``snapshot`` is the whole product
+    document (cached, gzipped, ETagged), ``products`` the paged list."""
+
+    product_count: int = Field(description="Active products")
+    snapshot: str = Field(description="URL of every active product in one cached document (ProductSnapshot)")
+    products: str = Field(description="URL of the paged product list (ProductPage)")
     sale_ends_at: datetime | None = None
     sale_open: bool = False
+
+
+class ProductSnapshot(BaseModel):
+    """``GET /stores/{s}/snapshot``: what the shopper's client needs to show the store's products."""
+
+    store: str
+    generated_at: datetime
+    products: list[ProductOut]
+
+
+class ProductPageQuery(InputModel):
+    limit: int = Field(default=50, ge=1, le=200)
+    after: str | None = Field(default=None, max_length=16, description="The `next` of the previous page (opaque)")
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    next: str | None = Field(description="Pass as `after` for the next page; null on the last")
 
 
 class ProductPatch(InputModel):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contracts import merchant as ms
@@ -98,7 +98,45 @@ async def patch_product(db: AsyncSession, store: Store, sku: str, patch: ms.Prod
     return product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC))
 
 
-def product_out(store: Store, row: ProductRow, pricing: FestivalPricing, now: datetime) -> ms.ProductOut:
+class StoreKey(Protocol):
+    """What a product's resource needs of its store (the ORM row, or a picklable copy in a pool process)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+
+
+class ProductFields(Protocol):
+    """The product columns a resource is made of (the ORM row, or a plain tuple row of them)."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def name_ko(self) -> str | None: ...
+    @property
+    def name_en(self) -> str | None: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def price(self) -> int: ...
+    @property
+    def sale_price(self) -> int | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def stock(self) -> int: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def model_sha256(self) -> str | None: ...
+    @property
+    def image_sha256(self) -> str | None: ...
+    @property
+    def data_json(self) -> str: ...
+
+
+def product_out(store: StoreKey, row: ProductFields, pricing: FestivalPricing, now: datetime) -> ms.ProductOut:
     q = quote(price=row.price, sale_price=row.sale_price, currency=row.currency, store_id=store.id,
               category=row.category, festival=pricing, now=now)
     data = CatalogProduct.model_validate_json(row.data_json) if row.data_json not in ("", "{}") else None
@@ -111,6 +149,16 @@ def product_out(store: Store, row: ProductRow, pricing: FestivalPricing, now: da
     )
 
 
-async def active_products(db: AsyncSession, store: Store) -> Sequence[ProductRow]:
-    query = select(ProductRow).where(ProductRow.store_id == store.id, ProductRow.active.is_(True))
-    return (await db.execute(query.order_by(ProductRow.id))).scalars().all()
+async def active_count(db: AsyncSession, store: Store) -> int:
+    query = select(func.count()).where(ProductRow.store_id == store.id, ProductRow.active.is_(True))
+    return int((await db.execute(query)).scalar_one())
+
+
+async def product_page(db: AsyncSession, store: Store, *, after: int, limit: int
+                       ) -> tuple[list[ProductRow], int | None]:
+    """Active products with ids above ``after``, at most ``limit`` of them, and the cursor of the next page."""
+    query = (select(ProductRow).where(ProductRow.store_id == store.id, ProductRow.active.is_(True),
+                                      ProductRow.id > after).order_by(ProductRow.id).limit(limit + 1))
+    rows = list((await db.execute(query)).scalars().all())
+    more = len(rows) > limit
+    return rows[:limit], rows[limit - 1].id if more else None

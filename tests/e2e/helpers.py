@@ -37,7 +37,7 @@ def in_stock_product(url: str, store: str, skip: tuple[str, ...] = ()) -> dict[s
     """A product of the store that is in stock and placed in the scene, from the public API."""
     detail = call(f"{url}/api/v1/stores/{store}")
     manifest = call(url + detail["scene"]["manifest"])
-    for product in detail["products"]:
+    for product in call(url + detail["snapshot"])["products"]:
         if product["stock"] >= 5 and product["sku"] in manifest["products"] and product["sku"] not in skip:
             return dict(product)
     raise AssertionError(f"no product in stock in {store}: {json.dumps(detail)[:300]}")

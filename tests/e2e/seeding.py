@@ -86,7 +86,7 @@ def seed_stores(url: str, organizer: str, merchants: dict[str, str]) -> Seeded:
         seeded.stores.append(slug)
         token = merchants[slug]
         detail = call(f"{url}/api/v1/stores/{slug}")
-        if not detail["products"]:
+        if not detail["product_count"]:
             catalog = sample_catalog_json(store["kind"], PRODUCTS_PER_STORE, prefix=slug[:3].upper())
             call(f"{url}/api/v1/stores/{slug}/catalog?format=json", "PUT", raw=catalog.encode(), token=token)
         if store.get("scene") is None:

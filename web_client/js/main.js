@@ -316,7 +316,9 @@ async function enterStore(slug, { push = true, reload = false } = {}) {
       detail = { slug: 'plaza', name: festival.name, kind: 'festival_plaza', scene: festival.plaza, products: [] };
     } else {
       detail = await api(`/api/v1/stores/${encodeURIComponent(slug)}`);
-      await festivalFor(detail);
+      // The store resource stays small; its products come in one cached, gzipped document.
+      const [snapshot] = await Promise.all([api(detail.snapshot), festivalFor(detail)]);
+      detail.products = snapshot.products;
     }
     if (!detail.scene) throw new Error(t('load.noscene'));
     progress(0);

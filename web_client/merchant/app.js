@@ -9,7 +9,7 @@ import { loadStores, renderStores, wireCreateStore, fillKindSelect } from './sto
 import { wireCatalog } from './catalog.js';
 import { loadLayout, refreshLayoutLabels, wireLayout } from './layout.js';
 import { refreshBuildLabels, renderUnplaced, resetBuild, wireBuild } from './build.js';
-import { renderProducts, wireAssets } from './products.js';
+import { loadProducts, renderProducts, wireAssets } from './products.js';
 import { loadOrders } from './orders.js';
 import { drawPlan } from './plan.js';
 
@@ -59,6 +59,7 @@ async function showScene() {
 
 ctx.reloadStore = async () => {
   ctx.store = await ctx.api.get(`/api/v1/stores/${seg(ctx.slug)}`);
+  await loadProducts(ctx);
   const i = ctx.stores.findIndex((s) => s.slug === ctx.slug);
   if (i >= 0) ctx.stores[i] = ctx.store;
   renderStores(ctx);

@@ -114,17 +114,40 @@ function productRow(ctx, product) {
   return row;
 }
 
+const PAGE = 200; // a catalog may hold 100,000 products: the table grows a page at a time
+
+/** The first page of the store's products (again), after the store was (re)loaded. */
+export async function loadProducts(ctx) {
+  ctx.products = { items: [], next: null };
+  if (!ctx.store) return;
+  ctx.products = await ctx.api.get(`${ctx.store.products}?limit=${PAGE}`);
+}
+
+async function loadMore(ctx) {
+  const page = await ctx.api.get(`${ctx.store.products}?limit=${PAGE}&after=${encodeURIComponent(ctx.products.next)}`);
+  ctx.products = { items: [...ctx.products.items, ...page.items], next: page.next };
+  renderProducts(ctx);
+}
+
 export function renderProducts(ctx) {
   const box = $('#products');
-  const products = ctx.store ? ctx.store.products : [];
+  const products = ctx.store && ctx.products ? ctx.products.items : [];
   $('#sku-list').replaceChildren(...products.map((p) => el('option', { value: p.sku }, pick(p.name))));
   if (!products.length) {
     box.replaceChildren(el('p', { class: 'muted' }, t('products.none')));
     return;
   }
-  box.replaceChildren(table([t('products.sku'), t('products.name'), t('products.category'), [t('products.price'), 'num'],
+  const parts = [table([t('products.sku'), t('products.name'), t('products.category'), [t('products.price'), 'num'],
     [t('products.sale'), 'num'], [t('products.stock'), 'num'], [t('products.unit'), 'num'], t('products.assets'), ''],
-  products.map((p) => productRow(ctx, p)), { id: 'products-table' }));
+  products.map((p) => productRow(ctx, p)), { id: 'products-table' })];
+  parts.push(el('p', { class: 'muted', id: 'products-count' },
+    t('products.count', { shown: products.length, total: ctx.store.product_count })));
+  if (ctx.products.next) {
+    const more = el('button', { type: 'button', id: 'products-more' }, t('products.more'));
+    more.addEventListener('click', () => { more.disabled = true; loadMore(ctx).catch(() => { more.disabled = false; }); });
+    parts.push(more);
+  }
+  box.replaceChildren(...parts);
 }
 
 function imageType(file) {

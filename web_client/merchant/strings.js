@@ -68,6 +68,8 @@ export default {
   'products.title': { ko: '상품', en: 'Products' },
   'products.hint': { ko: '가격·할인가·재고는 바로 저장되며 다시 빌드할 필요가 없습니다.', en: 'Price, sale price and stock save at once; no rebuild needed.' },
   'products.none': { ko: '카탈로그를 올리면 상품이 여기에 나옵니다.', en: 'Upload a catalog to see products here.' },
+  'products.count': { ko: '상품 {total}개 중 {shown}개 표시', en: 'Showing {shown} of {total} products' },
+  'products.more': { ko: '상품 더 보기', en: 'Show more products' },
   'products.sku': { ko: 'SKU', en: 'SKU' },
   'products.name': { ko: '상품명', en: 'Name' },
   'products.category': { ko: '분류', en: 'Category' },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from server.domain.events import ProductChanged
 from server.domain.layout_choice import custom_layout, read_layout_choice, template_marker
 from server.http.registry import api
 from server.http.routing import Call
+from server.ids import parse_db_id
 from server.keys import database_of
 from server.services import access, assets, build_records, catalog, stores
 from server.services.assets import AssetKind
@@ -34,19 +36,56 @@ async def _run(request: web.Request, fn: Any, *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(request.app[keys.BUILD_POOL], fn, *args)
 
 
-@api.op("GET", S, summary="A store, its current scene and live product data (public once approved)",
+@api.op("GET", S, summary="A store, its current scene and where its products are (public once approved)",
         tag="stores", response=ms.StoreDetail)
 async def get_store(call: Call[None, None]) -> ms.StoreDetail:
     now = datetime.now(UTC)
     async with database_of(call.request).read() as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
         pricing = await load_pricing(db, store.festival_id)
-        rows = await catalog.active_products(db, store)
+        count = await catalog.active_count(db, store)
         base = await stores.store_out(db, store)
     return ms.StoreDetail(
-        **base.model_dump(), products=[catalog.product_out(store, row, pricing, now) for row in rows],
-        sale_ends_at=pricing.ends_at, sale_open=pricing.window_open(now),
+        **base.model_dump(), product_count=count, snapshot=f"/api/v1/stores/{store.slug}/snapshot",
+        products=f"/api/v1/stores/{store.slug}/products", sale_ends_at=pricing.ends_at,
+        sale_open=pricing.window_open(now),
     )
+
+
+@api.op("GET", S + "/snapshot", summary="Every active product with its price now, in one cached document",
+        tag="stores", response=ms.ProductSnapshot)
+async def get_snapshot(call: Call[None, None]) -> web.StreamResponse:
+    request = call.request
+    async with database_of(request).read() as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+    snapshot = await request.app[keys.SNAPSHOTS].get(store)
+    # no-cache: the browser keeps it and asks again with If-None-Match; an unchanged store costs a 304.
+    headers = {"ETag": snapshot.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if snapshot.etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        return web.Response(body=snapshot.gzipped, content_type="application/json",
+                            headers=headers | {"Content-Encoding": "gzip"})
+    body = await asyncio.to_thread(gzip.decompress, snapshot.gzipped)  # zlib lets the loop run meanwhile
+    return web.Response(body=body, content_type="application/json", headers=headers)
+
+
+@api.op("GET", S + "/products", summary="The store's active products, a page at a time", tag="stores",
+        query=ms.ProductPageQuery, response=ms.ProductPage)
+async def list_products(call: Call[None, ms.ProductPageQuery]) -> ms.ProductPage:
+    after = 0
+    if call.query.after is not None:
+        parsed = parse_db_id(call.query.after)
+        if parsed is None:
+            raise Unprocessable("invalid query", errors=[{"loc": ["query", "after"], "msg": "not a page cursor"}])
+        after = parsed
+    now = datetime.now(UTC)
+    async with database_of(call.request).read() as db:
+        store = await access.visible_store(db, call.principal, call.path("store"))
+        pricing = await load_pricing(db, store.festival_id)
+        rows, next_after = await catalog.product_page(db, store, after=after, limit=call.query.limit)
+    return ms.ProductPage(items=[catalog.product_out(store, row, pricing, now) for row in rows],
+                          next=None if next_after is None else str(next_after))
 
 
 @api.op("PUT", S + "/catalog", summary="Replace the store's catalog (JSON, CSV, Shopify, Google feed, CP949 CSV)",
@@ -195,7 +234,7 @@ async def get_image(call: Call[None, None]) -> web.StreamResponse:
 async def start_build(call: Call[None, None]) -> web.Response:
     async with database_of(call.request).write() as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
-        if not await catalog.active_products(db, store):
+        if not await catalog.active_count(db, store):
             raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
     build = await call.request.app[keys.BUILDS].enqueue(store)
     out = build_records.build_out(build, store.slug, call.request.app[keys.BUILDS].live.get(build.id))

@@ -1,0 +1,152 @@
+"""A store's product snapshot: every active product as the shopper's client needs it, in one document per store.
+
+A 100,000-product store (inside the documented catalog limit) is 36 MiB of JSON; built on the event loop it
+stalled every request and every live tick for seconds. So the document is
+
+* **read** as plain tuples in one query (on SQLite in the reader thread, which leaves the GIL to the loop while
+  SQLite steps),
+* **rendered** (prices through the one pricing function, JSON, gzip) in a process of the quick pool,
+* **cached** per store and process, gzipped, with an ETag over its content, and rebuilt only when the store's
+  catalog fingerprint (product count and latest change, which stock moves update too) or the festival's
+  pricing has changed; the fingerprint is looked at most every ``RECHECK_S`` per store,
+* **built once** however many ask at the same moment (one build in flight per store; the others await it).
+
+Live stock and price changes reach shoppers in the room as they happen (``product_changed``), so a snapshot
+a couple of seconds old is never what a shopper pays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, func, select
+
+from server.persistence.database import Database
+from server.persistence.tables import Product
+from server.persistence.tables import Store as StoreRow
+from server.services.catalog import product_out
+from server.services.pricing import FestivalPricing, load_pricing_sync
+
+RECHECK_S = 2.0  # how stale a snapshot may be before its fingerprint is looked at again
+CACHED_STORES = 64  # snapshots kept per process (least recently used go first)
+
+PoolRunner = Callable[..., Awaitable[Any]]  # run(fn, *args) in a process pool
+
+
+class StoreRef(NamedTuple):
+    """The store as a pool process needs it (picklable)."""
+
+    id: int
+    slug: str
+
+
+class SnapshotRow(NamedTuple):
+    """One product's columns, in the order the query selects them (the fields ``product_out`` reads)."""
+
+    sku: str
+    name_ko: str | None
+    name_en: str | None
+    category: str
+    price: int
+    sale_price: int | None
+    currency: str
+    stock: int
+    active: bool
+    model_sha256: str | None
+    image_sha256: str | None
+    data_json: str
+
+
+_COLUMNS = [getattr(Product, f) for f in SnapshotRow._fields]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    gzipped: bytes
+    etag: str
+    products: int
+
+
+@dataclass
+class _Entry:
+    fingerprint: tuple[Any, ...]
+    checked_at: float
+    snapshot: Snapshot
+
+
+def read_rows(conn: Connection, store_id: int) -> list[tuple[Any, ...]]:
+    query = select(*_COLUMNS).where(Product.store_id == store_id, Product.active.is_(True)).order_by(Product.id)
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def fingerprint(conn: Connection, store: StoreRef, festival_id: int) -> tuple[Any, ...]:
+    """What the document depends on: the catalog's size and latest change, and the festival's pricing now."""
+    count, latest = conn.execute(select(func.count(), func.max(Product.updated_at))
+                                 .where(Product.store_id == store.id)).one()
+    pricing = load_pricing_sync(conn, festival_id)
+    return count, str(latest), pricing, pricing.window_open(datetime.now(UTC))
+
+
+def render(store: StoreRef, rows: list[tuple[Any, ...]], pricing: FestivalPricing) -> Snapshot:
+    """The document, gzipped (runs in a pool process: pure CPU)."""
+    now = datetime.now(UTC)
+    products = [product_out(store, SnapshotRow(*row), pricing, now).model_dump(mode="json") for row in rows]
+    raw = json.dumps({"store": store.slug, "generated_at": now.isoformat(), "products": products},
+                     ensure_ascii=False, separators=(",", ":")).encode()
+    return Snapshot(gzip.compress(raw, compresslevel=6), f'"{hashlib.sha256(raw).hexdigest()[:24]}"', len(rows))
+
+
+class ProductSnapshots:
+    """The per-process cache of snapshots; ``get`` answers from it or builds (once) what changed."""
+
+    def __init__(self, database: Database, run_in_pool: PoolRunner, *, recheck_s: float = RECHECK_S) -> None:
+        self._database = database
+        self._run = run_in_pool
+        self.recheck_s = recheck_s
+        self.builds = 0  # documents rendered (for tests and metrics)
+        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._building: dict[int, asyncio.Task[Snapshot]] = {}
+
+    async def get(self, store: StoreRow) -> Snapshot:
+        ref = StoreRef(store.id, store.slug)
+        entry = self._entries.get(ref.id)
+        if entry is not None:
+            self._entries.move_to_end(ref.id)
+            if time.monotonic() - entry.checked_at < self.recheck_s:
+                return entry.snapshot
+        seen = await self._database.read_sync(fingerprint, ref, store.festival_id)
+        if entry is not None and entry.fingerprint == seen:
+            entry.checked_at = time.monotonic()
+            return entry.snapshot
+        task = self._building.get(ref.id)
+        if task is None:
+            task = asyncio.create_task(self._build(ref, seen), name=f"snapshot-{ref.slug}")
+            self._building[ref.id] = task
+            task.add_done_callback(lambda _: self._building.pop(ref.id, None))
+        # shield: a shopper who gives up does not cancel the build the others are waiting for
+        return await asyncio.shield(task)
+
+    async def _build(self, ref: StoreRef, seen: tuple[Any, ...]) -> Snapshot:
+        self.builds += 1
+        rows = await self._database.read_sync(read_rows, ref.id)
+        snapshot: Snapshot = await self._run(render, ref, rows, seen[2])
+        self._entries[ref.id] = _Entry(seen, time.monotonic(), snapshot)
+        while len(self._entries) > CACHED_STORES:
+            self._entries.popitem(last=False)
+        return snapshot
+
+    async def close(self) -> None:
+        """Cancel builds still running (shutdown)."""
+        tasks = list(self._building.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -45,6 +45,14 @@ def _frame(opcode: int, payload: bytes) -> bytes:
     return head + key + (int.from_bytes(payload, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
 
 
+class Refused(ConnectionError):
+    """The server closed the connection before ``welcome`` (4011 ``busy``: the join must wait in line)."""
+
+    def __init__(self, code: int | None, reason: str) -> None:
+        super().__init__(f"closed during the handshake ({code})")
+        self.code, self.reason = code, reason
+
+
 class LeanClient(asyncio.Protocol):
     """One shopper's socket: handshake, ``hello`` → ``welcome``, then counting frames and bytes."""
 
@@ -54,6 +62,7 @@ class LeanClient(asyncio.Protocol):
         self.ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.closed = asyncio.Event()
         self.close_code: int | None = None
+        self.close_reason = ""
         self.welcome: dict[str, Any] = {}
         self.errors: Counter[str] = Counter()
         self.bytes_in = 0
@@ -70,7 +79,7 @@ class LeanClient(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.ready.done():
-            self.ready.set_exception(ConnectionError(f"closed during the handshake ({self.close_code})"))
+            self.ready.set_exception(Refused(self.close_code, self.close_reason))
         self.closed.set()
 
     def data_received(self, data: bytes) -> None:
@@ -123,6 +132,7 @@ class LeanClient(asyncio.Protocol):
             elif opcode == 0x8:
                 payload = bytes(buf[start:pos])
                 self.close_code = int.from_bytes(payload[:2], "big") if length >= 2 else 1005
+                self.close_reason = payload[2:].decode(errors="replace")
                 self._write(_frame(0x8, payload[:2]))
                 self._abort()
                 break
@@ -181,7 +191,8 @@ class LeanClient(asyncio.Protocol):
 async def connect_lean(base_url: str, store: str, token: str, *, timeout: float = 30.0) -> LeanClient:  # noqa: ASYNC109
     """Open ``/api/v1/live?store=…`` with a bearer token, say hello and wait for ``welcome``.
 
-    Raises :class:`HandshakeRefused` on an HTTP refusal, ``TimeoutError``, or ``ConnectionError``/``OSError``.
+    Raises :class:`HandshakeRefused` on an HTTP refusal, :class:`Refused` when the server closes before ``welcome``
+    (4011 ``busy``: wait in line), ``TimeoutError``, or ``ConnectionError``/``OSError``.
     """
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80

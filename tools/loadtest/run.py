@@ -85,6 +85,30 @@ async def _get_json(http: aiohttp.ClientSession, base: str, path: str, what: str
         raise LoadtestError(f"the server at {url} did not answer in time") from None
 
 
+async def read_stores(http: aiohttp.ClientSession, base: str, stores: tuple[str, ...],
+                      console: Console) -> tuple[dict[str, StorePlan], dict[str, dict[str, Any]]]:
+    """Every store's walking plan (from its manifest) and its JSON (``GET /api/v1/stores/{slug}``)."""
+    plans: dict[str, StorePlan] = {}
+    found: dict[str, dict[str, Any]] = {}
+    for slug in stores:
+        store = found[slug] = await _get_json(http, base, f"/api/v1/stores/{slug}", f"store {slug!r}")
+        manifest_url = (store.get("scene") or {}).get("manifest")
+        if not manifest_url:
+            console.print(f"[yellow]store {slug!r} has no published scene: walking a 10 m square[/yellow]")
+        manifest = await _get_json(http, base, manifest_url, f"manifest of {slug!r}") if manifest_url else None
+        plans[slug] = plan_from_manifest(slug, manifest)
+    return plans, found
+
+
+async def metrics_text(http: aiohttp.ClientSession) -> str:
+    """The server's ``/metrics`` (empty when it has none or does not answer)."""
+    try:
+        async with http.get("/metrics") as r:
+            return await r.text() if r.status == 200 else ""
+    except (aiohttp.ClientError, TimeoutError):
+        return ""
+
+
 async def _prepare(cfg: LoadtestConfig, console: Console) -> tuple[dict[str, StorePlan], list[str], int, str]:
     """Check the server and stores, read the manifests, create the guest sessions; returns plans, tokens, the
     number of sessions that failed and the first ``/metrics`` text."""
@@ -92,19 +116,8 @@ async def _prepare(cfg: LoadtestConfig, console: Console) -> tuple[dict[str, Sto
     connector = aiohttp.TCPConnector(limit=SESSION_CONCURRENCY)
     async with aiohttp.ClientSession(cfg.url, timeout=timeout, connector=connector,
                                      cookie_jar=aiohttp.DummyCookieJar()) as http:
-        plans: dict[str, StorePlan] = {}
-        for slug in cfg.stores:
-            store = await _get_json(http, cfg.url, f"/api/v1/stores/{slug}", f"store {slug!r}")
-            manifest_url = (store.get("scene") or {}).get("manifest")
-            if not manifest_url:
-                console.print(f"[yellow]store {slug!r} has no published scene: walking a 10 m square[/yellow]")
-            manifest = await _get_json(http, cfg.url, manifest_url, f"manifest of {slug!r}") if manifest_url else None
-            plans[slug] = plan_from_manifest(slug, manifest)
-        try:
-            async with http.get("/metrics") as r:
-                metrics = await r.text() if r.status == 200 else ""
-        except aiohttp.ClientError:
-            metrics = ""
+        plans, _ = await read_stores(http, cfg.url, cfg.stores, console)
+        metrics = await metrics_text(http)
         n_sessions = math.ceil(cfg.shoppers / len(cfg.stores))
         console.print(f"creating {n_sessions} guest sessions …")
 
@@ -268,7 +281,8 @@ def loadtest_command(
     store: Annotated[str, typer.Option(help="Store slug (comma-separated for several stores)")] = "hyundai-dept",
     shoppers: Annotated[int, typer.Option(help="Synthetic shoppers")] = 100,
     rate: Annotated[float, typer.Option(help="Poses per second per shopper")] = 10.0,
-    duration: Annotated[float, typer.Option(help="Measured seconds (after the ramp)")] = 30.0,
+    duration: Annotated[float, typer.Option(help="Measured seconds (after the ramp; with --arrivals, after the last "
+                                                 "arrival)")] = 30.0,
     processes: Annotated[int, typer.Option(help="Worker processes (0: one per 1,000 shoppers, ≤ cores)")] = 0,
     observers: Annotated[int, typer.Option(help="Shoppers that decode every tick (latency, delivery)")] = 10,
     ramp: Annotated[float | None, typer.Option(help="Seconds to connect everybody (default N/150, 2–120)")] = None,
@@ -276,9 +290,28 @@ def loadtest_command(
     idle: Annotated[bool, typer.Option(help="Connect, say hello and stay idle (capacity test)")] = False,
     lean: Annotated[bool, typer.Option(help="Non-observers on the minimal counting client (else LiveClient)")] = True,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON here")] = None,
+    arrivals: Annotated[int | None, typer.Option(
+        help="Arrivals mode: this many shoppers arrive on a uniform curve over --over seconds; those told busy "
+             "wait in the festival's line as the page does (--shoppers and --ramp are then unused)")] = None,
+    over: Annotated[float, typer.Option(help="Arrivals: seconds from the first arrival to the last")] = 120.0,
+    eta_after: Annotated[float, typer.Option(
+        help="Arrivals: judge a ticket's estimated wait once it has waited this long (seconds)")] = 120.0,
+    organizer: Annotated[str | None, typer.Option(
+        help="Arrivals: the festival's organizer token (the line's length is followed through it)")] = None,
+    admit_per_min: Annotated[int | None, typer.Option(
+        help="Arrivals, with --organizer: hold the door until two admission rounds' worth queue, then let the "
+             "line in at this fixed rate (the controls found are restored at the end)")] = None,
 ) -> None:
     """Drive synthetic shoppers through the live protocol and report latency, delivery, bandwidth and CPU."""
     console = Console()
+    if arrivals is not None:
+        from loadtest.arrivals import ArrivalsConfig, arrivals_command
+
+        arrivals_command(console, ArrivalsConfig(
+            url=url.rstrip("/"), stores=tuple(s for s in store.split(",") if s), arrivals=arrivals, over=over,
+            duration=duration, rate=rate, processes=processes, observers=observers, hands=hands, idle=idle,
+            lean=lean, eta_after=eta_after, organizer=organizer, admit_per_min=admit_per_min), json_out)
+        return
     cfg = LoadtestConfig(url=url.rstrip("/"), stores=tuple(s for s in store.split(",") if s), shoppers=shoppers,
                          rate=rate, duration=duration, processes=processes, observers=observers, ramp=ramp,
                          hands=hands, idle=idle, lean=lean)

@@ -14,15 +14,17 @@ import asyncio
 import contextlib
 import math
 import random
+import re
 import resource
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 import websockets
 
-from loadtest.lean import HandshakeRefused, LeanClient, connect_lean
+from loadtest.lean import HandshakeRefused, LeanClient, Refused, connect_lean
 from loadtest.walk import StorePlan, Walker
 from server.live.client import LiveClient
 from server.live.core.poses import TickFrame
@@ -161,6 +163,10 @@ class Run:
         await self._sleep_until(self.t1)
         at_t1 = self._counters()
         await asyncio.gather(*tasks)
+        return self._collect(at_t0, at_t1)
+
+    def _collect(self, at_t0: tuple[int, int], at_t1: tuple[int, int]) -> WorkerResult:
+        """The result once every shopper has left: the window's counts and the error messages received."""
         res = self.result
         res.bytes_in, res.frames_in = at_t1[0] - at_t0[0], at_t1[1] - at_t0[1]
         for client in self.clients:
@@ -187,32 +193,37 @@ class Run:
         if self.pending == 0:
             self.all_tried.set()
 
+    async def _open(self, spec: ShopperSpec) -> LiveClient | LeanClient:
+        """Connect one shopper (a handshake slot held): lean unless it observes. Raises what the clients raise
+        (:func:`failure_reason` names it; :func:`close_code_of` tells a refused join)."""
+        cfg = self.cfg
+        async with self.slots:
+            if cfg.lean and not spec.observer:
+                return await connect_lean(cfg.url, spec.store, spec.token)
+            cls = ObserverClient if spec.observer else LiveClient
+            return await cls.connect(cfg.url, spec.store, spec.token, decode_ticks=spec.observer,
+                                     keep_ticks=False, ping_interval=None, open_timeout=30, proxy=None)
+
     async def _connect(self, spec: ShopperSpec) -> LiveClient | LeanClient | None:
-        cfg, failures = self.cfg, self.result.failures
         try:
-            async with self.slots:
-                if cfg.lean and not spec.observer:
-                    return await connect_lean(cfg.url, spec.store, spec.token)
-                cls = ObserverClient if spec.observer else LiveClient
-                return await cls.connect(cfg.url, spec.store, spec.token, decode_ticks=spec.observer,
-                                         keep_ticks=False, ping_interval=None, open_timeout=30, proxy=None)
-        except websockets.InvalidStatus as exc:
-            failures[f"http {exc.response.status_code}"] += 1
-        except HandshakeRefused as exc:
-            failures[f"http {exc.status}"] += 1
-        except TimeoutError:
-            failures["timeout"] += 1
-        except (OSError, ConnectionError, websockets.WebSocketException) as exc:
-            failures[type(exc).__name__] += 1
+            return await self._open(spec)
+        except CONNECT_ERRORS as exc:
+            self.result.failures[failure_reason(exc)] += 1
         return None
 
     async def shopper(self, spec: ShopperSpec) -> None:
         """Connect at the shopper's ramp time, walk (or idle) until the window ends, then leave cleanly."""
-        cfg, res = self.cfg, self.result
-        await self._sleep_until(self.start + cfg.ramp_s * spec.index / max(1, cfg.total))
+        await self._sleep_until(self.start + self.cfg.ramp_s * spec.index / max(1, self.cfg.total))
         client = await self._connect(spec)
         if client is None:
             return self._tried()
+        await self._stay(spec, client, self._tried)
+
+    async def _stay(self, spec: ShopperSpec, client: LiveClient | LeanClient,
+                    joined: Callable[[], None] | None = None) -> None:
+        """A connected shopper: counted, logged if it observes, walking (or idle) until the window ends, then
+        leaving cleanly; ``joined`` runs once it is counted."""
+        cfg, res = self.cfg, self.result
         res.connected += 1
         self.clients.append(client)
         welcome = client.welcome
@@ -220,7 +231,8 @@ class Run:
         if isinstance(client, ObserverClient):
             client.log = ObserverLog(*key, float(welcome.get("tick_hz", 10.0)))
             res.observers.append(client.log)
-        self._tried()
+        if joined is not None:
+            joined()
         try:
             if isinstance(client, LiveClient) and not cfg.idle:
                 await self._walk(spec, client, res.senders.setdefault(key, array.array("q")))
@@ -310,6 +322,33 @@ class Run:
                 due = now
 
 
+CONNECT_ERRORS = (OSError, ConnectionError, TimeoutError, websockets.WebSocketException)
+_REFUSED = re.compile(r"refused with close code (\d+)")  # LiveClient.connect's message
+
+
+def close_code_of(exc: BaseException) -> int | None:
+    """The close code of a join the server refused after ``hello`` (4011: wait in line), else None."""
+    if isinstance(exc, Refused):
+        return exc.code
+    found = _REFUSED.search(str(exc)) if isinstance(exc, ConnectionError) else None
+    return int(found.group(1)) if found else None
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short name for why a connection failed (the failures table's key)."""
+    if isinstance(exc, websockets.InvalidStatus):
+        return f"http {exc.response.status_code}"
+    if isinstance(exc, HandshakeRefused):
+        return f"http {exc.status}"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    code = close_code_of(exc)
+    if code is not None:
+        reason = exc.reason if isinstance(exc, Refused) and exc.reason else ""
+        return f"close {code} {reason}".strip()
+    return type(exc).__name__
+
+
 def _raise_nofile() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or soft < hard:
@@ -317,15 +356,16 @@ def _raise_nofile() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def worker_entry(cfg: WorkerConfig, conn: Connection) -> None:
+def worker_entry(cfg: WorkerConfig, conn: Connection, run_type: type[Run] = Run) -> None:
     """Process target: report ready, wait for the ramp's start (wall-clock seconds), connect, report
-    ``connected``, wait for the window ``(t0, t1)``, run it, send the result."""
+    ``connected``, wait for the window ``(t0, t1)``, run it, send the result (``run_type`` may run it
+    differently: :class:`loadtest.arrival_worker.ArrivalRun` needs no ``connected`` step)."""
     import os
 
     _raise_nofile()
     conn.send(("ready", os.getpid()))
     start: float = conn.recv()
-    run = Run(cfg, start, conn)
+    run = run_type(cfg, start, conn)
     if profile_dir := os.environ.get("VRSTORE_LOADTEST_PROFILE"):  # where the generator's own time goes
         import cProfile
 

@@ -69,6 +69,8 @@ class QueueState:
 
 
 RATE_HALF_LIFE_S = 30.0  # the measured rate forgets half of itself in this time
+POLL_S = 5.0  # the waiting page asks again at least this often
+POLL_NEAR_S = 1.0  # ...and this often near the front
 
 
 def join(state: QueueState, session: int, now: float, *, opened: bool) -> Entry:
@@ -110,8 +112,15 @@ def open_sale(state: QueueState, rng: random.Random) -> list[int]:
     return order
 
 
-def admit(state: QueueState, count: int, now: float, *, window_s: float) -> list[int]:
-    """Let the next ``count`` in (FIFO); each must enter before ``now + window_s``."""
+def admit(state: QueueState, count: int, now: float, *, window_s: float, paused: bool = False) -> list[int]:
+    """Let the next ``count`` in (FIFO); each must enter before ``now + window_s``.
+
+    The admission rate (behind every estimated wait) is measured only over rounds in which someone waited and
+    admission was not paused: an idle or paused spell says nothing about how fast the line will move, and
+    averaging it in made the first estimates after it many times too long."""
+    if paused or not state.line:
+        state.last_admit_at = now  # the next measured interval starts here
+        return []
     taken: list[int] = []
     while state.line and len(taken) < count:
         session = state.by_seq.pop(state.line.pop(0))
@@ -193,3 +202,12 @@ def _measure_rate(state: QueueState, admitted: int, now: float) -> None:
     weight = 1.0 - 0.5 ** (dt / RATE_HALF_LIFE_S)
     previous = state.rate_per_s
     state.rate_per_s = observed if previous is None else previous + weight * (observed - previous)
+
+
+def poll_after_s(standing: Standing) -> float:
+    """When the waiting page should ask again. The front hears sooner: the first ten places, and whoever should
+    be in within 10 s (at a fast admission rate the front row is hundreds deep, and a turn heard 5 s late holds
+    a seat empty meanwhile)."""
+    near = (standing.position is not None and standing.position <= 10) or (
+        standing.eta_s is not None and standing.eta_s <= 10)
+    return POLL_NEAR_S if near else POLL_S

@@ -30,7 +30,6 @@ from server.domain.errors import NotFound
 
 Mode = Literal["auto", "fixed", "paused"]
 ADMIT_WINDOW_S = 60.0  # an admitted shopper must enter within this (VRSTORE_QUEUE_ADMIT_WINDOW_S)
-POLL_S = 5.0  # the waiting page asks again at least this often
 
 
 @dataclass(slots=True)
@@ -208,7 +207,7 @@ class LocalWaitingRooms(WaitingRooms):
         elif controls.mode == "fixed" and controls.admit_per_min:
             room.credit = min(room.credit + controls.admit_per_min * dt / 60.0, float(controls.admit_per_min))
             can = min(can, int(room.credit))
-        taken = wr.admit(state, can, now, window_s=self._window)
+        taken = wr.admit(state, can, now, window_s=self._window, paused=controls.mode == "paused")
         if controls.mode == "fixed":
             room.credit -= len(taken)
         room.admitted_at.extend([now] * len(taken))

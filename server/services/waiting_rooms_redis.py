@@ -133,6 +133,7 @@ elseif mode == 'fixed' and per_min > 0 then
   if math.floor(credit) < can then can = math.floor(credit) end
 end
 local taken = {}
+local measuring = mode ~= 'paused' and redis.call('ZCARD', line) > 0  -- see waiting_room.admit
 if can > 0 then
   local popped = redis.call('ZPOPMIN', line, can)
   for i = 1, #popped, 2 do
@@ -145,7 +146,7 @@ if mode == 'fixed' then redis.call('HSET', meta, 'credit', tostring(credit - #ta
 redis.call('ZREMRANGEBYSCORE', log, '-inf', now - 60000)
 -- the measured rate: an average with a 30 s half-life, as in the in-process rules
 local at = tonumber(redis.call('HGET', meta, 'rate_at') or '-1')
-if at < 0 then
+if at < 0 or not measuring then
   redis.call('HSET', meta, 'rate_at', now)
 elseif now > at then
   local seconds = (now - at) / 1000.0

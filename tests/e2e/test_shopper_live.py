@@ -103,6 +103,7 @@ def test_a_shopper_waits_in_line_and_enters_by_itself_when_admitted(demo: Seeded
         assert "1" in page.inner_text("#waiting .position")
         assert page.inner_text("#waiting .message") == "곧 다시 엽니다"
         assert "멈췄습니다" in page.inner_text("#waiting .eta")
+        assert page.inner_text("#waiting .sale").strip()  # the sale countdown, while waiting too
         assert page.get_attribute("#waiting [role=progressbar]", "aria-label") == "대기 진행률"
         # While waiting, the store's products can be browsed in 2D, and the lobby is one link away.
         assert page.locator("#waiting .browse li").count() > 0

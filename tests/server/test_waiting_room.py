@@ -81,6 +81,19 @@ def test_eta_uses_the_measured_rate_and_is_unknown_while_paused() -> None:
     assert wr.standing(state, 500, configured_rate=None, paused=True).eta_s is None
 
 
+def test_idle_and_paused_spells_do_not_count_as_a_slow_line() -> None:
+    """Found by ``vrstore loadtest --arrivals``: after an hour of empty line the first estimates were ~9x too long."""
+    empty = wr.QueueState()
+    assert wr.admit(empty, 5, 0.0, window_s=60) == [] and empty.rate_per_s is None  # nobody waited: no rate
+    state = line(1000)
+    state.last_admit_at = 0.0  # the last round was an hour ago
+    wr.admit(state, 5, 3600.0, window_s=60, paused=True)  # paused: nothing measured, the clock restarts
+    for now in (3601.0, 3602.0):
+        wr.admit(state, 5, now, window_s=60)  # then 5 a second
+    assert state.rate_per_s == pytest.approx(5.0)
+    assert wr.standing(state, 500, configured_rate=None, paused=False).eta_s == pytest.approx(491 / 5)
+
+
 def test_leaving_closes_the_gap() -> None:
     state = line(4)
     wr.leave(state, 1)
@@ -102,3 +115,12 @@ def test_tickets_cannot_be_forged_or_passed_on() -> None:
     ]:
         with pytest.raises(tickets.BadTicket):
             tickets.verify(KEY, bad, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_front_polls_sooner() -> None:
+    state = line(1000)
+    wr.admit(state, 0, 0.0, window_s=60)
+    for now in (1.0, 2.0):
+        wr.admit(state, 50, now, window_s=60)  # 50 a second
+    polls = [wr.poll_after_s(wr.standing(state, s, configured_rate=None, paused=False)) for s in (105, 400, 950)]
+    assert polls == [1.0, 1.0, 5.0]  # 5th place; ~6 s away though 300 deep; ~17 s away

@@ -217,6 +217,7 @@ const waiting = new WaitingLine({
   element: document.getElementById('waiting'),
   onAdmitted: () => state.live?.reconnectNow(),
   products: () => [...state.products.values()],
+  festival: () => state.festival,
 });
 
 function connectLive() {

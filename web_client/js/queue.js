@@ -5,14 +5,16 @@
 import { api } from './net.js';
 import { lang, pick, t } from '../shared/i18n.js';
 import { duration, money } from '../shared/format.js';
+import { saleLine } from './locale.js';
 
 const BROWSE_MAX = 40; // the store's products, in 2D, while the live room is full
 
 export class WaitingLine {
-  constructor({ element, onAdmitted, products = () => [] }) {
+  constructor({ element, onAdmitted, products = () => [], festival = () => null }) {
     this.el = element;
     this.onAdmitted = onAdmitted;
     this.products = products;
+    this.festivalInfo = festival; // the festival resource: its sale window for the countdown
     this.festival = null;
     this.ticket = null;
     this.timer = null;
@@ -86,6 +88,10 @@ export class WaitingLine {
     const bar = this.el.querySelector('[role=progressbar]');
     bar.setAttribute('aria-valuenow', String(done));
     bar.querySelector('.bar').style.width = `${done}%`;
+    const info = this.festivalInfo();
+    const sale = this.el.querySelector('.sale');
+    sale.textContent = info ? saleLine(info.starts_at, info.ends_at) : '';
+    sale.hidden = !info;
     const message = s.message ? (s.message[lang()] || s.message.ko || s.message.en) : '';
     const note = this.el.querySelector('.message');
     note.textContent = message || '';

@@ -8,12 +8,13 @@ from aiohttp import web
 
 from server import keys
 from server.contracts import queue as qs
+from server.domain import waiting_room as wr
 from server.domain.sale_window import festival_started
 from server.http.registry import api
 from server.http.routing import Call
 from server.keys import database_of
 from server.services import access
-from server.services.waiting_rooms import POLL_S, Controls, TicketView
+from server.services.waiting_rooms import Controls, TicketView
 
 F = "/api/v1/festivals/{festival}/queue"
 
@@ -26,7 +27,7 @@ def _out(view: TicketView) -> qs.QueueTicketOut:
     s, c = view.standing, view.controls
     message = _message(c)
     left = max(0.0, s.admitted_until - view.now) if s.admitted_until is not None else None
-    poll = 1.0 if s.position is not None and s.position <= 10 else POLL_S  # the front row hears sooner
+    poll = wr.poll_after_s(s)
     return qs.QueueTicketOut(ticket=view.ticket, phase=s.phase.value, position=s.position, ahead=s.ahead,
                              eta_s=None if s.eta_s is None else round(s.eta_s, 1), admitted_for_s=left,
                              poll_after_s=poll, paused=c.mode == "paused", message=message)

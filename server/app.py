@@ -14,7 +14,7 @@ from server.admitter import admitter_context
 from server.auth import TokenCache
 from server.builds import build_context
 from server.events import EventHooks, VisitorBoard
-from server.http import problems
+from server.http import csrf, header_limits, problems, security
 from server.http.registry import api
 from server.live import ws as live_ws
 from server.live.service import live_context
@@ -56,9 +56,13 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     idempotency.set_takeover(settings.idempotency_takeover_s)
     _import_handlers()
     # client_max_size bounds every body aiohttp reads for us; uploads stream with their own limit.
+    # Outermost first: the security headers reach every answer, problems included; the checks inside the problem
+    # middleware refuse as problems. handler_args lifts aiohttp's own header limits so that header_limits answers.
     app = web.Application(
-        middlewares=[metrics_middleware, problems.problem_middleware],
+        middlewares=[metrics_middleware, security.security_headers, problems.problem_middleware,
+                     header_limits.header_limits, csrf.csrf_middleware],
         client_max_size=settings.max_json_bytes,
+        handler_args=header_limits.PARSER_LIMITS,
     )
     app[keys.SETTINGS] = settings
     app[keys.WORKER_ID] = worker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -106,7 +110,8 @@ async def _close_rate_limiter(app: web.Application) -> None:
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
+    database = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size,
+                                busy_timeout_s=settings.sqlite_busy_timeout_s)
     if settings.auto_migrate:
         await migrate.upgrade(database.engine)
     app[keys.DATABASE] = database

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import keys, pool_jobs
 from server.domain.events import ScenePublished
 from server.domain.layout_choice import read_layout_choice
+from server.fair_slots import FairSlots
 from server.persistence.tables import Asset, Build, Festival, Store
 from server.persistence.tables import Product as ProductRow
 from server.storage import Storage
@@ -40,7 +41,8 @@ class BuildManager:
         self.progress_queue = progress
         self.live: dict[str, tuple[int, str]] = {}  # build id → (percent, step) while running
         self.tasks: set[asyncio.Task[None]] = set()
-        self.limit = asyncio.Semaphore(limit)
+        # Builds and catalog imports share the pool's processes, taken in fair turns per merchant.
+        self.slots = FairSlots(limit)
         self.idle = asyncio.Event()
         self.idle.set()
 
@@ -48,7 +50,7 @@ class BuildManager:
         async with self.app[keys.DATABASE].write() as db:
             build = Build(id=uuid.uuid4().hex, store_id=store.id, status="queued", progress=0)
             db.add(build)
-        task = asyncio.create_task(self._run(build.id, store.id), name=f"build-{build.id}")
+        task = asyncio.create_task(self._run(build.id, store.id, store.merchant_id), name=f"build-{build.id}")
         self.tasks.add(task)
         self.idle.clear()
         task.add_done_callback(self._done)
@@ -63,7 +65,7 @@ class BuildManager:
 
     async def _run_plaza(self, festival_id: int) -> None:
         database = self.app[keys.DATABASE]
-        async with self.limit:
+        async with self.slots.turn(("plaza", festival_id)):
             async with database.read() as db:
                 festival = await db.get(Festival, festival_id)
                 if festival is None:
@@ -87,11 +89,11 @@ class BuildManager:
         if not self.tasks:
             self.idle.set()
 
-    async def _run(self, build_id: str, store_id: int) -> None:
+    async def _run(self, build_id: str, store_id: int, merchant_id: int) -> None:
         database = self.app[keys.DATABASE]
         storage = self.app[keys.STORAGE]
         metrics = self.app[keys.METRICS]
-        async with self.limit:
+        async with self.slots.turn(merchant_turn(merchant_id)):
             try:
                 async with database.write() as db:
                     store = await db.get(Store, store_id)
@@ -144,6 +146,11 @@ class BuildManager:
             self.live[build_id] = (percent, step)
 
 
+def merchant_turn(merchant_id: int) -> tuple[str, int]:
+    """Whose turn a merchant's build or import is (one owner per merchant, all its stores together)."""
+    return ("merchant", merchant_id)
+
+
 STOP_READING = None  # put on the progress queue at shutdown; workers only ever put (build id, percent, step)
 
 
@@ -151,7 +158,7 @@ STOP_READING = None  # put on the progress queue at shutdown; workers only ever 
 class StoreJob:
     """What a store build needs, read in one transaction: the pool job's arguments but the build id."""
 
-    products_json: list[str]
+    product_rows: list[tuple[str, str | None, str | None]]  # (catalog JSON, model sha256, image sha256)
     layout: Any
     kind: str
     slug: str
@@ -160,21 +167,24 @@ class StoreJob:
     scenes_dir: str
 
     def args(self, build_id: str) -> tuple[Any, ...]:
-        return (build_id, self.products_json, self.layout, self.kind, self.slug, self.name, self.asset_paths,
+        return (build_id, self.product_rows, self.layout, self.kind, self.slug, self.name, self.asset_paths,
                 self.scenes_dir)
 
 
 async def read_store_job(db: AsyncSession, store: Store, storage: Storage) -> StoreJob:
     """The one way a store's build inputs are read (the build manager's and the demo's)."""
-    query = select(ProductRow).where(ProductRow.store_id == store.id, ProductRow.active.is_(True))
-    rows = (await db.execute(query.order_by(ProductRow.id))).scalars().all()
-    products_json, asset_paths = scene_inputs(rows, storage)
+    # Plain tuples: a 100,000-product store's rows are parsed in the pool process, not here on the loop.
+    query = (select(ProductRow.data_json, ProductRow.model_sha256, ProductRow.image_sha256)
+             .where(ProductRow.store_id == store.id, ProductRow.active.is_(True)).order_by(ProductRow.id))
+    product_rows = [(data, model, image) for data, model, image in await db.execute(query)]
+    asset_paths = {sha: str(storage.asset_path(sha)) for _, model, image in product_rows
+                   for sha in (model, image) if sha}
     known = set((await db.execute(select(Asset.sha256).where(
         Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
     asset_paths = {k: v for k, v in asset_paths.items() if k in known}
     # A template (or no choice) is laid out from the catalog at build time; custom is used as is.
     choice = read_layout_choice(store.layout_json, store.kind)
-    return StoreJob(products_json, choice.layout, choice.template or store.kind, store.slug, store.name_ko,
+    return StoreJob(product_rows, choice.layout, choice.template or store.kind, store.slug, store.name_ko,
                     asset_paths, str(storage.scenes))
 
 
@@ -184,24 +194,6 @@ async def read_plaza_job(db: AsyncSession, festival: Festival, storage: Storage)
                                                     Store.status == "approved").order_by(Store.id)
     stores = [(slug, name) for slug, name in (await db.execute(query)).all()]
     return (festival.slug, festival.name_ko, stores, str(storage.scenes))
-
-
-def scene_inputs(rows: Any, storage: Storage) -> tuple[list[str], dict[str, str]]:
-    """Catalog products with live stock/prices merged in, and the asset files they reference."""
-    from storefront_builder.catalog.models import Product
-
-    products, assets = [], {}
-    for row in rows:
-        product = Product.model_validate_json(row.data_json)
-        update: dict[str, Any] = {}
-        if row.model_sha256:
-            update["model"] = row.model_sha256
-            assets[row.model_sha256] = str(storage.asset_path(row.model_sha256))
-        if row.image_sha256:
-            update["images"] = [row.image_sha256, *product.images]
-            assets[row.image_sha256] = str(storage.asset_path(row.image_sha256))
-        products.append(product.model_copy(update=update).model_dump_json())
-    return products, assets
 
 
 def _describe(exc: BaseException) -> str:
@@ -226,6 +218,8 @@ async def build_context(app: web.Application) -> AsyncIterator[None]:
     progress = context.Queue()
     pool = ProcessPoolExecutor(max_workers=settings.build_workers, mp_context=context,
                                initializer=pool_jobs.init_worker, initargs=(progress,))
+    # Start the fork server and the workers now, before traffic: spawning blocks whoever submits first.
+    await asyncio.get_running_loop().run_in_executor(pool, pool_jobs.ready)
     manager = BuildManager(app, pool, progress, settings.build_workers)
     app[keys.BUILD_POOL] = pool
     app[keys.BUILDS] = manager

@@ -42,7 +42,7 @@ async def refresh_forecast(app: web.Application, festival: str) -> ForecastOut:
     now = datetime.now(UTC)
     async with app[keys.DATABASE].read() as db:
         history = await load_history.shoppers_per_minute(db, festival, now)
-    predicted = await asyncio.get_running_loop().run_in_executor(app[keys.BUILD_POOL], pool_jobs.forecast_load,
+    predicted = await asyncio.get_running_loop().run_in_executor(app[keys.QUICK_POOL], pool_jobs.forecast_load,
                                                                  history)
     live = app[keys.LIVE]
     capacity = live.admission.capacity() or 1

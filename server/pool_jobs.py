@@ -13,8 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from storefront_builder.assets.report import AssetReport
-from storefront_builder.catalog.models import ImportResult
+from server.services.catalog import StagedCatalog
 
 _progress_queue: Any = None
 
@@ -24,17 +23,19 @@ def init_worker(queue: Any) -> None:
     _progress_queue = queue
 
 
-def import_catalog_file(path: str, format: str | None, currency: str) -> ImportResult:
+def ready() -> None:
+    """Nothing: submitted once at start-up so the pool's processes exist before the first request needs one
+    (starting the fork server blocks the caller for a second or more while it imports the builder)."""
+
+
+def stage_catalog_file(path: str, format: str | None, currency: str, rows_path: str) -> StagedCatalog:
+    """Parse an uploaded catalog and write its accepted rows to ``rows_path``: the parsed catalog (hundreds of
+    MiB of objects for 100,000 rows) lives and dies here, the server process reads the rows in batches."""
+    from server.services.catalog import stage_to_file
     from storefront_builder.catalog.importer import import_catalog
 
-    return import_catalog(Path(path).read_bytes(), format=format, default_currency=currency)
-
-
-def validate_asset_file(path: str, kind: str) -> AssetReport:
-    from storefront_builder.assets.validate import validate_image, validate_model
-
-    data = Path(path).read_bytes()
-    return validate_model(data) if kind == "model" else validate_image(data)
+    result = import_catalog(Path(path).read_bytes(), format=format, default_currency=currency)
+    return stage_to_file(result, currency, rows_path)
 
 
 def parse_layout_text(data: bytes, format: str | None) -> dict[str, Any]:
@@ -80,13 +81,28 @@ def with_plaza_portal(layout: Any) -> Any:
     return layout.model_copy(update={"portals": [*layout.portals, portal]})
 
 
+def catalog_with_assets(product_rows: list[tuple[str, str | None, str | None]]) -> list[Any]:
+    """Catalog products with the merchant's uploaded model and image (by content hash) merged in."""
+    from storefront_builder.catalog.models import Product
+
+    products = []
+    for data_json, model, image in product_rows:
+        product = Product.model_validate_json(data_json)
+        update: dict[str, Any] = {}
+        if model:
+            update["model"] = model
+        if image:
+            update["images"] = [image, *product.images]
+        products.append(product.model_copy(update=update) if update else product)
+    return products
+
+
 def build_store_scene(
-    build_id: str, products_json: list[str], layout: dict[str, Any] | None, kind: str, store_slug: str,
-    store_name: str, asset_paths: dict[str, str], scenes_dir: str,
+    build_id: str, product_rows: list[tuple[str, str | None, str | None]], layout: dict[str, Any] | None,
+    kind: str, store_slug: str, store_name: str, asset_paths: dict[str, str], scenes_dir: str,
 ) -> dict[str, Any]:
     """Build one store's scene and write it (GLB, manifest, gzipped manifest) under its content hash."""
     from storefront_builder.build import build_store
-    from storefront_builder.catalog.models import Product
     from storefront_builder.layout.auto import auto_layout
     from storefront_builder.layout.models import Layout
 
@@ -94,7 +110,7 @@ def build_store_scene(
         if _progress_queue is not None:
             _progress_queue.put((build_id, percent, step))
 
-    products = [Product.model_validate_json(p) for p in products_json]
+    products = catalog_with_assets(product_rows)
     plan_layout = Layout.model_validate(layout) if layout else auto_layout(products, kind, name=store_name)  # type: ignore[arg-type]
     plan_layout = with_plaza_portal(plan_layout)
     assets = {key: Path(path).read_bytes() for key, path in asset_paths.items()}

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server import keys
+from server import keys, pool_jobs
 from server.services.product_snapshots import ProductSnapshots
 
 
@@ -28,6 +28,7 @@ async def quick_pool_context(app: web.Application) -> AsyncIterator[None]:
     async def run(fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
 
+    await run(pool_jobs.ready)  # start it now, before traffic: spawning blocks whoever submits first
     app[keys.QUICK_POOL] = pool
     app[keys.SNAPSHOTS] = ProductSnapshots(app[keys.DATABASE], run)
     try:

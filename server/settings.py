@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default=20, ge=1, le=500, description="PostgreSQL connections per worker process, held open (no overflow); "
         "workers × this must stay under the server's max_connections"
     )
+    sqlite_busy_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="SQLite: how long a write waits for its turn (the process's writer "
+        "queue, then SQLite's lock held by another process) before it answers 503 with Retry-After"
+    )
     redis_url: str | None = Field(
         default=None, description="redis://host:port/db shared by every worker (live bus, seats, resume tokens); "
         "unset: one process, everything in memory"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from server.contracts.foundation import InputModel
+from server.contracts.foundation import JSON_NUMBER, ONE_LINE, InputModel, Timestamp, Whole
 
-Quantity = Annotated[int, Field(ge=1, le=99, description="1..99 per line")]
+Quantity = Annotated[int, Field(ge=1, le=99, description="1..99 per line"), JSON_NUMBER]
+MinorUnits = Annotated[int, Field(ge=0), JSON_NUMBER]
 StoreSlug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 OrderStatus = Literal["paid", "ready_for_pickup", "shipped", "completed", "cancelled"]
 
@@ -21,12 +22,13 @@ class CartCreated(BaseModel):
 
 
 class JoinCart(InputModel):
-    share_code: str = Field(min_length=6, max_length=12, description="Case and spaces/hyphens are ignored")
+    share_code: Annotated[str, Field(min_length=6, max_length=12), ONE_LINE] = Field(
+        description="Case and spaces/hyphens are ignored")
 
 
 class LineAdd(InputModel):
     store: str = StoreSlug
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Annotated[str, Field(min_length=1, max_length=64), ONE_LINE]
     quantity: Quantity = 1
 
 
@@ -76,11 +78,11 @@ class CartOut(BaseModel):
 
 
 class Address(InputModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=100), ONE_LINE]
     phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
+    line1: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE]
+    line2: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100), ONE_LINE]
     postal_code: str = Field(min_length=3, max_length=10, pattern=r"^[0-9A-Za-z -]{3,10}$")
 
 
@@ -91,9 +93,9 @@ class Delivery(InputModel):
 
 class Pickup(InputModel):
     type: Literal["pickup"]
-    store: str | None = Field(default=None, min_length=2, max_length=64,
-                              description="One of the cart's stores, if the pickup point is a single store")
-    slot: AwareDatetime
+    store: Annotated[str, Field(min_length=2, max_length=64), ONE_LINE] | None = Field(
+        default=None, description="One of the cart's stores, if the pickup point is a single store")
+    slot: Timestamp
 
 
 Fulfilment = Annotated[Delivery | Pickup, Field(discriminator="type")]
@@ -101,19 +103,19 @@ Fulfilment = Annotated[Delivery | Pickup, Field(discriminator="type")]
 
 class Payment(InputModel):
     provider: Literal["test"]
-    token: str = Field(min_length=1, max_length=200,
-                       description="For the test provider: tok_decline is declined, any other token approved")
+    token: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE] = Field(
+        description="For the test provider: tok_decline is declined, any other token approved")
 
 
 class ExpectedPrice(InputModel):
-    line: int
-    unit_price: int = Field(ge=0)
+    line: Whole
+    unit_price: MinorUnits
 
 
 class CheckoutIn(InputModel):
     fulfilment: Fulfilment
     payment: Payment
-    expected_total: int | None = Field(default=None, ge=0, description="The total the shopper was shown")
+    expected_total: MinorUnits | None = Field(default=None, description="The total the shopper was shown")
     expected_prices: list[ExpectedPrice] = Field(
         default_factory=list, max_length=100, description="Per-line unit prices the shopper was shown"
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from server.contracts.foundation import InputModel, Names, StoreOut
+from server.contracts.foundation import JSON_NUMBER, ONE_LINE, InputModel, Names, Omittable, StoreOut, Text
 
 BuildStatus = Literal["queued", "running", "succeeded", "failed"]
+Price = Annotated[int, Field(ge=0, le=10**12, description="Integer minor units"), JSON_NUMBER]
 
 
 class RowProblem(BaseModel):
@@ -64,9 +65,16 @@ class ProductSnapshot(BaseModel):
     products: list[ProductOut]
 
 
+# A page cursor as the server writes it (``ProductPage.next``): a product id, 1..2**31-1, in its plain decimal
+# form. Spelled out digit by digit so that the schema states exactly what is accepted, up to the largest id.
+CURSOR_PATTERN = (r"^(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+                  r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])$")
+
+
 class ProductPageQuery(InputModel):
     limit: int = Field(default=50, ge=1, le=200)
-    after: str | None = Field(default=None, max_length=16, description="The `next` of the previous page (opaque)")
+    after: str | None = Field(default=None, pattern=CURSOR_PATTERN,
+                              description="The `next` of the previous page (opaque)")
 
 
 class ProductPage(BaseModel):
@@ -75,9 +83,11 @@ class ProductPage(BaseModel):
 
 
 class ProductPatch(InputModel):
-    price: int | None = Field(default=None, ge=0, le=10**12)
-    sale_price: int | None = Field(default=None, ge=0, le=10**12, description="null clears the sale price")
-    stock: int | None = Field(default=None, ge=0, le=1_000_000)
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # the schema's word for _something below
+
+    price: Omittable[Price] = None
+    sale_price: Price | None = Field(default=None, description="null clears the sale price")
+    stock: Omittable[Annotated[int, Field(ge=0, le=1_000_000), JSON_NUMBER]] = None
 
     @model_validator(mode="after")
     def _something(self) -> ProductPatch:
@@ -123,9 +133,10 @@ class BuildOut(BaseModel):
 
 
 class DiscountRuleIn(InputModel):
-    percent: int = Field(ge=1, le=90)
-    store: str | None = Field(default=None, description="Store slug; unset means every store")
-    category: str | None = Field(default=None, max_length=300, description="Category path prefix, e.g. '식품 > 과일'")
+    percent: Annotated[int, Field(ge=1, le=90), JSON_NUMBER]
+    store: Text | None = Field(default=None, description="Store slug; unset means every store")
+    category: Annotated[str, Field(max_length=300), ONE_LINE] | None = Field(
+        default=None, description="Category path prefix, e.g. '식품 > 과일'")
 
 
 class DiscountRules(BaseModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from server.contracts.foundation import InputModel
+from server.contracts.foundation import JSON_NUMBER, LINES, InputModel
 
 
 class WaitingMessage(BaseModel):
@@ -29,10 +29,10 @@ class QueueTicketOut(BaseModel):
 
 class QueueControlsIn(InputModel):
     mode: Literal["auto", "fixed", "paused"] = "auto"
-    admit_per_min: int | None = Field(default=None, ge=1, le=1_000_000,
-                                      description="fixed: the admission rate (never above what the load allows)")
-    message_ko: str | None = Field(default=None, max_length=500)
-    message_en: str | None = Field(default=None, max_length=500)
+    admit_per_min: Annotated[int, Field(ge=1, le=1_000_000), JSON_NUMBER] | None = Field(
+        default=None, description="fixed: the admission rate (never above what the load allows)")
+    message_ko: Annotated[str, Field(max_length=500), LINES] | None = None
+    message_en: Annotated[str, Field(max_length=500), LINES] | None = None
 
 
 class QueueOverviewOut(BaseModel):

@@ -11,7 +11,9 @@ DomainError (500 only if raised bare)
 ├── NotFound          not-found               404
 ├── Conflict          conflict                409 (extra fields, e.g. current version)
 │   ├── OutOfStock    out-of-stock            409
-│   └── PriceChanged  price-changed           409
+│   ├── PriceChanged  price-changed           409
+│   ├── StoreUnavailable    store-unavailable    409 (the store is suspended or back to pending)
+│   └── ProductUnavailable  product-unavailable  409 (the product was removed from the catalog)
 ├── PayloadTooLarge   payload-too-large       413
 ├── UnsupportedMedia  unsupported-media-type  415
 ├── Unprocessable     validation              422 (errors: [{loc, msg}])
@@ -38,6 +40,8 @@ class ErrorCode(Enum):
     CONFLICT = ("conflict", "Conflict", 409)
     OUT_OF_STOCK = ("out-of-stock", "Out of stock", 409)
     PRICE_CHANGED = ("price-changed", "Price changed", 409)
+    STORE_UNAVAILABLE = ("store-unavailable", "Store closed", 409)
+    PRODUCT_UNAVAILABLE = ("product-unavailable", "Product no longer sold", 409)
     PAYLOAD_TOO_LARGE = ("payload-too-large", "Payload too large", 413)
     UNSUPPORTED_MEDIA = ("unsupported-media-type", "Unsupported media type", 415)
     VALIDATION = ("validation", "Validation failed", 422)
@@ -126,6 +130,18 @@ class PriceChanged(Conflict):
     code = ErrorCode.PRICE_CHANGED
 
 
+class StoreUnavailable(Conflict):
+    """A line's store is not open (suspended, or pending again): not a matter of stock, and not for long, maybe."""
+
+    code = ErrorCode.STORE_UNAVAILABLE
+
+
+class ProductUnavailable(Conflict):
+    """A line's product left the catalog (inactive): it will not come back by waiting."""
+
+    code = ErrorCode.PRODUCT_UNAVAILABLE
+
+
 class PayloadTooLarge(DomainError):
     code = ErrorCode.PAYLOAD_TOO_LARGE
 
@@ -154,4 +170,4 @@ class Unavailable(DomainError):
 
 _BY_CODE: dict[ErrorCode, type[DomainError]] = {cls.code: cls for cls in (
     BadRequest, Unauthorized, PaymentDeclined, Forbidden, NotFound, Conflict, OutOfStock, PriceChanged,
-    PayloadTooLarge, UnsupportedMedia, Unprocessable, Unavailable)}
+    StoreUnavailable, ProductUnavailable, PayloadTooLarge, UnsupportedMedia, Unprocessable, Unavailable)}

@@ -10,14 +10,25 @@ from pydantic.json_schema import models_json_schema
 
 from server import __version__
 from server.domain.rate_limits import RULES
+from server.http.csrf import SAFE_METHODS
 from server.http.routing import Api, Operation
+from server.services.idempotency import KEY_PATTERN
 
-_PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+_PATH_PARAM = re.compile(r"\{([^}:]+)(?::([^}]*))?\}")  # aiohttp's {name} or {name:regex}
 # 401 is common to every operation: a bearer token that is sent but invalid is refused even on public ones.
 _COMMON_ERRORS = {400: "Bad request", 401: "Authentication required", 404: "Not found", 422: "Validation failed"}
 _ERROR_TEXT = {
     401: "Authentication required", 403: "Not allowed", 409: "Conflict", 412: "Precondition failed",
     413: "Payload too large", 415: "Unsupported media type", 429: "Too many requests", 503: "Unavailable",
+}
+
+# Request headers a handler reads itself (the registry describes bodies and queries), by operation id.
+_REQUEST_HEADERS: dict[str, list[dict[str, Any]]] = {
+    "checkout_cart": [{
+        "name": "Idempotency-Key", "in": "header", "required": True,
+        "description": "One per checkout attempt (e.g. a UUID); the same key with the same body replays the answer",
+        "schema": {"type": "string", "pattern": KEY_PATTERN},
+    }],
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -75,6 +86,13 @@ def _is_input(api: Api, model: type[BaseModel]) -> bool:
     return any(model in (op.body, op.query) for op in api.operations)
 
 
+def _path_parameter(match: re.Match[str]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if match.group(2):  # the route's own pattern: generated examples then reach the route (carts.py)
+        schema["pattern"] = f"^{match.group(2)}$"
+    return {"name": match.group(1), "in": "path", "required": True, "schema": schema}
+
+
 def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     def ref(model: type[BaseModel]) -> Any:
         mode = "validation" if (model in (op.body, op.query)) else "serialization"
@@ -84,15 +102,14 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         "operationId": op.handler.__name__,
         "summary": op.summary,
         "tags": [op.tag],
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _PATH_PARAM.findall(op.path)
-        ],
+        "parameters": [_path_parameter(match) for match in _PATH_PARAM.finditer(op.path)],
     }
+    out["parameters"] += _REQUEST_HEADERS.get(out["operationId"], [])
     if op.query is not None:
+        properties = op.query.model_json_schema()["properties"]
         for name, field in op.query.model_fields.items():
             out["parameters"].append({"name": field.alias or name, "in": "query", "required": field.is_required(),
-                                      "schema": {"type": "string"}})
+                                      "schema": _query_schema(properties[field.alias or name])})
     content: dict[str, Any] = {}
     if op.body is not None:
         content["application/json"] = {"schema": ref(op.body)}
@@ -109,6 +126,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     errors = dict(_COMMON_ERRORS)
     if op.roles is not None:
         errors[403] = _ERROR_TEXT[403]
+    elif op.method not in SAFE_METHODS:
+        errors[403] = "Not allowed: the shopper session cookie, sent from a page that is not the festival's"
     if content:
         errors.update({413: _ERROR_TEXT[413], 415: _ERROR_TEXT[415]})
     for status in op.errors:
@@ -122,6 +141,17 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if op.roles is not None:
         out["security"] = [{"bearer": []}, {"shopperCookie": []}] if "shopper" in op.roles else [{"bearer": []}]
     return out
+
+
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query model field's own schema (an integer in 1..200 says so, so clients and fuzzers send one), without
+    the null an optional field allows: a query string can only leave the parameter out."""
+    options = [o for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
+    schema = dict(options[0]) if len(options) == 1 else {"anyOf": options}
+    schema.pop("title", None)
+    if prop.get("default") is not None:
+        schema["default"] = prop["default"]
+    return schema
 
 
 DOCS_PAGE = """<!doctype html>

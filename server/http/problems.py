@@ -27,9 +27,11 @@ _HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
     409: ("conflict", "Conflict"),
     411: ("length-required", "Length required"),
     413: ("payload-too-large", "Payload too large"),
+    414: ("uri-too-long", "URI too long"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation", "Validation failed"),
     429: ("rate-limited", "Too many requests"),
+    431: ("header-too-large", "Request header fields too large"),
 }
 
 

@@ -23,23 +23,32 @@ IMMEDIATE`` makes writers queue in SQLite's busy handler, which sleeps in steps 
 that sleep, not the work, would set the p99. Inside one process writers therefore queue on a fair lock and
 only contend in SQLite with other processes (the CLI). PostgreSQL needs no such lock: row locks and
 conditional updates serialise exactly what conflicts.
+
+Overload on SQLite: every write has a budget (``busy_timeout_s``, VRSTORE_SQLITE_BUSY_TIMEOUT_S) for its turn
+in the process's queue (the lock above, or the writer thread's queue), and again for SQLite's lock held by
+another process. Past it the write fails as ``Unavailable`` (503 with Retry-After, "try again"), here and
+nowhere else: "database is locked" is the server being busy, not a fault, and never reaches a client as a 500.
+A unit that has started runs to its end; one given up before it started never runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from server.domain.errors import Unavailable
 from server.persistence import statements
-from server.persistence.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker, tune_sqlite
+from server.persistence.engine import SQLITE_BUSY_TIMEOUT_S, make_engine, make_sessionmaker, tune_sqlite
 from server.persistence.prepared import Prepared
-from server.persistence.sqlite_writer import SqliteWriter
+from server.persistence.sqlite_writer import QueueTimeout, SqliteWriter
 
 T = TypeVar("T")
 
@@ -47,9 +56,10 @@ T = TypeVar("T")
 class Database:
     """The app's database: one engine, one unit-of-work API (see the module docstring)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.busy_timeout_s = busy_timeout_s
         self._sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
         # asyncio.Lock binds to a loop only when first contended, so one per Database (one app) is right.
         self._writer_queue = asyncio.Lock()
@@ -57,8 +67,9 @@ class Database:
         self._reader: _SqliteReader | None = None
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 20) -> Database:
-        return cls(make_engine(url, pool_size=pool_size))
+    def connect(cls, url: str, *, pool_size: int = 20, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Database:
+        """``busy_timeout_s``: on SQLite, the budget of a write for its turn (see the module docstring)."""
+        return cls(make_engine(url, pool_size=pool_size, busy_timeout_s=busy_timeout_s), busy_timeout_s=busy_timeout_s)
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,8 +80,9 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session in a deferred transaction, for reading."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        with _busy_is_unavailable():
+            async with self._sessions() as session, session.begin():
+                yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -83,10 +95,19 @@ class Database:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._writer_queue, self._sessions() as session, session.begin():
-            # Options given here apply before SQLAlchemy emits BEGIN (see engine's begin hook).
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            yield session
+        try:
+            async with asyncio.timeout(self.busy_timeout_s):
+                await self._writer_queue.acquire()
+        except TimeoutError:
+            raise _busy() from None
+        try:
+            with _busy_is_unavailable():
+                async with self._sessions() as session, session.begin():
+                    # Options given here apply before SQLAlchemy emits BEGIN (see engine's begin hook).
+                    await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                    yield session
+        finally:
+            self._writer_queue.release()
 
     # -- the synchronous style (hot paths) ---------------------------------------------------------------
 
@@ -96,7 +117,8 @@ class Database:
             async with self.engine.connect() as aconn:
                 result: T = await aconn.run_sync(lambda conn: fn(conn, *args))
                 return result
-        return await self._sqlite_reader().call(fn, *args)
+        with _busy_is_unavailable():
+            return await self._sqlite_reader().call(fn, *args)
 
     async def unit(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(connection, *args)`` as one all-or-nothing unit of work, returning once it is committed.
@@ -111,7 +133,11 @@ class Database:
                 return result
         # No asyncio lock here: the writer thread is itself the queue, and it holds its units back while an
         # ORM writer (which holds the lock above) has SQLite's write lock: they meet in SQLite's busy handler.
-        done: T = await self._sqlite_writer().unit(fn, *args)
+        with _busy_is_unavailable():
+            try:
+                done: T = await self._sqlite_writer().unit(fn, *args, budget_s=self.busy_timeout_s)
+            except QueueTimeout:
+                raise _busy() from None
         return done
 
     # -- life cycle --------------------------------------------------------------------------------------
@@ -142,13 +168,36 @@ class Database:
 
     def _sqlite_writer(self) -> SqliteWriter:
         if self._writer is None:
-            self._writer = SqliteWriter(self._url())
+            self._writer = SqliteWriter(self._url(), busy_timeout_s=self.busy_timeout_s)
         return self._writer
 
     def _sqlite_reader(self) -> _SqliteReader:
         if self._reader is None:
-            self._reader = _SqliteReader(self._url())
+            self._reader = _SqliteReader(self._url(), busy_timeout_s=self.busy_timeout_s)
         return self._reader
+
+
+def _busy() -> Unavailable:
+    return Unavailable("the database is busy with other writes; try again in a moment")
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    """SQLITE_BUSY (a lock another connection holds, after the busy timeout) or SQLITE_LOCKED (the same, inside
+    one connection), primary or extended codes; PostgreSQL raises neither."""
+    cause = exc.orig
+    return isinstance(cause, sqlite3.OperationalError) and getattr(cause, "sqlite_errorcode", 0) & 0xFF in (
+        sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def _busy_is_unavailable() -> Iterator[None]:
+    """"database is locked" past the busy timeout is overload, answered 503 with Retry-After (the one place)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not _is_busy(exc):
+            raise
+        raise _busy() from exc
 
 
 class _SqliteReader:
@@ -157,11 +206,10 @@ class _SqliteReader:
     Through aiosqlite an ORM read is four or five thread hops (begin, execute, fetch, rollback), each about
     0.4 ms of event-loop work here; this is one. In WAL mode readers never wait for the writer."""
 
-    def __init__(self, async_url: str) -> None:
+    def __init__(self, async_url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
         url = async_url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1)
-        self.engine: Engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                                                "check_same_thread": False})
-        tune_sqlite(self.engine)
+        self.engine: Engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+        tune_sqlite(self.engine, busy_timeout_s)
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
 
     def _read(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:

@@ -7,29 +7,33 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_S = 10.0  # the default of VRSTORE_SQLITE_BUSY_TIMEOUT_S
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 20,
+                busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, a busy timeout and explicit transaction control.
 
     A server database gets a FIXED pool of ``pool_size`` connections: requests beyond it wait for one. SQLAlchemy
     closes an overflow connection as soon as it is returned, so under a burst wider than the pool every extra
     request paid a new PostgreSQL backend (fork, authentication, asyncpg's type set-up): several milliseconds
     of CPU on both sides that bought no throughput (checkout at 64 connections spent more of the machine on
-    connecting than on checking out)."""
+    connecting than on checking out).
+
+    ``busy_timeout_s`` is how long a SQLite statement waits for a lock another connection holds before it fails
+    with "database is locked" (which ``Database`` answers as 503)."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        kwargs["connect_args"] = {"timeout": busy_timeout_s}
     else:
         kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        tune_sqlite(engine.sync_engine)
+        tune_sqlite(engine.sync_engine, busy_timeout_s)
     return engine
 
 
-def tune_sqlite(engine: Engine) -> None:
+def tune_sqlite(engine: Engine, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
     """WAL, busy timeout, foreign keys and explicit BEGIN [IMMEDIATE] on every connection of ``engine``."""
 
     @event.listens_for(engine, "connect")
@@ -39,7 +43,7 @@ def tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={max(1, round(busy_timeout_s * 1000))}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -11,6 +11,11 @@ per checkout, and one wake-up of the event loop per batch instead of one per job
 If the transaction itself is lost in the middle of a batch (SQLite rolls back on some errors, such as a
 full disk), the units that had already run are run again in batches of one: nothing of theirs was
 committed, so running them again is exactly as if they had queued behind the failure.
+
+A unit may be given a budget for its wait in the queue (``unit(…, budget_s=…)``). When it runs out before the
+thread has started the unit, the unit is given up (it will never run) and the caller gets ``QueueTimeout``; once
+started, the caller waits for its commit, which the busy timeout bounds. Which of the two happens is decided under
+one lock, so a caller told "not done" can rely on it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine
 
-from server.persistence.engine import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
+from server.persistence.engine import SQLITE_BUSY_TIMEOUT_S, tune_sqlite
 from server.persistence.prepared import savepoint
 
 log = logging.getLogger("vrstore.sqlite_writer")
@@ -40,6 +45,11 @@ class _Job:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
     outcome: tuple[bool, Any] | None = field(default=None)  # (ok, result or exception)
+    state: str = "queued"  # → "running" (the writer thread took it) or → "given_up" (its caller's budget ran out)
+
+
+class QueueTimeout(Exception):
+    """The unit waited in the queue for its whole budget and was given up: it has not run and never will."""
 
 
 _STOP = object()
@@ -48,21 +58,35 @@ _STOP = object()
 class SqliteWriter:
     """One thread and one pysqlite connection pool for the process's synchronous SQLite writes."""
 
-    def __init__(self, async_url: str) -> None:
+    def __init__(self, async_url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
         url = async_url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1)
-        self.engine: Engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                                                "check_same_thread": False})
-        tune_sqlite(self.engine)
+        self.engine: Engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+        tune_sqlite(self.engine, busy_timeout_s)
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        self._states = threading.Lock()  # guards _Job.state: started or given up, never both
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._thread.start()
 
-    def unit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-        """``fn(conn, *args)`` inside a savepoint of the next group commit; resolves once it is committed."""
+    async def unit(self, fn: Callable[..., Any], *args: Any, budget_s: float | None = None) -> Any:
+        """``fn(conn, *args)`` inside a savepoint of the next group commit; returns once it is committed.
+
+        With ``budget_s``, a unit still queued after that long is given up: ``QueueTimeout``."""
         loop = asyncio.get_running_loop()
         job = _Job(fn, args, loop, loop.create_future())
         self._queue.put(job)
-        return job.future
+        if budget_s is None:
+            return await job.future
+        try:
+            return await asyncio.wait_for(asyncio.shield(job.future), budget_s)
+        except asyncio.CancelledError:
+            job.future.cancel()  # as without a budget: the outcome is dropped, nobody is waiting for it
+            raise
+        except TimeoutError:
+            with self._states:
+                if job.state == "queued":
+                    job.state = "given_up"
+                    raise QueueTimeout() from None
+            return await job.future  # it has started: its answer comes with its batch's commit
 
     def close(self) -> None:
         self._queue.put(_STOP)
@@ -98,6 +122,8 @@ class SqliteWriter:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
                 with conn.begin():
                     for index, job in enumerate(jobs):
+                        if not self._start(job):
+                            continue  # its caller gave up waiting; nobody will read an outcome
                         try:
                             with savepoint(conn, "vrs_unit"):
                                 job.outcome = (True, job.fn(conn, *job.args))
@@ -116,10 +142,20 @@ class SqliteWriter:
                 job.outcome = None
                 self._run_batch([job])
             return
-        except BaseException as exc:
+        except BaseException as exc:  # e.g. BEGIN IMMEDIATE found the lock held past the busy timeout
             for job in jobs:
-                job.outcome = (False, exc)
+                if self._start(job):  # the failure is its answer, unless its caller already gave up
+                    job.outcome = (False, exc)
         _settle(jobs)
+
+    def _start(self, job: _Job) -> bool:
+        """Mark ``job`` as running unless its caller gave it up first (a re-run after a lost transaction is a
+        start again)."""
+        with self._states:
+            if job.state == "given_up":
+                return False
+            job.state = "running"
+            return True
 
 
 class _TransactionLost(Exception):

@@ -152,6 +152,26 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+class CatalogStaging(Base):
+    """A catalog replacement on its way in: written in batches (each a short transaction, so checkouts and
+    other merchants' writes interleave), then swapped into ``products`` in one transaction of set-based
+    statements, and deleted. Rows of an import that died midway are swept by age."""
+
+    __tablename__ = "catalog_staging"
+
+    import_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_ko: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    name_en: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    category: Mapped[str] = mapped_column(String(300))
+    price: Mapped[int] = mapped_column(BigInteger)
+    sale_price: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    stock: Mapped[int] = mapped_column(Integer)
+    data_json: Mapped[str] = mapped_column(Text)
+    staged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class DiscountRule(Base):
     """Festival discount: percent off, by store and/or category prefix; only inside the sale window."""
 

@@ -2,62 +2,141 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Protocol
+import asyncio
+import itertools
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Table, delete, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contracts import merchant as ms
 from server.contracts.foundation import Names
 from server.domain.errors import NotFound, Unprocessable
+from server.persistence.database import Database
+from server.persistence.tables import Base, Store, UtcDateTime
 from server.persistence.tables import Product as ProductRow
-from server.persistence.tables import Store
 from server.services.pricing import CATEGORY_SEPARATOR, FestivalPricing, load_pricing, quote
 from storefront_builder.catalog.models import ImportResult
 from storefront_builder.catalog.models import Product as CatalogProduct
 
+PRODUCTS: Table = Base.metadata.tables["products"]
+STAGING: Table = Base.metadata.tables["catalog_staging"]
+STAGE_BATCH = 2_000  # rows per staging transaction: short enough that a checkout waits milliseconds, not seconds
+
+
+@dataclass(frozen=True)
+class StagedCatalog:
+    """A parsed catalog whose accepted rows wait in a JSON-lines file (written by the pool job)."""
+
+    format: str
+    encoding: str
+    rows_read: int
+    accepted: int
+    errors: list[ms.RowProblem]
+
+
+def accept(result: ImportResult, store_currency: str) -> tuple[list[dict[str, Any]], list[ms.RowProblem]]:
+    """The import's products as staging rows, and every row refused (the importer's and a wrong currency)."""
+    errors = [ms.RowProblem(row=e.row, column=e.column, message=e.message) for e in result.errors]
+    accepted: list[dict[str, Any]] = []
+    for index, product in enumerate(result.products):
+        if product.price.currency != store_currency:
+            errors.append(ms.RowProblem(row=index + 2, column="currency",
+                                        message=f"{product.price.currency} but the store sells in {store_currency}"))
+        else:
+            accepted.append({"sku": product.sku, **_row_values(product)})
+    return accepted, errors
+
+
+def stage_to_file(result: ImportResult, store_currency: str, rows_path: str) -> StagedCatalog:
+    """Write the accepted rows as JSON lines for ``replace_staged`` (runs in the pool, next to the parser)."""
+    accepted, errors = accept(result, store_currency)
+    with open(rows_path, "w", encoding="utf-8") as out:
+        for row in accepted:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return StagedCatalog(result.format, result.encoding, result.rows_read, len(accepted), errors)
+
+
+def _refuse_empty(errors: list[ms.RowProblem]) -> Unprocessable:
+    return Unprocessable("no valid product in the catalog", errors=[
+        {"loc": ["body", f"row {e.row}"] + ([e.column] if e.column else []), "msg": e.message} for e in errors
+    ] or [{"loc": ["body"], "msg": "the catalog is empty"}])
+
+
+async def replace_staged(database: Database, store: Store, staged: StagedCatalog, rows_path: Path) -> ms.ImportReport:
+    """Make the staged rows the store's catalog: written to the staging table ``STAGE_BATCH`` rows per
+    transaction (other writers interleave), then swapped in by one transaction of set-based statements."""
+    if not staged.accepted:
+        raise _refuse_empty(staged.errors)
+    import_id = uuid.uuid4().hex
+    try:
+        with rows_path.open(encoding="utf-8") as lines:
+            while batch := await asyncio.to_thread(_read_batch, lines):
+                await database.unit(stage_rows, import_id, batch)
+        deactivated = await database.unit(swap_in, store.id, import_id, datetime.now(UTC))
+    finally:
+        await database.unit(drop_staged, import_id)  # a no-op after a swap; the remains of a failure otherwise
+    return _report(staged.format, staged.encoding, staged.rows_read, staged.accepted, staged.errors, deactivated)
+
+
+def _read_batch(lines: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in itertools.islice(lines, STAGE_BATCH)]
+
 
 async def replace_catalog(db: AsyncSession, store: Store, result: ImportResult) -> ms.ImportReport:
-    """Make ``result`` the store's catalog in one transaction; products no longer listed become inactive.
-
-    Inactive rows stay (orders reference them) and come back to life if a later catalog lists them again.
-    """
-    errors = [ms.RowProblem(row=e.row, column=e.column, message=e.message) for e in result.errors]
-    accepted: list[CatalogProduct] = []
-    for index, product in enumerate(result.products):
-        if product.price.currency != store.currency:
-            errors.append(ms.RowProblem(row=index + 2, column="currency",
-                                        message=f"{product.price.currency} but the store sells in {store.currency}"))
-        else:
-            accepted.append(product)
+    """The same replacement in the caller's transaction, for a catalog already in memory (the demo's)."""
+    accepted, errors = accept(result, store.currency)
     if not accepted:
-        raise Unprocessable("no valid product in the catalog", errors=[
-            {"loc": ["body", f"row {e.row}"] + ([e.column] if e.column else []), "msg": e.message} for e in errors
-        ] or [{"loc": ["body"], "msg": "the catalog is empty"}])
-    query = select(ProductRow.sku, ProductRow.id).where(ProductRow.store_id == store.id)
-    existing = dict((await db.execute(query)).all())
-    was_active = (await db.execute(
-        select(ProductRow.sku).where(ProductRow.store_id == store.id, ProductRow.active.is_(True))
-    )).scalars().all()
-    await db.execute(update(ProductRow).where(ProductRow.store_id == store.id).values(active=False))
+        raise _refuse_empty(errors)
+    import_id = uuid.uuid4().hex
+
+    def replace(session: Any) -> int:
+        conn = session.connection()
+        stage_rows(conn, import_id, accepted)
+        return swap_in(conn, store.id, import_id, datetime.now(UTC))
+
+    deactivated = await db.run_sync(replace)
+    return _report(result.format, result.encoding, result.rows_read, len(accepted), errors, deactivated)
+
+
+def _report(fmt: str, encoding: str, rows_read: int, imported: int, errors: list[ms.RowProblem],
+            deactivated: int) -> ms.ImportReport:
+    return ms.ImportReport(format=fmt, encoding=encoding, rows_read=rows_read, imported=imported,
+                           rejected=len(errors), deactivated=deactivated, errors=errors)
+
+
+def stage_rows(conn: Connection, import_id: str, rows: list[dict[str, Any]]) -> None:
     now = datetime.now(UTC)
-    inserts, updates = [], []
-    for product in accepted:
-        values = _row_values(product) | {"active": True, "updated_at": now}
-        if product.sku in existing:
-            updates.append({"id": existing[product.sku], **values})
-        else:
-            inserts.append({"store_id": store.id, "sku": product.sku, **values})
-    if updates:
-        await db.execute(update(ProductRow), updates)
-    if inserts:
-        await db.execute(insert(ProductRow), inserts)
-    listed = {p.sku for p in accepted}
-    return ms.ImportReport(
-        format=result.format, encoding=result.encoding, rows_read=result.rows_read, imported=len(accepted),
-        rejected=len(errors), deactivated=sum(1 for sku in was_active if sku not in listed), errors=errors,
-    )
+    conn.execute(insert(STAGING), [{"import_id": import_id, "staged_at": now, **row} for row in rows])
+
+
+def swap_in(conn: Connection, store_id: int, import_id: str, now: datetime) -> int:
+    """One transaction: listed products take their new values (and come back to life), the rest of the active
+    ones become inactive (orders keep them), new SKUs are inserted; returns how many were deactivated."""
+    p, s = PRODUCTS, STAGING
+    listed = exists().where(s.c.import_id == import_id, s.c.sku == p.c.sku)
+    copied = ("name_ko", "name_en", "category", "price", "sale_price", "currency", "stock", "data_json")
+    conn.execute(update(p).where(p.c.store_id == store_id, p.c.sku == s.c.sku, s.c.import_id == import_id)
+                 .values({**{c: s.c[c] for c in copied}, "active": True, "updated_at": now}))
+    deactivated = conn.execute(update(p).where(p.c.store_id == store_id, p.c.active.is_(True), ~listed)
+                               .values(active=False, updated_at=now)).rowcount
+    known = exists().where(p.c.store_id == store_id, p.c.sku == s.c.sku)
+    conn.execute(insert(p).from_select(
+        ["store_id", "sku", *copied, "active", "updated_at"],
+        select(literal(store_id), s.c.sku, *(s.c[c] for c in copied), literal(True), literal(now, UtcDateTime))
+        .where(s.c.import_id == import_id, ~known)))
+    conn.execute(delete(s).where(s.c.import_id == import_id))
+    conn.execute(delete(s).where(s.c.staged_at < now - STALE_STAGING))  # imports that died midway
+    return int(deactivated)
+
+
+def drop_staged(conn: Connection, import_id: str) -> None:
+    conn.execute(delete(STAGING).where(STAGING.c.import_id == import_id))
 
 
 def _row_values(product: CatalogProduct) -> dict[str, object]:
@@ -68,6 +147,9 @@ def _row_values(product: CatalogProduct) -> dict[str, object]:
         "currency": product.price.currency, "stock": product.stock,
         "data_json": product.model_dump_json(exclude_defaults=True),
     }
+
+
+STALE_STAGING = timedelta(days=1)
 
 
 async def product_by_sku(db: AsyncSession, store: Store, sku: str, *, active_only: bool = True) -> ProductRow:

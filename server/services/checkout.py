@@ -6,8 +6,11 @@ running the same code:
 
 0. claim the Idempotency-Key (replay, 422 or 409 as idempotency says);
 1. freeze the cart (``open → checked_out``; on PostgreSQL this row lock also waits out concurrent edits);
-2. read the lines (ordered by product id) and price them now with ``pricing.quote``; if the caller sent
-   ``expected_total`` / ``expected_prices`` and any differs → ``price-changed`` (nothing charged);
+   a pickup slot is checked first (``domain.pickup``: ahead of now, within 90 days);
+2. read the lines (ordered by product id); a line of a closed store or of a product no longer sold →
+   ``store-unavailable`` / ``product-unavailable`` listing every such line; price the lines now with
+   ``pricing.quote``; if the caller sent ``expected_total`` / ``expected_prices`` and any differs →
+   ``price-changed`` (nothing charged);
 3. take stock with ``UPDATE … SET stock = stock - q WHERE id = … AND stock >= q``, in product-id order so
    two checkouts never deadlock; any short line → ``out-of-stock`` listing every short SKU;
 4. charge through the payment provider (it decides without I/O; see payments); a decline → the rollback
@@ -29,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.contracts import carts as cs
+from server.contracts.foundation import STORED
 from server.domain.errors import (
     Conflict,
     DomainError,
@@ -36,9 +40,12 @@ from server.domain.errors import (
     OutOfStock,
     PaymentDeclined,
     PriceChanged,
+    ProductUnavailable,
+    StoreUnavailable,
     Unprocessable,
 )
 from server.domain.events import CartChanged, Event, OrderChanged
+from server.domain.pickup import pickup_slot_problem
 from server.domain.principal import Principal
 from server.persistence import statements as sql
 from server.persistence.database import Database
@@ -51,7 +58,8 @@ from server.services.payments import PaymentProvider, provider
 from server.services.pricing import FestivalPricing, load_pricing_sync
 
 _OUTCOMES: dict[ErrorCode, str] = {ErrorCode.OUT_OF_STOCK: "out_of_stock", ErrorCode.PAYMENT_DECLINED: "declined",
-                                   ErrorCode.PRICE_CHANGED: "price_changed"}
+                                   ErrorCode.PRICE_CHANGED: "price_changed", ErrorCode.STORE_UNAVAILABLE: "unavailable",
+                                   ErrorCode.PRODUCT_UNAVAILABLE: "unavailable"}
 PAID = 201  # the status stored with a paid checkout's response; a refusal stores its code's status
 
 
@@ -148,19 +156,43 @@ def _check_prices(lines: list[LineRow], units: dict[int, int], body: cs.Checkout
                            extra={"lines": changed, "expected_total": body.expected_total, "total": total})
 
 
+def _check_pickup_slot(body: cs.CheckoutIn, now: datetime) -> None:
+    if not isinstance(body.fulfilment, cs.Pickup):
+        return
+    problem = pickup_slot_problem(body.fulfilment.slot, now)
+    if problem is not None:
+        raise Unprocessable(f"the pickup slot {problem}",
+                            errors=[{"loc": ["body", "fulfilment", "slot"], "msg": problem}])
+
+
+def _check_still_sold(lines: list[LineRow]) -> None:
+    """Every line's store is open and its product still listed; else say which and why, before prices or stock
+    (an unavailable line is not "out of stock": waiting for a restock would not help)."""
+    closed_lines = [line for line in lines if line.store_status != "approved"]
+    removed_lines = [line for line in lines if line.store_status == "approved" and not line.active]
+    if not (closed_lines or removed_lines):
+        return
+    gone: list[dict[str, Any]] = [
+        {"line": line.id, "store": line.store_slug, "sku": line.sku, "reason": reason}
+        for reason, some in (("store_closed", closed_lines), ("product_removed", removed_lines)) for line in some]
+    closed = sorted({line.store_slug for line in closed_lines})
+    removed = [f"{line.sku} ({line.store_slug})" for line in removed_lines]
+    said = [f"store {', '.join(closed)} {'is' if len(closed) == 1 else 'are'} closed for now"] if closed else []
+    said += [f"product {', '.join(removed)} {'is' if len(removed) == 1 else 'are'} no longer sold"] if removed else []
+    detail = "; ".join(said) + "; remove those lines to check out the rest. Nothing was charged"
+    # A closed store is the bigger news (all of its lines go at once), so it names the problem when both happen.
+    error = StoreUnavailable if closed else ProductUnavailable
+    raise error(detail, extra={"unavailable": gone})
+
+
 def _take_stock(conn: Connection, lines: list[LineRow], now: datetime) -> None:
     """All lines or none: every short line is reported, and raising rolls back the ones already taken."""
     short: list[dict[str, Any]] = []
     for line in lines:  # ordered by product id: a fixed lock order, so concurrent checkouts cannot deadlock
-        taken = 0
-        if line.active and line.store_status == "approved":
-            taken = sql.TAKE_STOCK.rowcount(conn, {"p_product": line.product_id, "p_qty": line.quantity,
-                                                   "p_now": now})
+        taken = sql.TAKE_STOCK.rowcount(conn, {"p_product": line.product_id, "p_qty": line.quantity, "p_now": now})
         if taken != 1:
             found = sql.STOCK_OF.first(conn, {"p_product": line.product_id})
             available = found[0] if found is not None else 0
-            if not (line.active and line.store_status == "approved"):
-                available = 0
             short.append({"store": line.store_slug, "sku": line.sku, "requested": line.quantity,
                           "available": max(available, 0)})
     if short:
@@ -181,7 +213,10 @@ class _Staged:
 
 
 def _stage(conn: Connection, cart_id: int, session_id: int, body: cs.CheckoutIn) -> _Staged:
-    """Phase 1, synchronous: freeze the cart, price every line now, check shown prices, take the stock."""
+    """Phase 1, synchronous: freeze the cart, check every line can still be sold, price every line now, check
+    shown prices, take the stock."""
+    now = datetime.now(UTC)
+    _check_pickup_slot(body, now)
     version, festival_id, currency = _freeze(conn, cart_id, session_id)
     lines = load_lines_sync(conn, cart_id, by_product=True)
     if not lines or currency is None:
@@ -190,7 +225,7 @@ def _stage(conn: Connection, cart_id: int, session_id: int, body: cs.CheckoutIn)
     if isinstance(body.fulfilment, cs.Pickup) and body.fulfilment.store and body.fulfilment.store not in stores:
         raise Unprocessable("the pickup store is not one of the cart's stores",
                             errors=[{"loc": ["body", "fulfilment", "store"], "msg": "not in the cart"}])
-    now = datetime.now(UTC)
+    _check_still_sold(lines)
     pricing = load_pricing_sync(conn, festival_id) if festival_id is not None else FestivalPricing(None, None)
     units = {line.id: unit_price(line, pricing, now) for line in lines}
     _check_prices(lines, units, body)
@@ -265,5 +300,6 @@ def _one(row: tuple[Any, ...] | None) -> Any:
 
 def fulfilment_from_json(raw: str) -> cs.Delivery | cs.Pickup:
     data = json.loads(raw)
-    return cs.Pickup.model_validate(data) if data.get("type") == "pickup" else cs.Delivery.model_validate(data)
+    model = cs.Pickup if data.get("type") == "pickup" else cs.Delivery
+    return model.model_validate(data, context=STORED)
 

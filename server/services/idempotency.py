@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ TTL = timedelta(hours=24)
 TAKEOVER_S = 60.0  # Settings.idempotency_takeover_s; create_app calls set_takeover
 PURGE_EVERY_S = 300.0
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"  # visible ASCII; the OpenAPI document states the same header rule
+_KEY = re.compile(KEY_PATTERN)
 _last_purge = 0.0
 
 
@@ -67,7 +70,7 @@ def check_key(raw: str | None) -> str:
     if raw is None or not raw.strip():
         raise BadRequest("the Idempotency-Key header is required (e.g. a UUID per checkout attempt)")
     key = raw.strip()
-    if len(key) > MAX_KEY_LENGTH or not all(33 <= ord(ch) <= 126 for ch in key):
+    if _KEY.fullmatch(key) is None:
         raise BadRequest(f"an Idempotency-Key is 1..{MAX_KEY_LENGTH} visible ASCII characters")
     return key
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contracts import merchant as ms
-from server.contracts.foundation import Names
+from server.contracts.foundation import STORED, Names
 from server.domain.errors import Unprocessable
 from server.domain.principal import Principal
 from server.persistence.tables import Build, DiscountRule, Store
@@ -22,8 +22,9 @@ async def get_discounts(db: AsyncSession, principal: Principal, slug: str) -> ms
     festival = await access.organizer_festival(db, principal, slug)
     query = select(DiscountRule, Store.slug).outerjoin(Store, Store.id == DiscountRule.store_id)
     rows = (await db.execute(query.where(DiscountRule.festival_id == festival.id).order_by(DiscountRule.id))).all()
-    return ms.DiscountRules(rules=[ms.DiscountRuleIn(percent=r.percent, store=s, category=r.category)
-                                   for r, s in rows])
+    return ms.DiscountRules(rules=[
+        ms.DiscountRuleIn.model_validate({"percent": r.percent, "store": s, "category": r.category}, context=STORED)
+        for r, s in rows])
 
 
 async def set_discounts(

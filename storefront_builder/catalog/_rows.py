@@ -264,7 +264,7 @@ def _message_for(err: Mapping[str, Any]) -> str:
     if "Korean or an English name" in message:
         message = f"missing name: {message}"
     if loc and str(loc[0]) == "sku" and "pattern" in message:
-        message = "SKU must not contain spaces or slashes"
+        message = "SKU must not contain spaces, slashes or control characters"
     return message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -17,7 +18,18 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 MAX_PRICE_MINOR = 10**12  # a trillion minor units: anything above is a data error, not a product
 MAX_STOCK = 1_000_000  # "absurd stock" threshold reported by importers
 
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/\\]+$")]
+# An identifier that goes into URLs and order lines: no whitespace, no slash, no control character.
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/\\\x00-\x1f\x7f-\x9f]+$")]
+
+# C0 controls other than tab, line feed and carriage return, DEL and the C1 controls. Spreadsheet and ERP exports
+# carry them as invisible junk (NUL padding, a stray SUB or ESC); they mean nothing on a price tag, PostgreSQL
+# text columns refuse NUL, and the API refuses them in its own text (server/contracts/foundation.py).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without its control characters (see CONTROL_CHARACTERS); tab and line breaks stay."""
+    return CONTROL_CHARACTERS.sub("", text) if CONTROL_CHARACTERS.search(text) else text
 
 
 def currency_exponent(currency: str) -> int:
@@ -79,7 +91,25 @@ class Product(BaseModel):
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("sale window times need a UTC offset")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+09:00 is before year 1 in UTC: a row error, not a crash
+            raise ValueError("sale window time is outside the years 1 to 9999 in UTC") from None
+
+    @field_validator("name_ko", "name_en", "description", "brand", "model", "variant_group", "category", "tags",
+                     "images", "options", mode="before")
+    @classmethod
+    def _no_controls(cls, value: object) -> object:
+        # Dropped rather than refused: the merchant cannot see them in the file to fix them, and nothing is lost.
+        # This also runs when a stored product is read back, so one stored before the rule reads back clean.
+        if isinstance(value, str):
+            return strip_controls(value)
+        if isinstance(value, list):
+            return [strip_controls(v) if isinstance(v, str) else v for v in value]
+        if isinstance(value, dict):
+            return {strip_controls(k) if isinstance(k, str) else k: strip_controls(v) if isinstance(v, str) else v
+                    for k, v in value.items()}
+        return value
 
     @field_validator("category", "tags")
     @classmethod

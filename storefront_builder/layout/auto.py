@@ -16,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from storefront_builder.catalog.models import Product
+from storefront_builder.errors import LayoutError
 from storefront_builder.layout.arrange import Placed, Sized, alleys, grid
 from storefront_builder.layout.fixtures import BOARD, EDGE, FIXTURE_TYPES, GAP, fixture_rows, resolved_levels
 from storefront_builder.layout.models import (
+    MAX_FIXTURES,
     Entrance,
     FixtureSpec,
     Floor,
@@ -33,6 +35,9 @@ from storefront_builder.plan import FixtureType, PlaceholderShape, StoreKind
 # Largest fixture auto-layout builds; a product bigger than this in any direction stays unplaced.
 MAX_FIXTURE_SIZE = (4.0, 3.0, 2.0)
 ENTRANCE_DEPTH = 4.0  # free floor inside the entrance
+# The catalog size a build refuses up front with auto-layout: ~5,000 fixtures at 4+ products each, and a scene a
+# phone on mobile data can still load. The exact fixture count is checked when the layout is made.
+MAX_AUTO_PRODUCTS = 20_000
 MIN_WALL_HEIGHT = 3.5
 
 Size = tuple[float, float, float]
@@ -167,6 +172,11 @@ def auto_layout(products: list[Product], kind: StoreKind, *, name: str) -> Layou
         width, depth, placed = alleys(zones, alley_width=alley_width, spacing=spacing, front=ENTRANCE_DEPTH)
     else:
         width, depth, placed = grid(zones, front=ENTRANCE_DEPTH)
+    if len(placed) > MAX_FIXTURES:
+        raise LayoutError(
+            f"{len(products):,} products need {len(placed):,} fixtures; a store holds at most {MAX_FIXTURES:,} "
+            f"(auto-layout takes about {MAX_AUTO_PRODUCTS:,} products): split the catalog over several stores, "
+            "or upload a layout that shows a selection")
     tallest = max((item.size[1] for item in placed), default=2.0)
     wall_height = max(MIN_WALL_HEIGHT, round(tallest + 1.2, 2))
     fixtures = [

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -458,7 +458,7 @@ def test_merchant_console_lists_orders(page: Page, festival: Festival) -> None:
                                                                     "quantity": 2})
     assert r.status == 201, r.body
     r = call(server, "POST", f"/api/v1/carts/{cart}/checkout", shopper, {
-        "fulfilment": {"type": "pickup", "slot": "2026-12-01T03:00:00Z"},
+        "fulfilment": {"type": "pickup", "slot": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
         "payment": {"provider": "test", "token": "tok_ok"}}, headers={"Idempotency-Key": "console-order-1"})
     assert r.status == 201, r.body
     total = r.body["total"]
@@ -470,3 +470,23 @@ def test_merchant_console_lists_orders(page: Page, festival: Festival) -> None:
     expect(rows.first).to_contain_text("결제 완료")
     expect(rows.first).to_contain_text("매장 픽업")
     expect(rows.first).to_contain_text(f"₩{total:,}")
+
+
+# --- a big catalog in the merchant console ---------------------------------------------------------
+
+def test_merchant_console_pages_a_big_catalog(page: Page, festival: Festival) -> None:
+    """The store resource no longer carries its products: the console pages them, 200 at a time."""
+    server = festival.server
+    merchant = festival.invite("큰 가게")
+    festival.open_store(merchant, "big-shop")
+    catalog = json.loads(sample_catalog_json("convenience_store", 450, prefix="BIG"))
+    assert call(server, "PUT", "/api/v1/stores/big-shop/catalog", merchant, catalog).status == 200
+    sign_in(page, "/merchant", merchant)
+    rows = page.locator("#products-table tbody tr")
+    expect(rows).to_have_count(200)
+    expect(page.locator("#products-count")).to_contain_text("450")
+    page.click("#products-more")
+    expect(rows).to_have_count(400)
+    page.click("#products-more")
+    expect(rows).to_have_count(450)
+    expect(page.locator("#products-more")).to_have_count(0)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from aiohttp.test_utils import TestClient
 from factories import add_products, bearer, checkout_body, make_tenant, new_shopper
 from sqlalchemy import text
@@ -173,12 +176,13 @@ async def test_price_change_since_shown_is_refused_with_old_and_new_prices(
 async def test_pickup_and_order_state_machine(client: TestClient[Any, Any], settings: Settings) -> None:
     t = await make_tenant(client, settings)
     await add_products(settings, t.store, [("A", 100, 5)])
-    pickup = {"fulfilment": {"type": "pickup", "store": t.store, "slot": "2026-11-28T15:00:00+09:00"},
+    slot = _slot(timedelta(days=2))
+    pickup = {"fulfilment": {"type": "pickup", "store": t.store, "slot": slot},
               "payment": {"provider": "test", "token": "tok_visa"}}
     cart = await _cart_with(client, t.shopper, [(t.store, "A", 2)])
     bad = {**pickup, "fulfilment": {**pickup["fulfilment"], "store": "elsewhere"}}
     assert (await _checkout(client, t.shopper, cart, "bad", bad)).status == 422
-    naive = {**pickup, "fulfilment": {**pickup["fulfilment"], "slot": "2026-11-28T15:00:00"}}
+    naive = {**pickup, "fulfilment": {**pickup["fulfilment"], "slot": slot[:19]}}
     assert (await _checkout(client, t.shopper, cart, "naive", naive)).status == 422
     r = await _checkout(client, t.shopper, cart, "ok", pickup)
     assert r.status == 201
@@ -246,3 +250,78 @@ async def test_fifty_shoppers_race_for_the_last_unit(client: TestClient[Any, Any
         assert await _stock(settings, sku) == 0
     sold = await _sql(settings, "SELECT COUNT(*) FROM order_lines")
     assert sold[0][0] == 3
+
+
+def _slot(ahead: timedelta) -> str:
+    """A pickup slot ``ahead`` of now, as the shopper's client writes it (Seoul time, with its offset)."""
+    seoul = datetime.now(UTC).astimezone(ZoneInfo("Asia/Seoul"))
+    return (seoul + ahead).replace(microsecond=0).isoformat()
+
+
+def _pickup(slot: Any) -> dict[str, Any]:
+    return {"fulfilment": {"type": "pickup", "slot": slot}, "payment": {"provider": "test", "token": "tok_visa"}}
+
+
+@pytest.mark.parametrize("slot", ["1970-01-01T00:00:00Z", "9999-12-31T23:59:59+09:00", "past", "next year"])
+async def test_pickup_slot_must_be_ahead_and_within_90_days(
+    client: TestClient[Any, Any], settings: Settings, slot: str
+) -> None:
+    t = await make_tenant(client, settings)
+    await add_products(settings, t.store, [("A", 100, 5)])
+    cart = await _cart_with(client, t.shopper, [(t.store, "A", 2)])
+    slot = {"past": _slot(-timedelta(minutes=1)), "next year": _slot(timedelta(days=91))}.get(slot, slot)
+    r = await _checkout(client, t.shopper, cart, "k", _pickup(slot))
+    problem = await r.json()
+    assert r.status == 422, problem
+    assert problem["errors"][0]["loc"] == ["body", "fulfilment", "slot"]
+    assert problem["detail"].startswith("the pickup slot is ")
+    assert "in the past" in problem["detail"] or "more than 90 days ahead" in problem["detail"]
+    assert await _stock(settings, "A") == 5
+    assert (await (await client.get(f"/api/v1/carts/{cart}", headers=bearer(t.shopper))).json())["status"] == "open"
+    r = await _checkout(client, t.shopper, cart, "k2", _pickup(_slot(timedelta(days=89))))
+    assert r.status == 201, await r.text()
+
+
+async def test_lines_of_a_closed_store_or_a_removed_product_say_so(
+    client: TestClient[Any, Any], settings: Settings
+) -> None:
+    t = await make_tenant(client, settings)
+    await _second_store(client, t.organizer)
+    await add_products(settings, t.store, [("A", 100, 5), ("B", 100, 5)])
+    await add_products(settings, "market", [("M", 300, 9)])
+    cart = await _cart_with(client, t.shopper, [(t.store, "A", 1), (t.store, "B", 1), ("market", "M", 2)])
+    lines = {ln["sku"]: ln["id"] for ln in (await (await client.get(
+        f"/api/v1/carts/{cart}", headers=bearer(t.shopper))).json())["lines"]}
+
+    # The merchant's new catalog no longer lists B.
+    await _sql(settings, "UPDATE products SET active = :no WHERE sku = 'B'", no=False)
+    r = await _checkout(client, t.shopper, cart, "k1")
+    problem = await r.json()
+    assert r.status == 409 and problem["type"].endswith("/product-unavailable"), problem
+    assert problem["title"] == "Product no longer sold"
+    assert problem["detail"].startswith(f"product B ({t.store}) is no longer sold")
+    assert problem["unavailable"] == [{"line": lines["B"], "store": t.store, "sku": "B", "reason": "product_removed"}]
+
+    # The organizer suspends the market: its lines are reported first, the removed product with them.
+    r = await client.put("/api/v1/stores/market/status", json={"status": "suspended"}, headers=bearer(t.organizer))
+    assert r.status == 200
+    r = await _checkout(client, t.shopper, cart, "k2")
+    problem = await r.json()
+    assert r.status == 409 and problem["type"].endswith("/store-unavailable"), problem
+    assert problem["detail"].startswith("store market is closed for now; product B")
+    assert sorted(problem["unavailable"], key=lambda u: u["line"]) == sorted([
+        {"line": lines["B"], "store": t.store, "sku": "B", "reason": "product_removed"},
+        {"line": lines["M"], "store": "market", "sku": "M", "reason": "store_closed"}], key=lambda u: u["line"])
+    assert "out of stock" not in problem["detail"] and "left" not in problem["detail"]
+    assert [await _stock(settings, s) for s in ("A", "B", "M")] == [5, 5, 9]
+    again = await _checkout(client, t.shopper, cart, "k2")  # one key, one attempt: the refusal replays
+    assert again.status == 409 and await again.json() == problem
+
+    # Removing those lines lets the rest go through.
+    for sku in ("B", "M"):
+        r = await client.delete(f"/api/v1/carts/{cart}/lines/{lines[sku]}", headers=bearer(t.shopper))
+        assert r.status == 200, await r.text()
+    r = await _checkout(client, t.shopper, cart, "k3")
+    assert r.status == 201, await r.text()
+    metrics = await (await client.get("/metrics")).text()
+    assert 'vrstore_checkouts_total{outcome="unavailable"} 2.0' in metrics

@@ -35,13 +35,19 @@ def _sqlite(tmp_path: Path, **overrides: object):  # type: ignore[no-untyped-def
     return make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'vrstore.db'}", **overrides)
 
 
+def _new_visitor(client, **headers: str):  # type: ignore[no-untyped-def]
+    """POST /sessions as a visitor without a session yet: the test client's jar would send the previous visitor's
+    cookie, without an Origin, which the CSRF check refuses (test_csrf.py)."""
+    client.session.cookie_jar.clear()
+    return client.post("/api/v1/sessions", json={"display_name": "a"}, headers=headers)
+
+
 async def test_session_creation_is_limited_per_address(tmp_path: Path) -> None:
     settings = _sqlite(tmp_path, rate_limits="sessions=3/minute", forwarded_hops=1)
     async with running_client(settings) as client:
         def create(address: str):  # type: ignore[no-untyped-def]
             # The proxy appends the address it saw; whatever the client put further left is not trusted.
-            return client.post("/api/v1/sessions", json={"display_name": "a"},
-                               headers={"X-Forwarded-For": f"6.6.6.{len(address)}, {address}"})
+            return _new_visitor(client, **{"X-Forwarded-For": f"6.6.6.{len(address)}, {address}"})
 
         for _ in range(3):
             assert (await create("10.0.0.1")).status == 201
@@ -56,8 +62,7 @@ async def test_session_creation_is_limited_per_address(tmp_path: Path) -> None:
 
 async def test_without_proxies_the_socket_address_counts(tmp_path: Path) -> None:
     async with running_client(_sqlite(tmp_path, rate_limits="sessions=2/minute")) as client:
-        statuses = [(await client.post("/api/v1/sessions", json={"display_name": "a"},
-                                       headers={"X-Forwarded-For": f"10.0.0.{i}"})).status for i in range(3)]
+        statuses = [(await _new_visitor(client, **{"X-Forwarded-For": f"10.0.0.{i}"})).status for i in range(3)]
     assert statuses == [201, 201, 429]  # a forged header does not buy a new window
 
 
@@ -67,7 +72,7 @@ async def test_ticket_taking_is_limited_per_session(tmp_path: Path) -> None:
         await create_festival(settings)  # once the app has migrated the database
         tokens = []
         for _ in range(2):
-            r = await client.post("/api/v1/sessions", json={"display_name": "a"})
+            r = await _new_visitor(client)
             tokens.append((await r.json())["token"])
         mine, other = ({"Authorization": f"Bearer {t}"} for t in tokens)
         statuses = [(await client.post("/api/v1/festivals/fest/queue", headers=mine)).status for _ in range(3)]
@@ -78,7 +83,7 @@ async def test_ticket_taking_is_limited_per_session(tmp_path: Path) -> None:
 async def test_limits_off_lets_everything_through(tmp_path: Path) -> None:
     async with running_client(_sqlite(tmp_path, rate_limits="off")) as client:
         for _ in range(150):  # above the default 120 a minute
-            assert (await client.post("/api/v1/sessions", json={"display_name": "a"})).status == 201
+            assert (await _new_visitor(client)).status == 201
 
 
 async def test_the_schema_documents_429_where_a_limit_applies(tmp_path: Path) -> None:

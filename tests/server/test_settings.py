@@ -43,6 +43,7 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
                              "postgresql+asyncpg://vrstore:secret@db.example:5432/vrstore"),
     "VRSTORE_DATA_DIR": ("/var/lib/vrstore", "data_dir", Path("/var/lib/vrstore")),
     "VRSTORE_DB_POOL_SIZE": ("40", "db_pool_size", 40),
+    "VRSTORE_SQLITE_BUSY_TIMEOUT_S": ("10", "sqlite_busy_timeout_s", 10.0),
     "VRSTORE_HOST": ("0.0.0.0", "host", "0.0.0.0"),
     "VRSTORE_IDEMPOTENCY_TAKEOVER_S": ("1", "idempotency_takeover_s", 1.0),
     "VRSTORE_INSTANCE_CAPACITY": ("50", "instance_capacity", 50),

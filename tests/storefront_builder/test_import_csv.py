@@ -101,3 +101,17 @@ def test_row_limit() -> None:
     data = (HEADER + "\n" + "A,n,,,,,1\n" * 100_001).encode()
     with pytest.raises(CatalogError, match="too many rows"):
         import_catalog(data)
+
+
+def test_control_characters_are_dropped_from_text_and_refused_in_skus() -> None:
+    """NUL padding or a stray ESC from an export never reaches a stored name; a SKU, an identifier, is refused."""
+    row = _row(sku="CUP-1", name_ko="찻\x00잔", name_en="Tea\x1b[2J cup\x7f", description='"Celadon\r\nbowl\x07"',
+               brand="Ic\x85heon", category="Home\x00 > Cups", price="100", tags="gi\x1aft|ceramic",
+               options="size=M\x00")
+    result = import_catalog(_csv(row, _row(sku="B\x00X", name_en="B", price="1")))
+    p = result.products[0]
+    assert (p.name_ko, p.name_en, p.brand) == ("찻잔", "Tea[2J cup", "Icheon")
+    assert p.description == "Celadon\r\nbowl"  # line breaks stay: a description has lines
+    assert (p.category, p.tags, p.options) == (["Home", "Cups"], ["gift", "ceramic"], {"size": "M"})
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (3, "sku", "SKU must not contain spaces, slashes or control characters")]

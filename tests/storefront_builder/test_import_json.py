@@ -93,3 +93,19 @@ def test_schema_accepts_what_the_importer_accepts() -> None:
     assert not _import(doc).errors
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"products": [{"sku": "A", "name_ko": "가", "price": 1.5}]}, schema)
+
+
+def test_control_characters_never_reach_a_name() -> None:
+    result = _import([{"sku": "A", "name_en": "a\u0000b", "name_ko": "\u0000", "price": 5}])
+    assert not result.errors and (result.products[0].name_en, result.products[0].name_ko) == ("ab", "")
+    result = _import([{"sku": "B", "name_ko": "\u0000\u0001", "price": 5}])  # nothing but junk: no name at all
+    assert not result.products and result.errors[0].message.startswith("missing name")
+
+
+def test_a_sale_window_outside_the_calendar_is_a_row_error() -> None:
+    """0001-01-01T00:00+23:59 is before year 1 in UTC: it used to raise OverflowError out of the whole import."""
+    result = _import([{"sku": "A", "name_en": "a", "price": 5, "sale_starts_at": "0001-01-01T00:00:00+23:59"},
+                      {"sku": "B", "name_en": "b", "price": 5}])
+    assert [p.sku for p in result.products] == ["B"]
+    assert [(e.row, e.column) for e in result.errors] == [(1, "sale_starts_at")]
+    assert "outside the years 1 to 9999" in result.errors[0].message

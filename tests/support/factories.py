@@ -257,6 +257,24 @@ async def add_products(settings: Settings, store_slug: str, products: list[tuple
         await database.close()
 
 
+async def add_many_products(settings: Settings, store_slug: str, n: int) -> None:
+    """``n`` products ``SKU-000000``… in one bulk insert (big-store tests)."""
+    from sqlalchemy import insert, select
+
+    from server.persistence.tables import Product, Store
+
+    database = Database.connect(settings.effective_database_url)
+    try:
+        async with database.write() as db:
+            store_id = (await db.execute(select(Store.id).where(Store.slug == store_slug))).scalar_one()
+            await db.execute(insert(Product), [
+                {"store_id": store_id, "sku": f"SKU-{i:06d}", "name_ko": f"상품 {i}", "name_en": f"Product {i}",
+                 "category": "의류/니트", "price": 10_000 + i, "currency": "KRW", "stock": 5, "active": True,
+                 "data_json": "{}"} for i in range(n)])
+    finally:
+        await database.close()
+
+
 async def new_shopper(client: TestClient[Any, Any], name: str = "shopper") -> tuple[str, int]:
     """A fresh shopper session: (token, session id)."""
     r = await client.post("/api/v1/sessions", json={"display_name": name})

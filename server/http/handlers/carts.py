@@ -15,7 +15,9 @@ from server.http.routing import Call, client_of, json_response
 from server.keys import database_of
 from server.services import carts, checkout, orders
 
-C = "/api/v1/carts/{cart}"
+# A cart id is digits: without the pattern "/carts/join" would also match "/carts/{cart}", and a 405 there would
+# offer GET (the router's Allow is the union of every route whose path matches).
+C = "/api/v1/carts/{cart:[0-9]+}"
 
 
 def _if_match(call: Call[Any, Any]) -> int | None:

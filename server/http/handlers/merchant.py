@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from server import keys, pool_jobs
+from server.builds import merchant_turn
 from server.contracts import merchant as ms
 from server.domain.errors import NotFound, Unprocessable, UnsupportedMedia
 from server.domain.events import ProductChanged
@@ -22,18 +23,26 @@ from server.services import access, assets, build_records, catalog, stores
 from server.services.assets import AssetKind
 from server.services.pricing import load_pricing
 from storefront_builder.errors import CatalogError, LayoutError
+from storefront_builder.layout.auto import MAX_AUTO_PRODUCTS
 
 S = "/api/v1/stores/{store}"
 CATALOG_TYPES = ("text/csv", "text/tab-separated-values", "application/json", "application/octet-stream",
                  "text/plain", "application/vnd.ms-excel")
 LAYOUT_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
-MODEL_TYPES = ("model/gltf-binary", "model/gltf+json", "application/octet-stream")
+# Binary glTF only: the scene build cannot read .gltf JSON (services/assets.py checks the bytes as well).
+MODEL_TYPES = ("model/gltf-binary", "application/octet-stream")
 FORMATS = ("json", "csv", "shopify", "google", "korean")
 
 
 async def _run(request: web.Request, fn: Any, *args: Any) -> Any:
+    """A long job (catalog parsing) in the build pool; call it inside the merchant's fair turn."""
     return await asyncio.get_running_loop().run_in_executor(request.app[keys.BUILD_POOL], fn, *args)
+
+
+async def _run_quick(request: web.Request, fn: Any, *args: Any) -> Any:
+    """A short job (an asset check, a layout parse) in the quick pool: it never waits behind a build."""
+    return await asyncio.get_running_loop().run_in_executor(request.app[keys.QUICK_POOL], fn, *args)
 
 
 @api.op("GET", S, summary="A store, its current scene and where its products are (public once approved)",
@@ -100,15 +109,19 @@ async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
         store = await access.merchant_store(db, call.user, call.path("store"))
     storage = request.app[keys.STORAGE]
     upload = await storage.receive(request, request.app[keys.SETTINGS].max_upload_bytes)
+    rows = upload.path.with_suffix(".rows")
     try:
-        result = await _run(request, pool_jobs.import_catalog_file, str(upload.path), fmt, store.currency)
+        # Parsing takes the build pool in this merchant's fair turn (see fair_slots); the rows come back as a
+        # file that is written to the database in batches, so checkouts and other merchants keep going.
+        async with request.app[keys.BUILDS].slots.turn(merchant_turn(store.merchant_id)):
+            staged = await _run(request, pool_jobs.stage_catalog_file, str(upload.path), fmt, store.currency,
+                                str(rows))
+        return await catalog.replace_staged(database_of(request), store, staged, rows)
     except CatalogError as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None
     finally:
         upload.path.unlink(missing_ok=True)
-    async with database_of(request).write() as db:
-        store = await access.merchant_store(db, call.user, call.path("store"), for_update=True)
-        return await catalog.replace_catalog(db, store, result)
+        rows.unlink(missing_ok=True)
 
 
 @api.op("PATCH", S + "/products/{sku}", summary="Change a product's price, sale price or stock (live, no rebuild)",
@@ -155,7 +168,7 @@ async def put_layout(call: Call[ms.LayoutPut | None, None]) -> ms.LayoutOut:
 
 async def _parse_layout(request: web.Request, data: bytes, fmt: str) -> dict[str, Any]:
     try:
-        parsed: dict[str, Any] = await _run(request, pool_jobs.parse_layout_text, data, fmt)
+        parsed: dict[str, Any] = await _run_quick(request, pool_jobs.parse_layout_text, data, fmt)
         return parsed
     except LayoutError as exc:
         errors = getattr(exc, "errors", None) or [{"loc": list(exc.loc), "msg": str(exc)}]
@@ -185,17 +198,19 @@ async def _put_asset(call: Call[None, None], kind: AssetKind) -> ms.AssetOut:
     limit = settings.max_model_bytes if kind == "model" else settings.max_image_bytes
     upload = await storage.receive(request, limit)
     try:
-        report = await _run(request, pool_jobs.validate_asset_file, str(upload.path), kind)
+        report = await _run_quick(request, assets.check_upload, str(upload.path), kind)
         if not report.ok:
-            raise Unprocessable(f"the {kind} was rejected", errors=[
-                {"loc": ["body"], "msg": issue.message, "code": issue.code} for issue in report.errors])
+            errors = [{"loc": ["body"], "msg": issue.message, "code": issue.code} for issue in report.errors]
+            if "not_glb" in report.codes():  # not a format we take at all, judged by the bytes
+                raise UnsupportedMedia(f"the {kind} is not binary glTF (.glb)", errors=errors)
+            raise Unprocessable(f"the {kind} was rejected", errors=errors)
         storage.keep_asset(upload)
     finally:
         upload.path.unlink(missing_ok=True)
     async with database_of(request).write() as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
         row = await assets.attach(db, store, call.path("sku"), kind, sha256=upload.sha256,
-                                  media_type=request.content_type, size=upload.size)
+                                  media_type=assets.media_type(report), size=upload.size)
     return ms.AssetOut(sku=row.sku, kind=kind, sha256=upload.sha256, size=upload.size,
                        report=report.model_dump(mode="json"))
 
@@ -226,7 +241,7 @@ async def get_image(call: Call[None, None]) -> web.StreamResponse:
     if call.request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
     data = await asyncio.to_thread(path.read_bytes)
-    return web.Response(body=data, content_type=asset.media_type, headers=headers)
+    return web.Response(body=data, content_type=assets.image_media_type(data), headers=headers)
 
 
 @api.op("POST", S + "/builds", summary="Start a scene build (runs in the background)", tag="merchant", status=202,
@@ -234,8 +249,14 @@ async def get_image(call: Call[None, None]) -> web.StreamResponse:
 async def start_build(call: Call[None, None]) -> web.Response:
     async with database_of(call.request).write() as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
-        if not await catalog.active_count(db, store):
+        count = await catalog.active_count(db, store)
+        if not count:
             raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
+        if count > MAX_AUTO_PRODUCTS and read_layout_choice(store.layout_json, store.kind).layout is None:
+            raise Unprocessable(
+                f"{count:,} products are more than auto-layout lays out ({MAX_AUTO_PRODUCTS:,}): split the catalog "
+                "over several stores, or upload a layout that shows a selection",
+                errors=[{"loc": ["catalog"], "msg": f"{count} products; auto-layout takes {MAX_AUTO_PRODUCTS}"}])
     build = await call.request.app[keys.BUILDS].enqueue(store)
     out = build_records.build_out(build, store.slug, call.request.app[keys.BUILDS].live.get(build.id))
     return web.Response(body=out.model_dump_json(), status=202, content_type="application/json",

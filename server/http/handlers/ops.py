@@ -10,6 +10,7 @@ from sqlalchemy import text
 from server import keys
 from server.http.openapi import DOCS_PAGE, build_openapi
 from server.http.registry import api
+from server.http.security import document_policy
 from server.metrics import metrics_handler
 
 
@@ -30,8 +31,11 @@ async def openapi_json(request: web.Request) -> web.Response:
     return web.Response(body=request.app[keys.OPENAPI_JSON], content_type="application/json")
 
 
+DOCS_POLICY = document_policy(DOCS_PAGE.encode())
+
+
 async def docs_page(request: web.Request) -> web.Response:
-    return web.Response(text=DOCS_PAGE, content_type="text/html")
+    return web.Response(text=DOCS_PAGE, content_type="text/html", headers={"Content-Security-Policy": DOCS_POLICY})
 
 
 def install(app: web.Application) -> None:

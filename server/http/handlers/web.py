@@ -9,7 +9,6 @@ inside a served folder could point anywhere), whatever aiohttp's static handler 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -19,6 +18,7 @@ from aiohttp import web
 
 from server import keys
 from server.domain.errors import NotFound
+from server.http.security import page_policy
 from storefront_builder.resources import bundled
 
 SERVER_PACKAGE = Path(__file__).resolve().parents[2]
@@ -37,7 +37,6 @@ PAGES = {"lobby": "index.html", "store": "store.html",
 # The client's own files change between releases without new names: revalidate every time (ETag → 304).
 CLIENT_CACHE = "no-cache"
 VENDOR_CACHE = "public, max-age=86400"
-IMPORT_MAP = re.compile(rb'<script type="importmap">(.*?)</script>', re.S)
 
 
 def safe_file(root: Path, relative: str) -> Path:
@@ -60,30 +59,8 @@ def safe_file(root: Path, relative: str) -> Path:
 
 
 def _file(path: Path, cache: str) -> web.FileResponse:
-    response = web.FileResponse(path, headers={
-        "Cache-Control": cache, "Content-Type": MEDIA_TYPES[path.suffix], "X-Content-Type-Options": "nosniff"})
-    return response
-
-
-def page_headers(html: bytes) -> dict[str, str]:
-    """A strict CSP; the inline import map is allowed by its hash (it is the only inline script)."""
-    hashes = " ".join(f"'sha256-{_b64sha256(m)}'" for m in IMPORT_MAP.findall(html))
-    return {
-        "Content-Security-Policy": (
-            f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data: blob:; connect-src 'self' blob: data: ws: wss:; worker-src 'self' blob:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-        ),
-        "Cache-Control": CLIENT_CACHE,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-    }
-
-
-def _b64sha256(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+    # nosniff and the other hardening headers come from server.http.security, on every response.
+    return web.FileResponse(path, headers={"Cache-Control": cache, "Content-Type": MEDIA_TYPES[path.suffix]})
 
 
 TEST_HOOK_META = b'<meta name="vrstore-test-hook" content="on">'
@@ -96,7 +73,9 @@ async def _page(request: web.Request, name: str) -> web.Response:
     html = await asyncio.to_thread(path.read_bytes)
     if request.app[keys.SETTINGS].test_hooks:  # browser tests only: the page then installs window.vrstore
         html = html.replace(b"<head>", b"<head>\n  " + TEST_HOOK_META, 1)
-    return web.Response(body=html, content_type="text/html", charset="utf-8", headers=page_headers(html))
+    # The policy admits the page's inline import map by its hash: computed on the bytes actually sent.
+    headers = {"Content-Security-Policy": page_policy(html, request.host), "Cache-Control": CLIENT_CACHE}
+    return web.Response(body=html, content_type="text/html", charset="utf-8", headers=headers)
 
 
 async def lobby(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Connection, Table, delete, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,36 +189,25 @@ class StoreKey(Protocol):
     def slug(self) -> str: ...
 
 
-class ProductFields(Protocol):
-    """The product columns a resource is made of (the ORM row, or a plain tuple row of them)."""
+class ProductColumns(NamedTuple):
+    """A product's columns as a plain row (the product snapshot reads them so), in the order selected."""
 
-    @property
-    def sku(self) -> str: ...
-    @property
-    def name_ko(self) -> str | None: ...
-    @property
-    def name_en(self) -> str | None: ...
-    @property
-    def category(self) -> str: ...
-    @property
-    def price(self) -> int: ...
-    @property
-    def sale_price(self) -> int | None: ...
-    @property
-    def currency(self) -> str: ...
-    @property
-    def stock(self) -> int: ...
-    @property
-    def active(self) -> bool: ...
-    @property
-    def model_sha256(self) -> str | None: ...
-    @property
-    def image_sha256(self) -> str | None: ...
-    @property
-    def data_json(self) -> str: ...
+    sku: str
+    name_ko: str | None
+    name_en: str | None
+    category: str
+    price: int
+    sale_price: int | None
+    currency: str
+    stock: int
+    active: bool
+    model_sha256: str | None
+    image_sha256: str | None
+    data_json: str
 
 
-def product_out(store: StoreKey, row: ProductFields, pricing: FestivalPricing, now: datetime) -> ms.ProductOut:
+def product_out(store: StoreKey, row: ProductRow | ProductColumns, pricing: FestivalPricing,
+                now: datetime) -> ms.ProductOut:
     q = quote(price=row.price, sale_price=row.sale_price, currency=row.currency, store_id=store.id,
               category=row.category, festival=pricing, now=now)
     data = CatalogProduct.model_validate_json(row.data_json) if row.data_json not in ("", "{}") else None

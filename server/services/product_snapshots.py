@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from server.persistence.database import Database
 from server.persistence.tables import Product
 from server.persistence.tables import Store as StoreRow
-from server.services.catalog import product_out
+from server.services.catalog import ProductColumns, product_out
 from server.services.pricing import FestivalPricing, load_pricing_sync
 
 RECHECK_S = 2.0  # how stale a snapshot may be before its fingerprint is looked at again
@@ -50,24 +50,7 @@ class StoreRef(NamedTuple):
     slug: str
 
 
-class SnapshotRow(NamedTuple):
-    """One product's columns, in the order the query selects them (the fields ``product_out`` reads)."""
-
-    sku: str
-    name_ko: str | None
-    name_en: str | None
-    category: str
-    price: int
-    sale_price: int | None
-    currency: str
-    stock: int
-    active: bool
-    model_sha256: str | None
-    image_sha256: str | None
-    data_json: str
-
-
-_COLUMNS = [getattr(Product, f) for f in SnapshotRow._fields]
+_COLUMNS = [getattr(Product, f) for f in ProductColumns._fields]
 
 
 @dataclass(frozen=True)
@@ -109,7 +92,7 @@ def fingerprint(conn: Connection, store: StoreRef, festival_id: int) -> tuple[An
 def render(store: StoreRef, rows_json: str, pricing: FestivalPricing) -> Snapshot:
     """The document, gzipped (runs in a pool process: pure CPU)."""
     now = datetime.now(UTC)
-    products = [product_out(store, SnapshotRow(*row), pricing, now).model_dump(mode="json")
+    products = [product_out(store, ProductColumns(*row), pricing, now).model_dump(mode="json")
                 for row in json.loads(rows_json)]
     raw = json.dumps({"store": store.slug, "generated_at": now.isoformat(), "products": products},
                      ensure_ascii=False, separators=(",", ":")).encode()

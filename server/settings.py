@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from server.domain.rate_limits import BadLimits, resolve
@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     )
     # NoDecode: the environment's "a,b" reaches the validator as a string instead of failing JSON decoding.
     allowed_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["http://127.0.0.1:8080", "http://localhost:8080"],
-        description="Origins allowed to open the live WebSocket and to call the API from a browser",
+        default_factory=list,
+        description="Origins allowed to open the live WebSocket and to call the API from a browser; unset: "
+        "http://127.0.0.1:<port> and http://localhost:<port> (and http://<host>:<port> for another host)",
     )
     max_json_bytes: int = Field(default=1 << 20, description="Largest JSON request body")
     max_upload_bytes: int = Field(default=20 << 20, description="Largest catalog upload")
@@ -124,6 +125,16 @@ class Settings(BaseSettings):
         except BadLimits as exc:
             raise ValueError(str(exc)) from None
         return value
+
+    @model_validator(mode="after")
+    def _local_origins_by_default(self) -> Settings:
+        # The pages this server serves itself, on the port it listens on: `vrstore demo --port 9000` works as is.
+        # A public deployment names its origins (behind a proxy the browser's origin is not ours to guess).
+        if "allowed_origins" not in self.model_fields_set:
+            hosts = dict.fromkeys(["127.0.0.1", "localhost"] + ([self.host] if self.host not in ("0.0.0.0", "::")
+                                                              else []))
+            self.allowed_origins = [f"http://{h}:{self.port}" for h in hosts]
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

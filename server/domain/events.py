@@ -73,9 +73,16 @@ class OrderChanged:
     currency: str
 
 
-Event = ProductChanged | ScenePublished | StoreSuspended | CartChanged | OrderChanged
+@dataclass(frozen=True)
+class TokenRevoked:
+    """An API token was revoked (a shopper signed out): the live sockets it opened close on every worker."""
+
+    token_id: int
+
+
+Event = ProductChanged | ScenePublished | StoreSuspended | CartChanged | OrderChanged | TokenRevoked
 # What shoppers see live, so what the other workers must hear too.
-LIVE_EVENTS: tuple[type[Event], ...] = (ProductChanged, ScenePublished, StoreSuspended, CartChanged)
+LIVE_EVENTS: tuple[type[Event], ...] = (ProductChanged, ScenePublished, StoreSuspended, CartChanged, TokenRevoked)
 _BY_NAME: dict[str, type[Event]] = {kind.__name__: kind for kind in (*LIVE_EVENTS, OrderChanged)}
 
 

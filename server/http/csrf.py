@@ -43,9 +43,9 @@ def _refusal(request: web.Request) -> str | None:
     """Why the request is not from one of our pages, or None when it is."""
     origin = request.headers.get("Origin")
     if origin is not None:
-        # The page's own origin is allowed as on the live socket (server/live/ws.py): behind a proxy that ends TLS
-        # it differs in scheme, which is what Settings.allowed_origins is for.
-        if origin in request.app[keys.SETTINGS].allowed_origins or origin == f"{request.scheme}://{request.host}":
+        # The configured origins only, as on the live socket (server/live/ws.py): the Host header names whatever
+        # the request was sent to (a domain pointed at this server), not whose page sent it.
+        if origin in request.app[keys.SETTINGS].allowed_origins:
             return None
         return (f"cross-origin request refused: a page at {origin[:100]!r} may not use the shopper session; "
                 "send the request from the festival's own pages or with a bearer token")

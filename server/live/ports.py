@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,13 +19,15 @@ def plaza_room(festival: str) -> str:
 
 @dataclass(frozen=True)
 class StoreScene:
-    """An open store (or a festival's plaza): its live room, its festival, the scene to load and the
-    festival's live-visitor cap."""
+    """A store (or a festival's plaza): its live room, its festival, the scene to load, the festival's
+    live-visitor cap, and whether the organizer suspended it (a join is then refused with 409)."""
 
     room: str  # the store's slug, or plaza_room(festival)
     festival: str
     scene: dict[str, str]  # {"glb": url, "manifest": url}, or {} while it has none
     visitor_cap: int | None
+    scene_hash: str | None = None  # names the scene's files (its manifest holds the walkable area)
+    suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,8 @@ class LiveData(Protocol):
     async def join_context(self, session_id: int, store: str, festival: str | None
                            ) -> tuple[str | None, StoreScene | None]:
         """In one read: the shopper session's display name (None: no such session) and the scene of the
-        approved store (``plaza``: the plaza of ``festival``, which may be omitted only while there is one
-        festival; None: no such store is open)."""
+        approved or suspended store (``plaza``: the plaza of ``festival``, which may be omitted only while there
+        is one festival; None: no such store, or one never approved)."""
 
     async def is_cart_member(self, cart_id: int, session_id: int) -> bool:
         """Whether the session belongs to the cart (only members are placed with its group)."""
@@ -50,6 +53,9 @@ class LiveData(Protocol):
 
     async def sale_windows(self) -> list[SaleWindow]:
         """Every festival, whether its sale is on now, and its live-visitor cap."""
+
+    async def invalid_tokens(self, token_ids: Collection[int]) -> set[int]:
+        """Those of the given API token ids that no longer authenticate anyone (revoked, or deleted)."""
 
 
 class Admissions(Protocol):

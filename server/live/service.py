@@ -4,6 +4,11 @@ The hub decides (sans-I/O); this module only moves frames. The tick loop never a
 goes straight onto the connection's transport while that socket keeps up (:mod:`server.live.wire`);
 otherwise it waits in the connection's bounded queue (latest pose wins), which the next tick flushes as
 far as the socket allows. A queue that stays full for 5 s closes the connection.
+
+Every task it starts is owned (``_tasks``) and cancelled with the app; a close never waits on a client for
+longer than ``CLOSE_TIMEOUT_S``. A revoked session's sockets close at once (the ``TokenRevoked`` event, which
+the cluster passes to every worker), and every ``REVOCATION_RECHECK_S`` the tokens of all open sockets are
+checked again, in case an event was lost.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import itertools
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
 from server import keys
-from server.domain.events import CartChanged, Event, ProductChanged, ScenePublished, StoreSuspended
+from server.domain.events import CartChanged, Event, ProductChanged, ScenePublished, StoreSuspended, TokenRevoked
 from server.live.cluster.cluster import Cluster
 from server.live.core.actions import Action, Close, ConnId, Send
 from server.live.core.admission import AdmissionConfig, AdmissionPolicy, Level, LoadSample
@@ -28,9 +34,13 @@ from server.live.core.members import RoomConfig
 from server.live.core.protocol import CloseCode
 from server.live.core.sendq import SendQueue
 from server.live.ports import PLAZA, plaza_room
-from server.live.wire import PING_FRAME, FrameEncoder, writable
+from server.live.scene_bounds import SceneBounds
+from server.live.wire import PING_FRAME, FrameEncoder, bound_kernel_buffer, close_within, writable
 
 log = logging.getLogger("vrstore.live")
+
+CLOSE_TIMEOUT_S = 5.0  # a client has this long to answer a close frame before its connection is dropped
+REVOCATION_RECHECK_S = 5.0  # the safety net behind TokenRevoked events (the bus delivers at most once)
 
 
 def next_tick_boundary(after: float, interval: float, *, wall_offset: float) -> float:
@@ -44,6 +54,7 @@ class Connection:
     id: ConnId
     ws: web.WebSocketResponse
     transport: asyncio.Transport | None
+    token_id: int | None = None  # the API token it authenticated with: its revocation closes the socket
     queue: SendQueue = field(default_factory=SendQueue)
     closing: bool = False
     last_rx: float = 0.0  # when the peer last sent anything (the read loop stamps it)
@@ -69,15 +80,20 @@ class Live:
         self._ids = itertools.count(1)
         self.arrivals: Counter[str] = Counter()  # new live shoppers per festival since the load was last read
         self._sale_round = asyncio.Event()  # set (and replaced) after every round of the sale-window watcher
+        self.scene_bounds = SceneBounds(app[keys.STORAGE])
+        self.revocation_recheck_s = REVOCATION_RECHECK_S
+        self._tasks: set[asyncio.Task[Any]] = set()  # closes and other short jobs, cancelled with the app
 
     # ------------------------------------------------------------ connections
 
-    def open(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> Connection:
+    def open(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None, *,
+             token_id: int | None = None) -> Connection:
         """Register a prepared socket. Frames are written onto its transport directly (see wire.py), which is
         only valid while no extension rewrites frames: refuse a socket that negotiated compression."""
         if ws.compress:
             raise RuntimeError("the live socket must not negotiate permessage-deflate: wire.py writes raw frames")
-        conn = Connection(next(self._ids), ws, transport, last_rx=self.now())
+        bound_kernel_buffer(transport)
+        conn = Connection(next(self._ids), ws, transport, token_id, last_rx=self.now())
         self.conns[conn.id] = conn
         self.metrics.shoppers.set(len(self.conns))
         return conn
@@ -149,13 +165,45 @@ class Live:
                 self.close(conn, int(CloseCode.HEARTBEAT_TIMEOUT), "heartbeat_timeout")
 
     def close(self, conn: Connection, code: int, reason: str) -> None:
+        """Close without awaiting: the close frame goes out from a task of ours, bounded by CLOSE_TIMEOUT_S."""
         if conn.closing:
             return
         conn.closing = True
         self.metrics.closes.labels(str(code)).inc()
-        task = asyncio.create_task(conn.ws.close(code=code, message=reason.encode()[:120]),
-                                   name=f"live-close-{conn.id}")
-        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+        self.spawn(close_within(conn.ws, conn.transport, code, reason, CLOSE_TIMEOUT_S), f"live-close-{conn.id}")
+
+    def spawn(self, job: Coroutine[Any, Any, Any], name: str) -> None:
+        """Run ``job`` as a task this object owns: kept referenced while it runs, cancelled with the app."""
+        task = asyncio.create_task(job, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def cancel_tasks(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------ revoked sessions
+
+    def revoke(self, token_ids: Collection[int]) -> None:
+        """Close the sockets opened with these tokens (4001) and drop their seats at once: a signed-out
+        session cannot come back to them."""
+        if not token_ids:
+            return
+        for conn in [c for c in self.conns.values() if c.token_id in token_ids and not c.closing]:
+            self.deliver(self.hub.expel(conn.id, CloseCode.UNAUTHORIZED, "unauthorized"))
+
+    async def watch_revocations(self) -> None:
+        """Every ``revocation_recheck_s``, ask the database which open sockets' tokens stopped working."""
+        while True:
+            await asyncio.sleep(self.revocation_recheck_s)
+            tokens = {c.token_id for c in self.conns.values() if c.token_id is not None and not c.closing}
+            if not tokens:
+                continue
+            try:
+                self.revoke(await self.app[keys.LIVE_DATA].invalid_tokens(tokens))
+            except Exception:  # the database may be briefly unavailable; try again next round
+                log.warning("revocation check failed", exc_info=True)
 
     # ------------------------------------------------------------ tick and events
 
@@ -232,11 +280,19 @@ class Live:
                 room = plaza_room(event.festival) if event.store == PLAZA and event.festival else event.store
                 self.deliver(self.hub.notice("scene_published", store=room, scene=event.scene,
                                              glb=event.glb, manifest=event.manifest, **plaza))
+                if self.hub.rooms(room):  # its shoppers walk the new scene: clamp them to its floor
+                    self.spawn(self._rebound(room, event.scene), f"live-bounds-{room}")
+            case TokenRevoked():
+                self.revoke({event.token_id})
             case CartChanged():
                 self.deliver(self.hub.cart(
                     [str(s) for s in event.session_ids], cart=str(event.cart), version=event.version,
                     change=event.change, by_name=event.by_name,
                     by_session=str(event.by_session) if event.by_session is not None else None))
+
+    async def _rebound(self, room: str, scene_hash: str) -> None:
+        if (bounds := await self.scene_bounds.of(room, scene_hash)) is not None:
+            self.hub.set_bounds(room, bounds)
 
     async def watch_sale_windows(self) -> None:
         """Announce ``festival_opening`` / ``festival_closing`` to everyone when a sale window opens or ends."""
@@ -263,10 +319,8 @@ class Live:
         """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""
         self.deliver(self.hub.notice("going_down"))
         self.flush_backlog()  # a socket that is still backed up misses the notice but still gets the close
-        await asyncio.gather(*(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"going_down")
-                               for c in list(self.conns.values())), return_exceptions=True)
-
-
+        await asyncio.gather(*(close_within(c.ws, c.transport, WSCloseCode.GOING_AWAY, "going_down",
+                                            CLOSE_TIMEOUT_S) for c in list(self.conns.values())))
 
 
 async def live_context(app: web.Application) -> AsyncIterator[None]:
@@ -277,7 +331,8 @@ async def live_context(app: web.Application) -> AsyncIterator[None]:
     unsubscribe = app[keys.EVENTS].subscribe(live.on_event)
     app[keys.VISITORS].provider = lambda: {store: c.present for store, c in live.hub.counts().items()}
     tasks = [asyncio.create_task(live.run(), name="live-tick"),
-             asyncio.create_task(live.watch_sale_windows(), name="live-sale-windows")]
+             asyncio.create_task(live.watch_sale_windows(), name="live-sale-windows"),
+             asyncio.create_task(live.watch_revocations(), name="live-revocations")]
     try:
         yield
     finally:
@@ -285,6 +340,7 @@ async def live_context(app: web.Application) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await live.cancel_tasks()
         await live.cluster.close()
 
 

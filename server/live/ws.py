@@ -10,8 +10,9 @@ from aiohttp import WSMsgType, web
 
 from server import keys
 from server.auth import authenticate, resolve_token
-from server.domain.errors import Forbidden, NotFound, Unauthorized
+from server.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
 from server.ids import parse_db_id
+from server.live.core.bounds import Bounds
 from server.live.core.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
 from server.live.ports import PLAZA, Admissions, StoreScene
 from server.live.service import Connection, Live
@@ -23,9 +24,11 @@ HELLO_TIMEOUT_S = 10.0
 async def live_handler(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
     origin = request.headers.get("Origin")
-    # Browsers always send Origin; a foreign one is refused (the page's own origin is always allowed).
-    # Non-browser clients (load generator, native apps) send none and authenticate by token like any API client.
-    if origin is not None and origin not in settings.allowed_origins and not _same_origin(request, origin):
+    # Browsers always send Origin: only the configured origins may open the socket (VRSTORE_ALLOWED_ORIGINS).
+    # Not also "the page's own origin" judged by the Host header: Host names whatever the request was sent to
+    # (an attacker's domain pointed at this server, say), so it says nothing about whose page this is.
+    # Non-browser clients (load generator, native apps) send no Origin and authenticate by token.
+    if origin is not None and origin not in settings.allowed_origins:
         raise Forbidden(f"origin {origin!r} is not allowed")
     principal = await authenticate(request)
     if principal is None and (query_token := request.query.get("token")):
@@ -41,7 +44,10 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         if store_slug == PLAZA and festival is None:
             raise NotFound("there are several festivals: name one with ?festival=<slug> to enter its plaza")
         raise NotFound(f"no open store {store_slug!r}")
+    if found.suspended:
+        raise Conflict(f"the store {store_slug!r} is suspended")
     live = request.app[keys.LIVE]
+    bounds = await live.scene_bounds.of(found.room, found.scene_hash)
 
     # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings silent peers, and pongs (like every frame)
     # only stamp ``last_rx`` in the loop below, the cheapest place to notice that a peer is alive.
@@ -50,10 +56,10 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         await ws.prepare(request)
     except ConnectionResetError:  # the client gave up during the handshake: nothing to clean up
         return ws
-    conn = live.open(ws, request.transport)
+    conn = live.open(ws, request.transport, token_id=principal.token_id)
     graceful = False
     try:
-        if await _join(request, live, conn, found, str(principal.session_id), name):
+        if await _join(request, live, conn, found, str(principal.session_id), name, bounds):
             async for msg in ws:
                 conn.last_rx = now = live.now()
                 kind = msg.type
@@ -71,12 +77,8 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _same_origin(request: web.Request, origin: str) -> bool:
-    return origin == f"{request.scheme}://{request.host}"
-
-
 async def _join(request: web.Request, live: Live, conn: Connection, found: StoreScene, session: str,
-                name: str) -> bool:
+                name: str, bounds: Bounds | None) -> bool:
     store = found.room
     try:
         msg = await asyncio.wait_for(conn.ws.receive(), HELLO_TIMEOUT_S)
@@ -104,11 +106,14 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
         return await _refuse(conn, exc)
     if place.group is not None and group is None:
         group = place.group
+    if conn.closing:  # closed while it waited (its session revoked, the server going down): take no seat
+        live.cluster.abandon(store, place)
+        return False
     try:
         joined = live.hub.join(conn.id, store=store, session=session, name=name, now=live.now(),
                                scene=found.scene, group=group, resume=hello.resume, instance=place.instance,
                                peer_id=place.peer_id, token=place.token, festival=found.festival,
-                               festival_cap=found.visitor_cap)
+                               festival_cap=found.visitor_cap, bounds=bounds)
     except JoinRefused as exc:
         live.cluster.abandon(store, place)
         return await _refuse(conn, exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.sale_window import festival_started, within_sale_window
 from server.live.ports import PLAZA, SaleWindow, StoreScene, plaza_room
 from server.persistence.database import Database
-from server.persistence.tables import Cart, CartMember, Festival, ShopperSession, Store
+from server.persistence.tables import ApiToken, Cart, CartMember, Festival, ShopperSession, Store
 from server.services.stores import scene_ref
 
 
@@ -46,19 +47,33 @@ class DatabaseLiveData:
         return [SaleWindow(slug, within_sale_window(starts, ends, now), cap, festival_started(starts, now))
                 for slug, starts, ends, cap in festivals]
 
+    async def invalid_tokens(self, token_ids: Collection[int]) -> set[int]:
+        wanted, valid = sorted(set(token_ids)), set[int]()
+        async with self.database.read() as db:
+            for i in range(0, len(wanted), _IDS_PER_QUERY):
+                rows = await db.execute(select(ApiToken.id).where(
+                    ApiToken.id.in_(wanted[i : i + _IDS_PER_QUERY]), ApiToken.revoked_at.is_(None)))
+                valid.update(int(token_id) for (token_id,) in rows.all())
+        return set(wanted) - valid
+
+
+_IDS_PER_QUERY = 500  # far below every driver's limit on bound parameters
+
 
 async def _store_scene(db: AsyncSession, store: str, festival: str | None) -> StoreScene | None:
     if store == PLAZA:
         found = await _plaza_festival(db, festival)
         if found is None:
             return None
-        return StoreScene(plaza_room(found.slug), found.slug, _urls(found.plaza_hash), found.visitor_cap)
+        return StoreScene(plaza_room(found.slug), found.slug, _urls(found.plaza_hash), found.visitor_cap,
+                          found.plaza_hash)
     row = (await db.execute(select(Store).where(Store.slug == store))).scalar_one_or_none()
-    if row is None or row.status != "approved":
+    if row is None or row.status not in ("approved", "suspended"):
         return None
     owner = await db.get(Festival, row.festival_id)
     assert owner is not None  # a store always belongs to a festival (foreign key)
-    return StoreScene(row.slug, owner.slug, _urls(row.scene_hash), owner.visitor_cap)
+    return StoreScene(row.slug, owner.slug, _urls(row.scene_hash), owner.visitor_cap, row.scene_hash,
+                      suspended=row.status == "suspended")
 
 
 async def _plaza_festival(db: AsyncSession, festival: str | None) -> Festival | None:

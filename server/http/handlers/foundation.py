@@ -7,7 +7,7 @@ from aiohttp import web
 from server import keys
 from server.auth import SESSION_COOKIE
 from server.contracts import foundation as schemas
-from server.domain.events import StoreSuspended
+from server.domain.events import StoreSuspended, TokenRevoked
 from server.http.registry import api
 from server.http.routing import Call, json_response
 from server.keys import database_of
@@ -137,6 +137,7 @@ async def delete_session(call: Call[None, None]) -> web.Response:
     async with database_of(call.request).write() as db:
         await sessions.revoke(db, call.user)
     call.request.app[keys.TOKEN_CACHE].clear()
+    await call.request.app[keys.EVENTS].publish(TokenRevoked(token_id=call.user.token_id))  # its live sockets
     response = web.Response(status=204)
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -24,6 +24,7 @@ from typing import Any
 
 from server.live.core.actions import Action, Close, ConnId, Send
 from server.live.core.admission import Level, degraded_room_config
+from server.live.core.bounds import EVERYWHERE, Bounds
 from server.live.core.members import RoomConfig
 from server.live.core.protocol import CartBy, CartEvent, CloseCode, JoinRefused, Product, encode, notice
 from server.live.core.room import Room
@@ -68,7 +69,9 @@ class Hub:
         self.config = config or HubConfig()
         self._stores: dict[str, dict[int, Room]] = {}
         self._room_config = self.config.room  # the configured tunables, or degraded ones (see set_level)
-        self._festival: dict[str, str] = {}  # store (or a festival's plaza) → its festival
+        # Per store (or a festival's plaza) while it has instances: its festival and its walkable box.
+        self._festival: dict[str, str] = {}
+        self._bounds: dict[str, Bounds] = {}
         self._conns: dict[ConnId, tuple[Room, int]] = {}
         self._empty_since: dict[tuple[str, int], float] = {}
         self._dropped: list[tuple[str, int, int]] = []
@@ -116,8 +119,18 @@ class Hub:
         if self.config.max_instances is not None and len(rooms) >= self.config.max_instances:
             raise JoinRefused(CloseCode.STORE_FULL, "store_full")
         n = next(i for i in range(1, len(rooms) + 2) if i not in rooms)
-        rooms[n] = Room(store, n, self._room_config)
-        return rooms[n]
+        return self._open(store, n)
+
+    def _open(self, store: str, n: int) -> Room:
+        room = self._stores.setdefault(store, {})[n] = Room(store, n, self._room_config)
+        room.bounds = self._bounds.get(store, EVERYWHERE)
+        return room
+
+    def set_bounds(self, store: str, bounds: Bounds) -> None:
+        """The store's walkable box (from its current scene), for its open instances and the ones that open."""
+        self._bounds[store] = bounds
+        for room in self._stores.get(store, {}).values():
+            room.bounds = bounds
 
     def local_seat(self, store: str, session: str, resume: str | None) -> Room | None:
         """The room where this session already holds a seat (which a join resumes or replaces), if any."""
@@ -137,18 +150,21 @@ class Hub:
         group: str | None = None, resume: str | None = None,
         spawn: tuple[float, float, float] = (0.0, 0.0, 0.0), instance: int | None = None,
         peer_id: int | None = None, token: str | None = None, festival: str = "", festival_cap: int | None = None,
+        bounds: Bounds | None = None,
     ) -> HubJoin:
         """Place a connection after its ``hello`` (see the module docstring); raises JoinRefused.
 
         ``instance`` forces the placement (the shared seat ledger chose it, capacity already counted);
         ``peer_id`` and ``token`` are passed to :meth:`Room.join` (cluster-unique id, restored seat).
-        ``festival_cap`` bounds the seats of ``festival`` (the organizer's setting, read at every join).
+        ``festival_cap`` bounds the seats of ``festival`` (the organizer's setting, read at every join);
+        ``bounds`` is the store's walkable box (None: as known, else anywhere).
         """
         self._festival[store] = festival
+        if bounds is not None and self._bounds.get(store) != bounds:
+            self.set_bounds(store, bounds)
         target = self.local_seat(store, session, resume)
         if target is None and instance is not None:
-            rooms = self._stores.setdefault(store, {})
-            target = rooms.get(instance) or rooms.setdefault(instance, Room(store, instance, self._room_config))
+            target = self._stores.get(store, {}).get(instance) or self._open(store, instance)
         if target is None:
             if festival_cap is not None and self.seats(festival) >= festival_cap:
                 raise JoinRefused(CloseCode.FESTIVAL_FULL, "festival_full")
@@ -189,6 +205,12 @@ class Hub:
         entry = self._conns.get(conn)
         return [] if entry is None else self._track(entry[0].handle_pose(entry[1], data, now=now))
 
+    def expel(self, conn: ConnId, code: CloseCode, reason: str) -> list[Action]:
+        """Close a connection for good: its seat (if it has one) goes at once, without a grace period."""
+        if (entry := self._conns.pop(conn, None)) is not None:  # else not placed yet: only the socket closes
+            entry[0].expel(entry[1])
+        return [Close(conn, code, reason)]
+
     def resync(self, conn: ConnId) -> None:
         """The I/O layer dropped a non-droppable frame for ``conn``: rebuild its peer table next tick."""
         if (entry := self._conns.get(conn)) is not None:
@@ -208,8 +230,14 @@ class Hub:
                 if now - since >= self.config.empty_grace_s:
                     del rooms[n], self._empty_since[(store, n)]
             if not rooms:
-                del self._stores[store]
+                self._forget_store(store)
         return out
+
+    def _forget_store(self, store: str) -> None:
+        # Nothing per store outlives its last instance: a long festival sees many stores come and go.
+        self._stores.pop(store, None)
+        self._festival.pop(store, None)
+        self._bounds.pop(store, None)
 
     # ------------------------------------------------------------ fan-out
 
@@ -233,7 +261,9 @@ class Hub:
     def close_store(self, store: str, *, kind: str = "store_suspended") -> list[Action]:
         """Tell a store's shoppers why, close them with STORE_CLOSED and drop its instances."""
         out = self.notice(kind, store=store)
-        for room in self._stores.pop(store, {}).values():
+        rooms = self._stores.get(store, {})
+        self._forget_store(store)
+        for room in rooms.values():
             out.extend(self._track(room.close_all(CloseCode.STORE_CLOSED, kind)))
             self._collect(store, room.instance, room)
             self._empty_since.pop((store, room.instance), None)

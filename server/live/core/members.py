@@ -34,8 +34,6 @@ class RoomConfig:
     flood_burst: float = 120.0
     strike_rate: float = 1.0  # invalid messages: a bucket of 10 refilling 1/s ≈ "10 within 10 s" closes
     strike_burst: float = 10.0
-    bounds_min_cm: tuple[int, int, int] = (-32767, -32767, -32767)
-    bounds_max_cm: tuple[int, int, int] = (32767, 32767, 32767)
     max_members: int = 4096  # hard ceiling per room (present + away); the hub's capacity is far lower
 
 

@@ -20,6 +20,7 @@ from typing import cast
 import numpy as np
 
 from server.live.core.actions import Action, Close, ConnId, Send
+from server.live.core.bounds import EVERYWHERE, Bounds
 from server.live.core.members import Member, RoomConfig, clean_name, scene_dict
 from server.live.core.poses import HANDS_DTYPE, REC_DTYPE, PeerInfo, PoseFrameError, check_pose_frame, dequantize_quats
 from server.live.core.poses import encode_peer_info as _blob
@@ -93,8 +94,9 @@ class Room(RemoteSeats):
         self._free: list[int] = []
         self._next_id = 1
         self._state = TickState.empty(self.config)
-        self._lo = np.array(self.config.bounds_min_cm, dtype=np.int64)
-        self._hi = np.array(self.config.bounds_max_cm, dtype=np.int64)
+        # Where heads may be: the store's walkable box, set by the hub from the store's scene (a change applies
+        # from each member's next pose on).
+        self.bounds: Bounds = EVERYWHERE
         self._focus: Counter[str] = Counter()
         self._focus_dirty: set[str] = set()
         self._focus_sent = float("-inf")
@@ -205,7 +207,7 @@ class Room(RemoteSeats):
             if taken.group != group:
                 self._regroup(slot, taken.group, group)
             return m
-        spawn_cm = np.clip(np.rint(np.asarray(spawn) * 100.0), self._lo, self._hi)
+        spawn_cm = np.clip(np.rint(np.asarray(spawn) * 100.0), self.bounds.lo, self.bounds.hi)
         self._state.admit(slot, pid, spawn_cm, group)
         return m
 
@@ -268,6 +270,13 @@ class Room(RemoteSeats):
         return encode(msg)
 
     # ------------------------------------------------------------ inbound
+
+    def expel(self, peer_id: int) -> None:
+        """Drop a present member's seat at once, as for abuse (no grace, no resume): its session may no longer
+        be here (revoked). The I/O layer closes the connection."""
+        if (m := self._members.get(peer_id)) is not None and m.conn is not None:
+            self.stats.closed += 1
+            self._remove(m)
 
     def _abuse(self, m: Member, code: CloseCode, reason: str) -> list[Action]:
         """Close an abusive connection; its seat goes at once (no grace, no resume)."""
@@ -336,7 +345,7 @@ class Room(RemoteSeats):
         return [Send(cast(ConnId, m.conn), encode(Pong(t=cast(Ping, msg).t, server_ms=server_ms(now))))]
 
     def handle_pose(self, peer_id: int, data: bytes, *, now: float) -> list[Action]:
-        """Take one binary pose frame: at most ``pose_rate`` per second, clamped to the store bounds."""
+        """Take one binary pose frame: at most ``pose_rate`` per second, its head clamped into :attr:`bounds`."""
         m = self._members.get(peer_id)
         if m is None or m.conn is None:
             return []
@@ -352,7 +361,7 @@ class Room(RemoteSeats):
         self.stats.poses_accepted += 1
         st = self._state
         x, y, z = _POS.unpack_from(data, 8)
-        lo, hi = self.config.bounds_min_cm, self.config.bounds_max_cm
+        lo, hi = self.bounds.lo, self.bounds.hi
         off = m.slot * REC_DTYPE.itemsize
         st.rec_bytes[off + 4 : off + 18] = data[4:18]  # time, head: already in tick-record layout
         if not (lo[0] <= x <= hi[0] and lo[1] <= y <= hi[1] and lo[2] <= z <= hi[2]):

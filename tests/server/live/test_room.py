@@ -8,6 +8,7 @@ import json
 import pytest
 from realtime_factories import closes, join, pose_frame, texts, ticks
 
+from server.live.core.bounds import Bounds
 from server.live.core.members import RoomConfig
 from server.live.core.protocol import CloseCode, JoinRefused
 from server.live.core.room import Room
@@ -50,7 +51,8 @@ def test_pose_client_time_and_hands_are_relayed_unchanged() -> None:
 
 
 def test_poses_are_clamped_to_store_bounds() -> None:
-    room, a, _ = two(RoomConfig(bounds_min_cm=(-1000, 0, -1000), bounds_max_cm=(1000, 500, 1000)))
+    room, a, _ = two()
+    room.bounds = Bounds((-1000, 0, -1000), (1000, 500, 1000))
     room.handle_pose(a, pose_frame(50.0, -3.0, -12.0), now=1.0)
     [rec] = ticks(room.tick(1.1))[2].poses
     assert rec.head_cm == (1000, 0, -1000) and room.stats.poses_clamped == 1

@@ -300,3 +300,40 @@ async def test_the_waiting_line_is_one_across_workers_and_survives_a_killed_work
             await asyncio.sleep(0.1)
         entered = await LiveClient.connect(workers[1].url, f.store, shoppers[0])
         stack.push_async_callback(entered.close)
+
+
+async def test_signing_out_on_one_worker_closes_the_live_socket_on_the_other(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """The revocation travels on the bus (issue 16); with the bus down, the periodic re-check still closes it."""
+    async with AsyncExitStack() as stack:
+        db = await stack.enter_async_context(postgres(tmp_path))
+        workers = await stack.enter_async_context(servers(tmp_path, redis_server, db, 2))
+        f = await stack.enter_async_context(festa(tmp_path, db, workers[0].url))
+        ta, tb, tc = await f.shopper("민지"), await f.shopper("Jun"), await f.shopper("지수")
+        a = await LiveClient.connect(workers[0].url, f.store, ta)
+        stack.push_async_callback(a.close)
+        b = await LiveClient.connect(workers[0].url, f.store, tb)
+        stack.push_async_callback(b.close)
+        c = await LiveClient.connect(workers[1].url, f.store, tc)
+        stack.push_async_callback(c.close)
+        await a.send_pose(1.0)
+        await c.wait_for(lambda c: a.peer_id in c.peers, timeout=WAIT_S)
+
+        async def sign_out(token: str) -> float:
+            async with f.http.delete(f"{workers[1].url}/api/v1/sessions/current",
+                                     headers={"Authorization": f"Bearer {token}"}) as r:
+                assert r.status == 204
+            return time.monotonic()
+
+        signed_out = await sign_out(ta)  # on worker 1; a's socket is on worker 0
+        await asyncio.wait_for(a.closed.wait(), WAIT_S)
+        assert a.close_code == int(CloseCode.UNAUTHORIZED) and time.monotonic() - signed_out < 3.0
+        await c.wait_for(lambda c: any(a.peer_id in t.left for t in c.ticks), timeout=WAIT_S)  # seat gone too
+
+        redis_server.kill()  # no bus: worker 0 hears nothing of the next sign-out
+        await b.wait_for(lambda c: any(n["kind"] == "live_degraded" for n in c.of_type("notice")), timeout=WAIT_S)
+        signed_out = await sign_out(tb)
+        await asyncio.wait_for(b.closed.wait(), WAIT_S)
+        assert b.close_code == int(CloseCode.UNAUTHORIZED) and time.monotonic() - signed_out < 12.0
+        assert not c.closed.is_set()

@@ -129,7 +129,30 @@ async function loadMore(ctx) {
   renderProducts(ctx);
 }
 
+/** What the merchant is typing: inputs whose text differs from the product, and the focused one. */
+function unsaved() {
+  const out = [];
+  for (const input of document.querySelectorAll('#products-table input')) {
+    if (input.value !== input.defaultValue || input === document.activeElement) {
+      out.push({ sku: input.closest('tr').dataset.sku, cls: input.className.split(' ')[0], value: input.value,
+        focused: input === document.activeElement });
+    }
+  }
+  return out;
+}
+
+/** A redraw (a finished build reloads the store) keeps what is being typed, and where the caret is. */
+function restore(edits) {
+  for (const edit of edits) {
+    const input = document.querySelector(`#products-table tr[data-sku="${CSS.escape(edit.sku)}"] input.${edit.cls}`);
+    if (!input) continue;
+    input.value = edit.value;
+    if (edit.focused) input.focus();
+  }
+}
+
 export function renderProducts(ctx) {
+  const edits = unsaved();
   const box = $('#products');
   const products = ctx.store && ctx.products ? ctx.products.items : [];
   $('#sku-list').replaceChildren(...products.map((p) => el('option', { value: p.sku }, pick(p.name))));
@@ -148,6 +171,7 @@ export function renderProducts(ctx) {
     parts.push(more);
   }
   box.replaceChildren(...parts);
+  restore(edits);
 }
 
 function imageType(file) {

@@ -91,6 +91,22 @@ async def close_within(ws: web.WebSocketResponse, transport: asyncio.Transport |
             transport.abort()  # what is still queued would never be read: drop it (the client sees a reset)
 
 
+def drop_close_error(ws: web.WebSocketResponse) -> None:
+    """Cut the reference cycle aiohttp leaves behind when a client vanishes.
+
+    On the end of the stream aiohttp closes the socket itself; writing the close frame onto the dead transport
+    raises, and it keeps that error (``ws.exception()``), whose traceback holds the frames that hold the socket:
+    the response, its request, transport and buffers, about 12 KiB per dropped connection, in a cycle that only
+    a full collection frees. The server collects the oldest generation rarely (``process/single.py``), so they
+    piled up: RSS grew by 12 MiB per 1,000 shoppers who lost their connection. Without the tracebacks
+    (nothing reads them) reference counting frees it all at once."""
+    error, seen = ws.exception(), set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__context__ or error.__cause__
+
+
 def _flushed(transport: asyncio.Transport) -> bool:
     return transport.is_closing() and transport.get_write_buffer_size() == 0
 

@@ -16,6 +16,7 @@ from server.live.core.bounds import Bounds
 from server.live.core.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
 from server.live.ports import PLAZA, Admissions, StoreScene
 from server.live.service import Connection, Live
+from server.live.wire import drop_close_error
 
 MAX_MESSAGE_BYTES = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
@@ -74,6 +75,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         graceful = ws.close_code == 1000
     finally:
         live.closed(conn, graceful=graceful)
+        drop_close_error(ws)
     return ws
 
 

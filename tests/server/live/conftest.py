@@ -8,12 +8,22 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 from factories import Tenant, make_tenant
 
 from server import keys
 from server.app import create_app
 from server.live.service import Live
 from server.settings import Settings
+
+
+class ServedAsInProduction(TestServer):
+    """aiohttp's test server cancels a handler whose client went away; ``vrstore serve`` (``web.run_app``) lets
+    it run on. What the live handler does then (aiohttp closing the socket on the end of the stream) is only
+    seen with the production setting."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return await super()._make_runner(**{**kwargs, "handler_cancellation": False})
 
 
 @dataclass
@@ -42,6 +52,6 @@ def mall_settings(sqlite_settings: Settings) -> Settings:
 
 @pytest.fixture
 async def mall(mall_settings: Settings) -> AsyncIterator[Mall]:
-    async with TestClient(TestServer(create_app(mall_settings))) as client:
+    async with TestClient(ServedAsInProduction(create_app(mall_settings))) as client:
         tenant = await make_tenant(client, mall_settings)
         yield Mall(client, tenant, str(client.make_url("")).rstrip("/"))

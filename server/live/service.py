@@ -30,6 +30,7 @@ from server.live.cluster.cluster import Cluster
 from server.live.core.actions import Action, Close, ConnId, Send
 from server.live.core.admission import AdmissionConfig, AdmissionPolicy, Level, LoadSample
 from server.live.core.hub import Hub, HubConfig
+from server.live.core.liveness import LivenessConfig, Verdict, liveness
 from server.live.core.members import RoomConfig
 from server.live.core.protocol import CloseCode
 from server.live.core.sendq import SendQueue
@@ -57,8 +58,10 @@ class Connection:
     token_id: int | None = None  # the API token it authenticated with: its revocation closes the socket
     queue: SendQueue = field(default_factory=SendQueue)
     closing: bool = False
+    opened_at: float = 0.0
     last_rx: float = 0.0  # when the peer last sent anything (the read loop stamps it)
     pinged_at: float | None = None  # when the liveness sweep last pinged it
+    ponged_at: float | None = None  # when it last answered a ping (the read loop stamps it)
 
 
 class Live:
@@ -69,7 +72,8 @@ class Live:
         self.app = app
         self.metrics = app[keys.METRICS]
         self.tick_interval = 1.0 / settings.tick_hz
-        self.heartbeat_s, self.pong_timeout_s = settings.live_heartbeat_s, settings.live_pong_timeout_s
+        self.liveness = LivenessConfig(heartbeat_s=settings.live_heartbeat_s,
+                                       pong_timeout_s=settings.live_pong_timeout_s)
         self.hub = Hub(HubConfig(capacity=settings.instance_capacity, max_instances=settings.max_instances,
                                  room=RoomConfig(k=settings.interest_k, tick_hz=settings.tick_hz)))
         self.cluster = Cluster(self, worker)
@@ -93,7 +97,8 @@ class Live:
         if ws.compress:
             raise RuntimeError("the live socket must not negotiate permessage-deflate: wire.py writes raw frames")
         bound_kernel_buffer(transport)
-        conn = Connection(next(self._ids), ws, transport, token_id, last_rx=self.now())
+        now = self.now()
+        conn = Connection(next(self._ids), ws, transport, token_id, opened_at=now, last_rx=now)
         self.conns[conn.id] = conn
         self.metrics.shoppers.set(len(self.conns))
         return conn
@@ -150,18 +155,22 @@ class Live:
                 self._backlog.discard(conn)
 
     def sweep_liveness(self, now: float) -> None:
-        """Heartbeats: ping a connection silent for ``heartbeat_s``; close it if still silent ``pong_timeout_s``
-        after the ping. Done here, once a second, rather than by aiohttp's per-socket heartbeat, which
-        schedules an extra loop callback for every received frame (a fifth of the server's time at 2,000
-        shoppers); the read loop only stamps ``last_rx``."""
+        """Pings, and closes for clients that went silent or do not read (the rules: core/liveness.py). Done
+        here, once a second, rather than by aiohttp's per-socket heartbeat, which schedules an extra loop
+        callback for every received frame (a fifth of the server's time at 2,000 shoppers); the read loop only
+        stamps ``last_rx`` and ``ponged_at``."""
         for conn in list(self.conns.values()):
-            if conn.closing or now - conn.last_rx < self.heartbeat_s:
+            if conn.closing or self.hub.room_of(conn.id) is None:  # before its hello, a pong would be misread
                 continue
-            if conn.pinged_at is None or conn.pinged_at < conn.last_rx:
+            verdict = liveness(now, opened_at=conn.opened_at, last_rx=conn.last_rx, pinged_at=conn.pinged_at,
+                               ponged_at=conn.ponged_at, config=self.liveness)
+            if verdict is Verdict.PING:
                 if writable(conn.transport):
                     conn.transport.write(PING_FRAME)  # type: ignore[union-attr]
                 conn.pinged_at = now
-            elif now - conn.pinged_at >= self.pong_timeout_s:
+            elif verdict is Verdict.NOT_READING:
+                self.close(conn, int(CloseCode.SLOW_CONSUMER), "slow_consumer")
+            elif verdict is Verdict.SILENT:
                 self.close(conn, int(CloseCode.HEARTBEAT_TIMEOUT), "heartbeat_timeout")
 
     def close(self, conn: Connection, code: int, reason: str) -> None:

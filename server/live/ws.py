@@ -50,8 +50,8 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     live = request.app[keys.LIVE]
     bounds = await live.scene_bounds.of(found.room, found.scene_hash)
 
-    # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings silent peers, and pongs (like every frame)
-    # only stamp ``last_rx`` in the loop below, the cheapest place to notice that a peer is alive.
+    # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings, and pongs (like every frame) only stamp
+    # the connection in the loop below, the cheapest place to notice that a peer is alive and reading.
     ws = web.WebSocketResponse(heartbeat=None, autoping=False, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
     try:
         await ws.prepare(request)
@@ -68,9 +68,11 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
                     live.deliver(live.hub.handle_pose(conn.id, msg.data, now=now))
                 elif kind is WSMsgType.TEXT:
                     live.deliver(live.hub.handle(conn.id, msg.data, now=now))
+                elif kind is WSMsgType.PONG:
+                    conn.ponged_at = now
                 elif kind is WSMsgType.PING:
                     await ws.pong(msg.data)
-                elif kind is not WSMsgType.PONG:
+                else:
                     break
         graceful = ws.close_code == 1000
     finally:

@@ -120,12 +120,7 @@ class ArrivalRun(Run):
             tasks = [asyncio.create_task(self.arrival(s)) for s in cfg.shoppers]
             if cfg.lean and not cfg.idle:
                 tasks.append(asyncio.create_task(self._pace()))
-            await self._sleep_until(self.t0)
-            at_t0 = self._counters()
-            await self._sleep_until(self.t1)
-            at_t1 = self._counters()
-            await asyncio.gather(*tasks)
-        return self._collect(at_t0, at_t1)
+            return await self._measure(tasks)
 
     async def arrival(self, spec: ShopperSpec) -> None:
         """One shopper's page, from its arrival to the end of the window."""

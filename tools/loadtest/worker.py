@@ -158,6 +158,10 @@ class Run:
         self.conn.send(("connected", self.result.connected))
         self.t0, self.t1 = await asyncio.to_thread(self.conn.recv)
         self.window.set()
+        return await self._measure(tasks)
+
+    async def _measure(self, tasks: list[asyncio.Task[None]]) -> WorkerResult:
+        """Count what arrives between ``t0`` and ``t1``, then wait for every shopper to leave."""
         await self._sleep_until(self.t0)
         at_t0 = self._counters()
         await self._sleep_until(self.t1)

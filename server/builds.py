@@ -25,7 +25,7 @@ from server import keys, pool_jobs
 from server.domain.events import ScenePublished
 from server.domain.layout_choice import read_layout_choice
 from server.fair_slots import FairSlots
-from server.persistence.tables import Asset, Build, Festival, Store
+from server.persistence.tables import Asset, Build, Festival, FetchedImage, Store, on_shelf
 from server.persistence.tables import Product as ProductRow
 from server.storage import Storage
 
@@ -165,27 +165,35 @@ class StoreJob:
     name: str
     asset_paths: dict[str, str]
     scenes_dir: str
+    fetched: dict[str, str]  # catalog image URL → sha256 of the image the server fetched for it
 
     def args(self, build_id: str) -> tuple[Any, ...]:
         return (build_id, self.product_rows, self.layout, self.kind, self.slug, self.name, self.asset_paths,
-                self.scenes_dir)
+                self.scenes_dir, self.fetched)
 
 
 async def read_store_job(db: AsyncSession, store: Store, storage: Storage) -> StoreJob:
     """The one way a store's build inputs are read (the build manager's and the demo's)."""
     # Plain tuples: a 100,000-product store's rows are parsed in the pool process, not here on the loop.
+    # Only what shoppers may see goes on a shelf; a product's variants all come along (the first one in catalog
+    # order takes the product's one slot, the builder groups them).
     query = (select(ProductRow.data_json, ProductRow.model_sha256, ProductRow.image_sha256)
-             .where(ProductRow.store_id == store.id, ProductRow.active.is_(True)).order_by(ProductRow.id))
+             .where(ProductRow.store_id == store.id, on_shelf(ProductRow)).order_by(ProductRow.id))
     product_rows = [(data, model, image) for data, model, image in await db.execute(query)]
+    # A product with no uploaded image shows the first of its catalog images the server fetched, if any.
+    fetched = {url: sha for url, sha in await db.execute(select(FetchedImage.url, FetchedImage.sha256)
+                                                        .where(FetchedImage.store_id == store.id))}
     asset_paths = {sha: str(storage.asset_path(sha)) for _, model, image in product_rows
                    for sha in (model, image) if sha}
+    asset_paths.update({sha: str(storage.asset_path(sha)) for sha in fetched.values()})
     known = set((await db.execute(select(Asset.sha256).where(
         Asset.sha256.in_(list(asset_paths) or [""])))).scalars())
     asset_paths = {k: v for k, v in asset_paths.items() if k in known}
     # A template (or no choice) is laid out from the catalog at build time; custom is used as is.
     choice = read_layout_choice(store.layout_json, store.kind)
+    fetched = {url: sha for url, sha in fetched.items() if sha in known}
     return StoreJob(product_rows, choice.layout, choice.template or store.kind, store.slug, store.name_ko,
-                    asset_paths, str(storage.scenes))
+                    asset_paths, str(storage.scenes), fetched)
 
 
 async def read_plaza_job(db: AsyncSession, festival: Festival, storage: Storage) -> tuple[Any, ...]:

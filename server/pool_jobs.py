@@ -81,16 +81,19 @@ def with_plaza_portal(layout: Any) -> Any:
     return layout.model_copy(update={"portals": [*layout.portals, portal]})
 
 
-def catalog_with_assets(product_rows: list[tuple[str, str | None, str | None]]) -> list[Any]:
-    """Catalog products with the merchant's uploaded model and image (by content hash) merged in."""
+def catalog_with_assets(product_rows: list[tuple[str, str | None, str | None]],
+                        fetched: dict[str, str] | None = None) -> list[Any]:
+    """Catalog products with the merchant's uploaded model and image (by content hash) merged in; a product
+    without an uploaded image takes the first of its catalog image URLs that was ``fetched`` (URL → hash)."""
     from storefront_builder.catalog.models import Product
 
     products = []
-    for data_json, model, image in product_rows:
+    for data_json, model, uploaded in product_rows:
         product = Product.model_validate_json(data_json)
         update: dict[str, Any] = {}
         if model:
             update["model"] = model
+        image = uploaded or next((fetched[u] for u in product.images if fetched and u in fetched), None)
         if image:
             update["images"] = [image, *product.images]
         products.append(product.model_copy(update=update) if update else product)
@@ -100,9 +103,11 @@ def catalog_with_assets(product_rows: list[tuple[str, str | None, str | None]]) 
 def build_store_scene(
     build_id: str, product_rows: list[tuple[str, str | None, str | None]], layout: dict[str, Any] | None,
     kind: str, store_slug: str, store_name: str, asset_paths: dict[str, str], scenes_dir: str,
+    fetched: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Build one store's scene and write it (GLB, manifest, gzipped manifest) under its content hash."""
     from storefront_builder.build import build_store
+    from storefront_builder.catalog.groups import shelf_products
     from storefront_builder.layout.auto import auto_layout
     from storefront_builder.layout.models import Layout
 
@@ -110,8 +115,10 @@ def build_store_scene(
         if _progress_queue is not None:
             _progress_queue.put((build_id, percent, step))
 
-    products = catalog_with_assets(product_rows)
-    plan_layout = Layout.model_validate(layout) if layout else auto_layout(products, kind, name=store_name)  # type: ignore[arg-type]
+    products = catalog_with_assets(product_rows, fetched)
+    # Auto-layout makes room for one slot per product, not per variant (placement groups them the same way).
+    plan_layout = (Layout.model_validate(layout) if layout
+                   else auto_layout(shelf_products(products), kind, name=store_name))  # type: ignore[arg-type]
     plan_layout = with_plaza_portal(plan_layout)
     assets = {key: Path(path).read_bytes() for key, path in asset_paths.items()}
     scene = build_store(products, plan_layout, store_id=store_slug, store_name=store_name, assets=assets,

@@ -21,10 +21,11 @@ from storefront_builder.build_steps.context import MAX_DRAW_CALLS, BuildContext
 from storefront_builder.build_steps.fixtures import fixtures
 from storefront_builder.build_steps.markers import lights, portals, spawn_points
 from storefront_builder.build_steps.output import encode_glb, manifest
-from storefront_builder.build_steps.products import assign_features, product_meshes, product_nodes
+from storefront_builder.build_steps.products import assign_features, product_meshes
 from storefront_builder.build_steps.shell import floor_and_walls
 from storefront_builder.build_steps.signage import signage
 from storefront_builder.errors import BuilderError, BuildStepError
+from storefront_builder.geometry.kit_models import kit_ident
 from storefront_builder.geometry.signage import find_font
 from storefront_builder.placement import place
 from storefront_builder.plan import StorePlan
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when the output for the same inputs changes (geometry, materials, writer): it is part of the hash.
-BUILDER_VERSION = "1.0.0"
+BUILDER_VERSION = "2.0.0"
 
 Step = Callable[[BuildContext], None]
 Progress = Callable[[int, str], None]
@@ -47,7 +48,6 @@ STEPS: list[tuple[str, Step]] = [
     ("merchant_models", merchant_models),
     ("images_atlas", images_atlas),
     ("product_meshes", product_meshes),
-    ("product_nodes", product_nodes),
     ("signage", signage),
     ("portals", portals),
     ("spawn_points", spawn_points),
@@ -97,10 +97,11 @@ def _referenced_assets(plan: StorePlan) -> set[str]:
 def content_hash(plan: StorePlan, assets: Mapping[str, bytes] = _NO_ASSETS) -> str:
     """sha256 of the canonical inputs: plan JSON, hashes of the assets the plan references, builder version.
 
-    Unreferenced assets are left out because they cannot change the output; the sign font is in because it can.
+    Unreferenced assets are left out because they cannot change the output; the sign font and the asset kit are
+    in because they can.
     """
     h = hashlib.sha256()
-    h.update(f"vrstore-scene:{BUILDER_VERSION}:{find_font().ident}\n".encode())
+    h.update(f"vrstore-scene:{BUILDER_VERSION}:{find_font().ident}:{kit_ident()}\n".encode())
     h.update(json.dumps(plan.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
                         ensure_ascii=False).encode("utf-8"))
     for key in sorted(_referenced_assets(plan)):

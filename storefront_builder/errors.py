@@ -15,7 +15,18 @@ class BuilderError(Exception):
 
 
 class CatalogError(BuilderError):
-    """The catalog as a whole is unreadable (unknown format, undecodable bytes, no header)."""
+    """The catalog as a whole is unreadable (unknown format, undecodable bytes, no header).
+
+    ``code`` is stable (the table in ``catalog/messages.py``), ``params`` fill its template, ``message_ko`` is the
+    Korean text; ``str(error)`` is the English one.
+    """
+
+    def __init__(self, message: str, *, code: str = "catalog_unreadable", params: dict[str, str | int] | None = None,
+                 message_ko: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, str | int] = params or {}
+        self.message_ko = message_ko or message
 
 
 class LayoutError(BuilderError):

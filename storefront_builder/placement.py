@@ -1,10 +1,12 @@
 """Placement: a catalog plus a layout → a ``StorePlan`` with every product in a slot or in ``unplaced``.
 
 Each fixture has rows (a level on a face); a product takes a slot of its width plus a gap in the first row,
-in fill order, that has room for it. Products are taken by rank then sku, so the lowest ranks get the first
-rows (eye level). Zones decide which fixtures a product may use: its zone's fixtures first (the zone whose
-category entry is the longest prefix of the product's category path), then fixtures of no zone, then any
-fixture with room — a product is only ``unplaced`` when no fixture can take it, with the reason.
+in fill order, that has room for it. A product with variants takes ONE slot, shown by its first variant on sale
+in catalog order (``catalog.groups``); hidden products (status other than active) take none. Products are taken
+by rank then sku, so the lowest ranks get the first rows (eye level). Zones decide which fixtures a product may
+use: its zone's fixtures first (the zone whose category entry is the longest prefix of the product's category
+path), then fixtures of no zone, then any fixture with room — a product is only ``unplaced`` when no fixture can
+take it, with the reason.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from storefront_builder.catalog.groups import shelf_groups
 from storefront_builder.catalog.models import Product
 from storefront_builder.layout import geometry
 from storefront_builder.layout.fixtures import GAP, Row, fixture_rows, resolved_levels
@@ -145,6 +148,7 @@ def _groups(fixtures: list[PlacedFixture], table: _Rows, clearance: np.ndarray,
 @dataclass(frozen=True, slots=True)
 class _Taken:
     product: Product
+    variants: list[Product]  # the product's variants on sale, ``product`` first
     row: int
     start: float  # distance from the row's left end to the slot's left edge
     size: tuple[float, float, float]
@@ -163,15 +167,21 @@ def _assign(products: list[Product], layout: Layout, fixtures: list[PlacedFixtur
     taken: list[_Taken] = []
     unplaced: list[UnplacedProduct] = []
     seen: set[str] = set()
-    ordered = sorted(products, key=lambda p: (p.rank, p.sku))
-    sizes = [product_size(product) for product in ordered]
-    # A row with less room than the narrowest product's slot is full for everyone.
-    full = min((size[0] for size in sizes), default=0.0) + GAP - 1e-9
-    for product, (width, height, dep) in zip(ordered, sizes, strict=True):
+    unique: list[Product] = []
+    for product in products:
         if product.sku in seen:
             unplaced.append(UnplacedProduct(sku=product.sku, reason="duplicate sku: placed once already"))
-            continue
+        elif product.status != "active":
+            unplaced.append(UnplacedProduct(sku=product.sku, reason=f"hidden ({product.status}): not on the shelves"))
+        else:
+            unique.append(product)
         seen.add(product.sku)
+    ordered = sorted(shelf_groups(unique), key=lambda g: (g[0].rank, g[0].sku))
+    sizes = [product_size(variants[0]) for variants in ordered]
+    # A row with less room than the narrowest product's slot is full for everyone.
+    full = min((size[0] for size in sizes), default=0.0) + GAP - 1e-9
+    for variants, (width, height, dep) in zip(ordered, sizes, strict=True):
+        product = variants[0]
         slot_width = width + GAP
         zone = matcher.zone(product.category)
         order = [groups.get(zone), groups.get(None), everywhere] if zone is not None else [groups.get(None), everywhere]
@@ -193,7 +203,7 @@ def _assign(products: list[Product], layout: Layout, fixtures: list[PlacedFixtur
         start = float(used[row_index])
         used[row_index] += slot_width
         remaining[row_index] -= slot_width
-        taken.append(_Taken(product, row_index, start, (width, height, dep), slot))
+        taken.append(_Taken(product, variants, row_index, start, (width, height, dep), slot))
     return taken, unplaced, used
 
 
@@ -224,12 +234,15 @@ def _products(taken: list[_Taken], fixtures: list[PlacedFixture], table: _Rows, 
             local_x, local_z, rotation = -local_x, -local_z, rotation + 180.0
         x, z = geometry.to_world(local_x, local_z, fixture.rotation_y, (fixture.position[0], fixture.position[2]))
         product = item.product
+        # The variant shown wins; a picture or model only another variant has still beats a placeholder.
         placed.append(PlacedProduct(
             sku=product.sku, slot=item.slot, fixture_id=fixture.id, position=(x, row.y, z), rotation_y=rotation,
-            size=item.size, category=product.top_category, shape=product_shape(product),
-            model_ref=product.model if product.model in assets else None,
-            image_ref=next((image for image in product.images if image in assets), None),
-            label=product.display_name,
+            size=item.size, category=product.top_category,
+            category_path=tuple(product.category), shape=product_shape(product),
+            model_ref=next((v.model for v in item.variants if v.model in assets), None),
+            image_ref=next((image for v in item.variants for image in v.images if image in assets), None),
+            label=product.display_name, group=product.group, variants=tuple(v.sku for v in item.variants),
+            options=dict(product.options),
         ))
     return placed
 

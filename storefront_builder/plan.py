@@ -45,10 +45,16 @@ class PlacedProduct(_Frozen):
     rotation_y: float = 0.0
     size: Vec3 = Field(description="Width, height, depth in metres of the space the product occupies")
     category: str = "general"
+    category_path: tuple[str, ...] = Field(default=(), description="The whole category path, most general first")
     shape: PlaceholderShape = "box"
     model_ref: str | None = Field(default=None, description="Key into the build's asset map (GLB bytes)")
     image_ref: str | None = Field(default=None, description="Key into the build's asset map (image bytes)")
-    label: str = Field(default="", description="Display name, for debugging and previews only")
+    label: str = Field(default="", description="Display name (previews; the kit model when the category says little)")
+    group: str | None = Field(default=None, description="The product (variant group) this slot shows")
+    variants: tuple[str, ...] = Field(
+        default=(), description="SKUs of the product's variants on sale, this slot's own SKU first")
+    options: dict[str, str] = Field(
+        default_factory=dict, description="Option values of the variant shown (e.g. its colour), in option order")
 
 
 class UnplacedProduct(_Frozen):

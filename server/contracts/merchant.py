@@ -14,19 +14,34 @@ Price = Annotated[int, Field(ge=0, le=10**12, description="Integer minor units")
 
 
 class RowProblem(BaseModel):
+    """A row of the import report: a refused row (``errors``) or a product imported hidden (``notices``)."""
+
     row: int
     column: str | None = None
-    message: str
+    message: str = Field(description="English text (kept for compatibility)")
+    code: str = Field(default="value_invalid", description="Stable code (docs/CATALOG-FORMATS.md)")
+    message_ko: str = Field(default="", description="Korean text")
+    params: dict[str, str | int] = Field(default_factory=dict, description="The values in the text")
 
 
 class ImportReport(BaseModel):
     format: str
     encoding: str
     rows_read: int
-    imported: int
+    imported: int = Field(description="Rows stored (variants), hidden ones included")
     rejected: int
     deactivated: int = Field(description="Products of the previous catalog no longer in this one")
     errors: list[RowProblem]
+    products: int = Field(default=0, description="Products (variant groups) imported, hidden ones included")
+    variants: int = Field(default=0, description="Variants (rows with a SKU) imported, hidden ones included")
+    hidden: dict[str, int] = Field(default_factory=dict,
+                                   description="Products imported hidden, by reason code (hidden_draft, …)")
+    images: int = Field(default=0, description="Image references kept from the file (URLs, per product)")
+    images_fetch: Literal["off", "allowlist", "any"] = Field(
+        default="off", description="VRSTORE_IMAGE_FETCH: off (the file's image URLs are kept, never fetched), or "
+        "which hosts `POST /stores/{s}/image-fetches` may fetch them from")
+    notices: list[RowProblem] = Field(default_factory=list,
+                                      description="One row per hidden product and reason, with its code")
 
 
 class ProductOut(BaseModel):
@@ -43,14 +58,23 @@ class ProductOut(BaseModel):
     stock: int
     image: str | None = Field(default=None, description="URL of the product image, if uploaded")
     model: bool = Field(default=False, description="A merchant 3D model is attached")
-    active: bool = True
+    active: bool = Field(default=True, description="Still in the catalog (false once a replacement dropped it)")
+    group: str = Field(description="The product this variant belongs to (its SKU without variants)")
+    options: dict[str, str] = Field(description="This variant's option values, in the product's option order")
+    images: list[str] = Field(description="Image URLs the client can load, the uploaded image first")
+    image_sources: list[str] = Field(
+        default_factory=list, description="Image references from the catalog file (remote URLs, not fetched); "
+                                          "filled for the store's merchant and organizer only")
+    barcode: str | None = Field(description="The barcode from the file (a GTIN or an internal code)")
+    availability: str = Field(description="in_stock, out_of_stock (by live stock), preorder or backorder")
+    status: str = Field(description="active, draft, archived or unpublished; shoppers see active")
 
 
 class StoreDetail(StoreOut):
     """The store without its products: a catalog can hold 100,000 of them. ``snapshot`` is the whole product
     document (cached, gzipped, ETagged), ``products`` the paged list."""
 
-    product_count: int = Field(description="Active products")
+    product_count: int = Field(description="Products on sale: active variants with status active")
     snapshot: str = Field(description="URL of every active product in one cached document (ProductSnapshot)")
     products: str = Field(description="URL of the paged product list (ProductPage)")
     sale_ends_at: datetime | None = None
@@ -75,6 +99,8 @@ class ProductPageQuery(InputModel):
     limit: int = Field(default=50, ge=1, le=200)
     after: str | None = Field(default=None, pattern=CURSOR_PATTERN,
                               description="The `next` of the previous page (opaque)")
+    include_hidden: bool = Field(default=False, description="Also the products hidden from shoppers (status other "
+                                                            "than active): the store's merchant and organizer only")
 
 
 class ProductPage(BaseModel):

@@ -94,7 +94,7 @@ async def attach(db: AsyncSession, store: Store, sku: str, kind: AssetKind, *, s
     return row
 
 
-async def product_image(db: AsyncSession, store: Store, sku: str) -> Asset | None:
-    """The product's image record, if it has one."""
-    row = await product_by_sku(db, store, sku)
+async def product_image(db: AsyncSession, store: Store, sku: str, *, shelf_only: bool = False) -> Asset | None:
+    """The product's image record, if it has one (``shelf_only``: of a product shoppers may see, else 404)."""
+    row = await product_by_sku(db, store, sku, shelf_only=shelf_only)
     return await db.get(Asset, row.image_sha256) if row.image_sha256 else None

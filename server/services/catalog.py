@@ -1,4 +1,8 @@
-"""A store's catalog: atomic replacement from an import, live product edits, the shopper's view."""
+"""A store's catalog: atomic replacement from an import, live product edits, the shopper's view.
+
+Rows are variants; a product is the rows sharing ``group_key``. Shoppers see only rows on the shelf
+(``tables.on_shelf``: active and status 'active'); the merchant's view shows the hidden ones too.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import asyncio
 import itertools
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Connection, Table, delete, exists, func, insert, literal, select, update
@@ -18,13 +24,17 @@ from server.contracts import merchant as ms
 from server.contracts.foundation import Names
 from server.domain.errors import NotFound, Unprocessable
 from server.persistence.database import Database
-from server.persistence.tables import Base, Store, UtcDateTime
+from server.persistence.tables import Base, Store, UtcDateTime, on_shelf
 from server.persistence.tables import Product as ProductRow
+from server.services.image_fetch import fetched_images_of
 from server.services.pricing import CATEGORY_SEPARATOR, FestivalPricing, load_pricing, quote
-from storefront_builder.catalog.models import ImportResult
+from server.services.search_index import reindex_batches, reindex_store
+from storefront_builder.catalog.groups import CatalogSummary, summarise
+from storefront_builder.catalog.models import ImportResult, RowError
 from storefront_builder.catalog.models import Product as CatalogProduct
 
 PRODUCTS: Table = Base.metadata.tables["products"]
+NOTHING_FETCHED: Mapping[str, str] = MappingProxyType({})
 STAGING: Table = Base.metadata.tables["catalog_staging"]
 STAGE_BATCH = 2_000  # rows per staging transaction: short enough that a checkout waits milliseconds, not seconds
 
@@ -38,34 +48,49 @@ class StagedCatalog:
     rows_read: int
     accepted: int
     errors: list[ms.RowProblem]
+    summary: CatalogSummary = field(default_factory=lambda: CatalogSummary(products=0, variants=0))
 
 
-def accept(result: ImportResult, store_currency: str) -> tuple[list[dict[str, Any]], list[ms.RowProblem]]:
-    """The import's products as staging rows, and every row refused (the importer's and a wrong currency)."""
-    errors = [ms.RowProblem(row=e.row, column=e.column, message=e.message) for e in result.errors]
+def problem(error: RowError) -> ms.RowProblem:
+    """An importer's row error (or notice) as the report's row."""
+    return ms.RowProblem(row=error.row, column=error.column, message=error.message, code=error.code,
+                         message_ko=error.message_ko, params=error.params)
+
+
+def accept(result: ImportResult, store_currency: str
+           ) -> tuple[list[dict[str, Any]], list[ms.RowProblem], CatalogSummary]:
+    """The import's products as staging rows, every row refused (the importer's and a wrong currency), and the
+    counts and hidden-product notices of what was accepted."""
+    errors = [problem(e) for e in result.errors]
     accepted: list[dict[str, Any]] = []
+    kept: list[CatalogProduct] = []
     for index, product in enumerate(result.products):
         if product.price.currency != store_currency:
-            errors.append(ms.RowProblem(row=index + 2, column="currency",
-                                        message=f"{product.price.currency} but the store sells in {store_currency}"))
+            row = result.rows[index] if index < len(result.rows) else index + 2
+            errors.append(problem(RowError.coded(row, "currency", "currency_mismatch", {
+                "currency": product.price.currency, "store_currency": store_currency})))
         else:
-            accepted.append({"sku": product.sku, **_row_values(product)})
-    return accepted, errors
+            accepted.append({"sku": product.sku, "position": len(accepted), **_row_values(product)})
+            kept.append(product)
+    skus = {p.sku for p in kept}
+    summary = summarise(kept, [h for h in result.hidden if not h.sku or h.sku in skus])
+    return accepted, errors, summary
 
 
 def stage_to_file(result: ImportResult, store_currency: str, rows_path: str) -> StagedCatalog:
     """Write the accepted rows as JSON lines for ``replace_staged`` (runs in the pool, next to the parser)."""
-    accepted, errors = accept(result, store_currency)
+    accepted, errors, summary = accept(result, store_currency)
     with open(rows_path, "w", encoding="utf-8") as out:
         for row in accepted:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return StagedCatalog(result.format, result.encoding, result.rows_read, len(accepted), errors)
+    return StagedCatalog(result.format, result.encoding, result.rows_read, len(accepted), errors, summary)
 
 
 def _refuse_empty(errors: list[ms.RowProblem]) -> Unprocessable:
     return Unprocessable("no valid product in the catalog", errors=[
-        {"loc": ["body", f"row {e.row}"] + ([e.column] if e.column else []), "msg": e.message} for e in errors
-    ] or [{"loc": ["body"], "msg": "the catalog is empty"}])
+        {"loc": ["body", f"row {e.row}"] + ([e.column] if e.column else []), "msg": e.message, "code": e.code,
+         "msg_ko": e.message_ko, "params": e.params} for e in errors
+    ] or [{"loc": ["body"], "msg": "the catalog is empty", "code": "file_empty", "msg_ko": "카탈로그가 비어 있습니다"}])
 
 
 async def replace_staged(database: Database, store: Store, staged: StagedCatalog, rows_path: Path) -> ms.ImportReport:
@@ -81,7 +106,9 @@ async def replace_staged(database: Database, store: Store, staged: StagedCatalog
         deactivated = await database.unit(swap_in, store.id, import_id, datetime.now(UTC))
     finally:
         await database.unit(drop_staged, import_id)  # a no-op after a swap; the remains of a failure otherwise
-    return _report(staged.format, staged.encoding, staged.rows_read, staged.accepted, staged.errors, deactivated)
+    await reindex_batches(database, store.id)  # search follows the new catalog (services/search_index.py)
+    return _report(staged.format, staged.encoding, staged.rows_read, staged.accepted, staged.errors, deactivated,
+                   staged.summary)
 
 
 def _read_batch(lines: Any) -> list[dict[str, Any]]:
@@ -90,7 +117,7 @@ def _read_batch(lines: Any) -> list[dict[str, Any]]:
 
 async def replace_catalog(db: AsyncSession, store: Store, result: ImportResult) -> ms.ImportReport:
     """The same replacement in the caller's transaction, for a catalog already in memory (the demo's)."""
-    accepted, errors = accept(result, store.currency)
+    accepted, errors, summary = accept(result, store.currency)
     if not accepted:
         raise _refuse_empty(errors)
     import_id = uuid.uuid4().hex
@@ -98,16 +125,21 @@ async def replace_catalog(db: AsyncSession, store: Store, result: ImportResult) 
     def replace(session: Any) -> int:
         conn = session.connection()
         stage_rows(conn, import_id, accepted)
-        return swap_in(conn, store.id, import_id, datetime.now(UTC))
+        swapped = swap_in(conn, store.id, import_id, datetime.now(UTC))
+        reindex_store(conn, store.id)  # search follows the new catalog in the same transaction
+        return swapped
 
     deactivated = await db.run_sync(replace)
-    return _report(result.format, result.encoding, result.rows_read, len(accepted), errors, deactivated)
+    return _report(result.format, result.encoding, result.rows_read, len(accepted), errors, deactivated, summary)
 
 
 def _report(fmt: str, encoding: str, rows_read: int, imported: int, errors: list[ms.RowProblem],
-            deactivated: int) -> ms.ImportReport:
+            deactivated: int, summary: CatalogSummary) -> ms.ImportReport:
     return ms.ImportReport(format=fmt, encoding=encoding, rows_read=rows_read, imported=imported,
-                           rejected=len(errors), deactivated=deactivated, errors=errors)
+                           rejected=len(errors), deactivated=deactivated, errors=errors,
+                           products=summary.products, variants=summary.variants, hidden=summary.hidden,
+                           images=summary.images, images_fetch="off",
+                           notices=[problem(n) for n in summary.notices])
 
 
 def stage_rows(conn: Connection, import_id: str, rows: list[dict[str, Any]]) -> None:
@@ -117,10 +149,12 @@ def stage_rows(conn: Connection, import_id: str, rows: list[dict[str, Any]]) -> 
 
 def swap_in(conn: Connection, store_id: int, import_id: str, now: datetime) -> int:
     """One transaction: listed products take their new values (and come back to life), the rest of the active
-    ones become inactive (orders keep them), new SKUs are inserted; returns how many were deactivated."""
+    ones become inactive (orders keep them), new SKUs are inserted in file order (so catalog order, the id
+    order, lists a product's variants as the file did); returns how many were deactivated."""
     p, s = PRODUCTS, STAGING
     listed = exists().where(s.c.import_id == import_id, s.c.sku == p.c.sku)
-    copied = ("name_ko", "name_en", "category", "price", "sale_price", "currency", "stock", "data_json")
+    copied = ("name_ko", "name_en", "category", "price", "sale_price", "currency", "stock", "data_json", "group_key",
+              "status")
     conn.execute(update(p).where(p.c.store_id == store_id, p.c.sku == s.c.sku, s.c.import_id == import_id)
                  .values({**{c: s.c[c] for c in copied}, "active": True, "updated_at": now}))
     deactivated = conn.execute(update(p).where(p.c.store_id == store_id, p.c.active.is_(True), ~listed)
@@ -129,7 +163,7 @@ def swap_in(conn: Connection, store_id: int, import_id: str, now: datetime) -> i
     conn.execute(insert(p).from_select(
         ["store_id", "sku", *copied, "active", "updated_at"],
         select(literal(store_id), s.c.sku, *(s.c[c] for c in copied), literal(True), literal(now, UtcDateTime))
-        .where(s.c.import_id == import_id, ~known)))
+        .where(s.c.import_id == import_id, ~known).order_by(s.c.position)))  # ids in file order
     conn.execute(delete(s).where(s.c.import_id == import_id))
     conn.execute(delete(s).where(s.c.staged_at < now - STALE_STAGING))  # imports that died midway
     return int(deactivated)
@@ -145,19 +179,27 @@ def _row_values(product: CatalogProduct) -> dict[str, object]:
         "category": CATEGORY_SEPARATOR.join(product.category), "price": product.price.amount,
         "sale_price": product.sale_price.amount if product.sale_price else None,
         "currency": product.price.currency, "stock": product.stock,
-        "data_json": product.model_dump_json(exclude_defaults=True),
+        "data_json": product.model_dump_json(exclude_defaults=True), "group_key": product.group,
+        "status": product.status,
     }
 
 
 STALE_STAGING = timedelta(days=1)
 
 
-async def product_by_sku(db: AsyncSession, store: Store, sku: str, *, active_only: bool = True) -> ProductRow:
+async def product_by_sku(db: AsyncSession, store: Store, sku: str, *, active_only: bool = True,
+                         shelf_only: bool = False) -> ProductRow:
+    """The product ``sku`` of ``store``; ``shelf_only``: only one a shopper may see (else 404, like a removed one)."""
     query = select(ProductRow).where(ProductRow.store_id == store.id, ProductRow.sku == sku)
     row = (await db.execute(query)).scalar_one_or_none()
-    if row is None or (active_only and not row.active):
+    if row is None or (active_only and not row.active) or (shelf_only and not shown(row)):
         raise NotFound(f"no product {sku!r} in store {store.slug!r}")
     return row
+
+
+def shown(row: ProductRow | ProductColumns) -> bool:
+    """:func:`on_shelf` for a row already read: shoppers see it."""
+    return bool(row.active) and row.status == "active"
 
 
 async def patch_product(db: AsyncSession, store: Store, sku: str, patch: ms.ProductPatch) -> ms.ProductOut:
@@ -177,7 +219,7 @@ async def patch_product(db: AsyncSession, store: Store, sku: str, patch: ms.Prod
         row.stock = fields["stock"]
     row.updated_at = datetime.now(UTC)
     await db.flush()
-    return product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC))
+    return product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC), manager=True)
 
 
 class StoreKey(Protocol):
@@ -204,32 +246,84 @@ class ProductColumns(NamedTuple):
     model_sha256: str | None
     image_sha256: str | None
     data_json: str
+    group_key: str
+    status: str
 
 
 def product_out(store: StoreKey, row: ProductRow | ProductColumns, pricing: FestivalPricing,
-                now: datetime) -> ms.ProductOut:
+                now: datetime, *, manager: bool = False, fetched: Mapping[str, str] = NOTHING_FETCHED
+                ) -> ms.ProductOut:
+    """A product as the API shows it; ``manager``: for the store's merchant or organizer, who also see the
+    image references of the catalog file (remote URLs, which no client may load). ``fetched`` maps the
+    catalog's image URLs that the server fetched (``image_fetch.fetched_images``) to where they are served:
+    those join ``images`` after the uploaded one, in the catalog's order."""
     q = quote(price=row.price, sale_price=row.sale_price, currency=row.currency, store_id=store.id,
               category=row.category, festival=pricing, now=now)
     data = CatalogProduct.model_validate_json(row.data_json) if row.data_json not in ("", "{}") else None
+    image = f"/api/v1/stores/{store.slug}/products/{row.sku}/image" if row.image_sha256 else None
     return ms.ProductOut(
         sku=row.sku, name=Names(ko=row.name_ko or row.name_en or row.sku, en=row.name_en or row.name_ko or row.sku),
         description=data.description if data else "", category=row.category, brand=data.brand if data else None,
         price=row.price, sale_price=row.sale_price, unit_price=q.unit_price, festival_percent=q.festival_percent,
         currency=row.currency, stock=row.stock, active=row.active, model=row.model_sha256 is not None,
-        image=f"/api/v1/stores/{store.slug}/products/{row.sku}/image" if row.image_sha256 else None,
+        image=image, group=row.group_key or row.sku, options=dict(data.options) if data else {},
+        images=_images(image, data.images if data else [], fetched),
+        image_sources=list(data.images) if data and manager else [],
+        barcode=(data.barcode or data.gtin) if data else None,
+        availability=availability(data.availability if data else None, row.stock), status=row.status,
     )
 
 
-async def active_count(db: AsyncSession, store: Store) -> int:
-    query = select(func.count()).where(ProductRow.store_id == store.id, ProductRow.active.is_(True))
+def _sources(row: ProductRow | ProductColumns) -> list[str]:
+    if row.data_json in ("", "{}"):
+        return []
+    images = json.loads(row.data_json).get("images")
+    return [i for i in images if isinstance(i, str)] if isinstance(images, list) else []
+
+
+async def products_out(db: AsyncSession, store: Store, rows: list[ProductRow], pricing: FestivalPricing,
+                       now: datetime, *, manager: bool = False) -> list[ms.ProductOut]:
+    """``product_out`` for a page of products, with the catalog images the server fetched for them."""
+    fetched = await fetched_images_of(db, store.id, (u for row in rows for u in _sources(row)))
+    return [product_out(store, row, pricing, now, manager=manager, fetched=fetched) for row in rows]
+
+
+def _images(uploaded: str | None, sources: list[str], fetched: Mapping[str, str]) -> list[str]:
+    images = [uploaded] if uploaded else []
+    for source in sources:
+        served = fetched.get(source)
+        if served is not None and served not in images:
+            images.append(served)
+    return images
+
+
+def availability(declared: str | None, stock: int) -> str:
+    """Preorder and backorder as the catalog said; otherwise whether there is stock now (stock moves live)."""
+    if declared in ("preorder", "backorder"):
+        return declared
+    return "in_stock" if stock > 0 else "out_of_stock"
+
+
+async def shelf_count(db: AsyncSession, store: Store) -> int:
+    """Products on the shelf, a product's variants counted once: the slots a scene needs."""
+    query = select(func.count(ProductRow.group_key.distinct())).where(ProductRow.store_id == store.id,
+                                                                     on_shelf(ProductRow))
     return int((await db.execute(query)).scalar_one())
 
 
-async def product_page(db: AsyncSession, store: Store, *, after: int, limit: int
+async def active_count(db: AsyncSession, store: Store) -> int:
+    """Products shoppers see (variants on the shelf)."""
+    query = select(func.count()).where(ProductRow.store_id == store.id, on_shelf(ProductRow))
+    return int((await db.execute(query)).scalar_one())
+
+
+async def product_page(db: AsyncSession, store: Store, *, after: int, limit: int, include_hidden: bool = False
                        ) -> tuple[list[ProductRow], int | None]:
-    """Active products with ids above ``after``, at most ``limit`` of them, and the cursor of the next page."""
-    query = (select(ProductRow).where(ProductRow.store_id == store.id, ProductRow.active.is_(True),
-                                      ProductRow.id > after).order_by(ProductRow.id).limit(limit + 1))
+    """Products with ids above ``after``, at most ``limit`` of them, and the cursor of the next page: those
+    shoppers see, or with ``include_hidden`` every product still in the catalog (the merchant's view)."""
+    visible = ProductRow.active.is_(True) if include_hidden else on_shelf(ProductRow)
+    query = (select(ProductRow).where(ProductRow.store_id == store.id, visible, ProductRow.id > after)
+             .order_by(ProductRow.id).limit(limit + 1))
     rows = list((await db.execute(query)).scalars().all())
     more = len(rows) > limit
     return rows[:limit], rows[limit - 1].id if more else None

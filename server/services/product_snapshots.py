@@ -1,4 +1,4 @@
-"""A store's product snapshot: every active product as the shopper's client needs it, in one document per store.
+"""A store's product snapshot: every product on the shelf as the shopper's client needs it, one document per store.
 
 A 100,000-product store (inside the documented catalog limit) is 36 MiB of JSON; built on the event loop it
 stalled every request and every live tick for seconds. So the document is
@@ -32,9 +32,10 @@ from sqlalchemy import Connection, Text, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from server.persistence.database import Database
-from server.persistence.tables import Product
+from server.persistence.tables import FetchedImage, Product, on_shelf
 from server.persistence.tables import Store as StoreRow
 from server.services.catalog import ProductColumns, product_out
+from server.services.image_fetch import fetched_images
 from server.services.pricing import FestivalPricing, load_pricing_sync
 
 RECHECK_S = 2.0  # how stale a snapshot may be before its fingerprint is looked at again
@@ -68,9 +69,10 @@ class _Entry:
 
 
 def read_rows(conn: Connection, store_id: int) -> str:
-    """Every active product's columns as ONE JSON array of arrays, built by the database: 100,000 rows made
-    into Python tuples here (and pickled to the pool) held the GIL for most of a second; one string is free."""
-    active = (Product.store_id == store_id) & Product.active.is_(True)
+    """Every product on the shelf (its columns) as ONE JSON array of arrays, built by the database: 100,000 rows
+    made into Python tuples here (and pickled to the pool) held the GIL for most of a second; one string is free.
+    Hidden products (status other than active) are not in it."""
+    active = (Product.store_id == store_id) & on_shelf(Product)
     if conn.dialect.name == "postgresql":
         # cast to text: the driver would otherwise decode the json back into Python lists on the loop's side
         aggregate = func.json_agg(aggregate_order_by(func.json_build_array(*_COLUMNS), Product.id))
@@ -81,18 +83,26 @@ def read_rows(conn: Connection, store_id: int) -> str:
     return str(conn.execute(query).scalar() or "[]")
 
 
+def read_document(conn: Connection, store_id: int) -> tuple[str, dict[str, str]]:
+    """The rows (``read_rows``) and the store's fetched catalog images, in one read."""
+    return read_rows(conn, store_id), fetched_images(conn, store_id)
+
+
 def fingerprint(conn: Connection, store: StoreRef, festival_id: int) -> tuple[Any, ...]:
-    """What the document depends on: the catalog's size and latest change, and the festival's pricing now."""
+    """What the document depends on: the catalog's size and latest change, the images fetched for it, and the
+    festival's pricing now."""
     count, latest = conn.execute(select(func.count(), func.max(Product.updated_at))
                                  .where(Product.store_id == store.id)).one()
+    images, fetched_at = conn.execute(select(func.count(), func.max(FetchedImage.fetched_at))
+                                      .where(FetchedImage.store_id == store.id)).one()
     pricing = load_pricing_sync(conn, festival_id)
-    return count, str(latest), pricing, pricing.window_open(datetime.now(UTC))
+    return count, str(latest), images, str(fetched_at), pricing, pricing.window_open(datetime.now(UTC))
 
 
-def render(store: StoreRef, rows_json: str, pricing: FestivalPricing) -> Snapshot:
+def render(store: StoreRef, rows_json: str, pricing: FestivalPricing, fetched: dict[str, str]) -> Snapshot:
     """The document, gzipped (runs in a pool process: pure CPU)."""
     now = datetime.now(UTC)
-    products = [product_out(store, ProductColumns(*row), pricing, now).model_dump(mode="json")
+    products = [product_out(store, ProductColumns(*row), pricing, now, fetched=fetched).model_dump(mode="json")
                 for row in json.loads(rows_json)]
     raw = json.dumps({"store": store.slug, "generated_at": now.isoformat(), "products": products},
                      ensure_ascii=False, separators=(",", ":")).encode()
@@ -131,8 +141,8 @@ class ProductSnapshots:
 
     async def _build(self, ref: StoreRef, seen: tuple[Any, ...]) -> Snapshot:
         self.builds += 1
-        rows = await self._database.read_sync(read_rows, ref.id)
-        snapshot: Snapshot = await self._run(render, ref, rows, seen[2])
+        rows, fetched = await self._database.read_sync(read_document, ref.id)
+        snapshot: Snapshot = await self._run(render, ref, rows, seen[-2], fetched)
         self._entries[ref.id] = _Entry(seen, time.monotonic(), snapshot)
         while len(self._entries) > CACHED_STORES:
             self._entries.popitem(last=False)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from storefront_builder.geometry.materials import PALETTE, Material, texture_material
 from storefront_builder.geometry.mesh import MeshData, drop_uvs, merge
+from storefront_builder.gltf.instancing import EXT as INSTANCING
 from storefront_builder.gltf.instancing import add_instanced_node
 from storefront_builder.gltf.writer import GltfDocument
 from storefront_builder.plan import StorePlan
@@ -18,7 +19,7 @@ from storefront_builder.plan import StorePlan
 MAX_DRAW_CALLS = 100
 # Draw-call budgets per concern; the sum stays under MAX_DRAW_CALLS with room for the shell and signs.
 FIXTURE_BUDGET = 34
-PLACEHOLDER_BUDGET = 30
+PLACEHOLDER_BUDGET = 30  # products without a model or image: kit models (placeholders without a kit)
 MODEL_BUDGET = 16
 ATLAS_PAGES = 4
 
@@ -85,12 +86,22 @@ class BuildContext:
 
     def emit_instanced(self, name: str, parts: Mapping[str, MeshData], *, parent: int,
                        translations: npt.ArrayLike, yaw_deg: npt.ArrayLike, scales: npt.ArrayLike | None = None,
-                       feature_ids: npt.ArrayLike | None = None, extras: dict[str, Any] | None = None) -> int:
-        """One instanced node; each material primitive is one draw call however many instances there are."""
+                       feature_ids: npt.ArrayLike | None = None, extras: dict[str, Any] | None = None,
+                       colors: npt.NDArray[np.uint8] | None = None) -> int:
+        """One instanced node; each material primitive is one draw call however many instances there are.
+
+        ``colors`` (K×4 linear RGBA bytes) become the per-instance ``_COLOR_0`` that three.js multiplies into
+        every primitive of the node (``InstancedMesh.instanceColor``): kit bodies tinted per product.
+        """
         prims = [(_fit(parts[mat], mat), self.material(mat)) for mat in sorted(parts)]
         count = int(np.asarray(translations).reshape(-1, 3).shape[0])
         self.draw_calls += len(prims)
         self.triangles += count * sum(p.triangle_count for p, _ in prims)
         mesh = self.doc.add_mesh(name, prims)
-        return add_instanced_node(self.doc, name, mesh, translations, yaw_deg, scales,
+        node = add_instanced_node(self.doc, name, mesh, translations, yaw_deg, scales,
                                   feature_ids=feature_ids, extras=extras, parent=parent)
+        if colors is not None:
+            attributes = self.doc.gltf["nodes"][node]["extensions"][INSTANCING]["attributes"]
+            attributes["_COLOR_0"] = self.doc.add_accessor(np.asarray(colors, np.uint8).reshape(count, 4),
+                                                           normalized=True)
+        return node

@@ -1,4 +1,9 @@
-"""Steps ``portals``, ``spawn_points`` and ``lights``: the scene's non-product anchors."""
+"""Steps ``portals``, ``spawn_points`` and ``lights`` (the scene's anchor nodes), and where a product's anchors are.
+
+Products have no node of their own: thousands of them would make the GLB's JSON most of the file. Their pick box
+and price-tag anchor are in the manifest (``product_anchor``), keyed by SKU, each with its feature id, the index
+that the drawn geometry's ``_FEATURE_ID_0`` carries.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from storefront_builder.build_steps.context import BuildContext
 from storefront_builder.geometry.fixtures import place
 from storefront_builder.geometry.mesh import MeshData, box_between
 from storefront_builder.gltf.writer import rnd, rnd_list
-from storefront_builder.plan import SpawnPoint
+from storefront_builder.plan import PlacedProduct, SpawnPoint
 
 LIGHTS_EXT = "KHR_lights_punctual"
 
@@ -26,6 +31,20 @@ def _anchor(name: str, position: tuple[float, float, float], rotation_y: float,
     if rotation_y % 360:
         node["rotation"] = _yaw(rotation_y)
     return node
+
+
+def product_anchor(p: PlacedProduct) -> dict[str, Any]:
+    """A product's pick box and price-tag anchor, in the store's space.
+
+    The pick box is ``size`` [w, h, d] with its bottom face centred on ``position``, turned ``rotation_y`` degrees
+    about +Y. The price tag hangs at the front of the slot, at its base, a centimetre out: ``tag`` is that point
+    (same turn); the client draws the live price there.
+    """
+    turn = np.radians(p.rotation_y)
+    front = p.size[2] / 2 + 0.01
+    tag = np.asarray(p.position) + front * np.array([np.sin(turn), 0.0, np.cos(turn)])
+    return {"position": rnd_list(p.position, 4), "rotation_y": rnd(p.rotation_y, 3), "size": rnd_list(p.size, 4),
+            "tag": rnd_list(tag, 4)}
 
 
 def portals(ctx: BuildContext) -> None:

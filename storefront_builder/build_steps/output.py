@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from storefront_builder.build_steps.context import BuildContext
+from storefront_builder.build_steps.markers import product_anchor
 from storefront_builder.build_steps.signage import all_signs
 from storefront_builder.gltf.writer import rnd, rnd_list
 
-MANIFEST_VERSION = 1
+# 2: products have no nodes in the GLB; their anchors (pick box, price tag) are here.
+MANIFEST_VERSION = 2
 
 
 def encode_glb(ctx: BuildContext) -> None:
@@ -18,7 +20,7 @@ def encode_glb(ctx: BuildContext) -> None:
 
 
 def manifest(ctx: BuildContext) -> None:
-    """The JSON manifest: products → nodes and slots, anchors, walkable area, bounds, stats."""
+    """The JSON manifest: products (slot, anchors, feature id), feature ids → SKUs, anchors, walkable area, stats."""
     plan = ctx.plan
     fixtures = {f.id: f for f in plan.fixtures}
     products: dict[str, Any] = {}
@@ -26,15 +28,14 @@ def manifest(ctx: BuildContext) -> None:
         if p.sku in products or p.sku not in ctx.feature_ids:
             continue
         products[p.sku] = {
-            "node": f"product:{p.sku}",
-            "tag_node": f"tag:{p.sku}",
             "slot": p.slot,
             "fixture": p.fixture_id if p.fixture_id in fixtures else None,
-            "position": rnd_list(p.position, 4),
-            "rotation_y": rnd(p.rotation_y, 3),
-            "size": rnd_list(p.size, 4),
+            **product_anchor(p),
             "feature": ctx.feature_ids[p.sku],
             "drawn_as": ctx.representation.get(p.sku, "placeholder"),
+            # One slot per product: the shelf shows its first visible variant; the panel offers the others.
+            "group": p.group or p.sku,
+            "variants": list(p.variants) or [p.sku],
         }
     hx, hz = plan.width / 2, plan.depth / 2
     walkable = [rnd_list(r, 4) for r in plan.walkable] or [[-hx + 0.3, -hz + 0.3, hx - 0.3, hz - 0.3]]

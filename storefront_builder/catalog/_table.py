@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from storefront_builder.catalog._rows import MAX_ROWS
-from storefront_builder.errors import CatalogError
+from storefront_builder.catalog.messages import catalog_error
 
 # Descriptions can be long, but a single cell over 1 MiB is not a catalog; csv's default limit is 128 KiB.
 _FIELD_LIMIT = 1 << 20
@@ -48,7 +48,7 @@ def _check_row_count(text: str, delimiter: str) -> None:
     except csv.Error:
         return  # reported with its row number by the real pass
     if rows > MAX_ROWS + 1:
-        raise CatalogError(f"too many rows: at most {MAX_ROWS:,} products per catalog file")
+        raise catalog_error("too_many_rows", max=MAX_ROWS)
 
 
 def read_table(text: str, delimiter: str | None = None, key: Callable[[str], str] | None = None) -> Table:
@@ -70,9 +70,9 @@ def read_table(text: str, delimiter: str | None = None, key: Callable[[str], str
                     header = [key(h) for h in header]
                 break
     except csv.Error as exc:
-        raise CatalogError(f"cannot read the header: {exc}") from exc
+        raise catalog_error("header_unreadable", detail=str(exc)) from exc
     if not header:
-        raise CatalogError("the file has no header row")
+        raise catalog_error("header_missing")
     return Table(header=header, header_row=header_row, records=_records(reader, header, header_row))
 
 
@@ -90,9 +90,9 @@ def _records(reader: Iterator[list[str]], header: list[str], header_row: int) ->
                 continue  # blank spreadsheet rows keep their number but are not products
             data_rows += 1
             if data_rows > MAX_ROWS:
-                raise CatalogError(f"too many rows: at most {MAX_ROWS:,} products per catalog file")
+                raise catalog_error("too_many_rows", max=MAX_ROWS)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             yield number, dict(zip(header, cells, strict=False))
     except csv.Error as exc:
-        raise CatalogError(f"row {number + 1}: cannot parse CSV ({exc})") from exc
+        raise catalog_error("csv_unparseable", row=number + 1, detail=str(exc)) from exc

@@ -30,7 +30,8 @@ def _row(p: Product, with_window: bool) -> list[str]:
         "category": " > ".join(p.category), "brand": p.brand or "", "currency": p.price.currency,
         "images": "|".join(p.images), "model": p.model or "", "variant_group": p.variant_group or "",
         "options": "|".join(f"{k}={v}" for k, v in p.options.items()), "gtin": p.gtin or "",
-        "tags": "|".join(p.tags),
+        "tags": "|".join(p.tags), "status": p.status, "availability": p.availability or "",
+        "barcode": p.barcode or "",
     }
     numbers = {
         "price": format_major(p.price),

@@ -6,14 +6,15 @@ import csv
 import io
 from collections.abc import Callable
 
+from storefront_builder.catalog._headers import EXPECTED, closest, has_name, has_price, map_headers
 from storefront_builder.catalog._table import first_line, sniff_delimiter
 from storefront_builder.catalog.csv_format import import_native_csv
 from storefront_builder.catalog.google import DEFAULT_FEED_STOCK, import_google
 from storefront_builder.catalog.json_format import import_json
 from storefront_builder.catalog.korean import import_korean, looks_korean
+from storefront_builder.catalog.messages import catalog_error
 from storefront_builder.catalog.models import ImportResult
 from storefront_builder.catalog.shopify import import_shopify
-from storefront_builder.errors import CatalogError
 
 FORMATS = ("json", "csv", "shopify", "google", "korean")
 
@@ -36,13 +37,13 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise CatalogError(f"file starts with a UTF-8 BOM but is not UTF-8 ({exc.reason})") from exc
+            raise catalog_error("decode_bom_utf8", reason=exc.reason) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError as exc:
-            raise CatalogError("file has a UTF-16 byte order mark but is not UTF-16") from exc
+            raise catalog_error("decode_bom_utf16") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -50,7 +51,7 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp949"), "cp949"
     except UnicodeDecodeError as exc:
-        raise CatalogError("cannot decode the file: it is neither UTF-8 nor CP949/EUC-KR text") from exc
+        raise catalog_error("decode_failed") from exc
 
 
 def _header_cells(text: str) -> list[str]:
@@ -63,7 +64,11 @@ def _header_cells(text: str) -> list[str]:
 
 
 def sniff_format(text: str) -> str:
-    """Guess the format from content: JSON by its first character, tables by their header names."""
+    """Guess the format from content: JSON by its first character, tables by their header names.
+
+    An unrecognised header is a whole-file error that names the columns expected and the header cells that
+    look like one of them (``'prise' → price``), so a typo is one glance away from fixed.
+    """
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         return "json"
@@ -71,14 +76,16 @@ def sniff_format(text: str) -> str:
     lower = {h.lower().removeprefix("g:") for h in header}
     if "handle" in lower and ("variant price" in lower or "variant sku" in lower):
         return "shopify"
-    if "sku" in lower and ({"name_ko", "name_en"} & lower):
+    if looks_korean(header):
+        return "korean"
+    mapping = map_headers(header)
+    if "sku" in mapping and (has_name(mapping) or has_price(mapping)):
         return "csv"
     if "id" in lower and "title" in lower and ("price" in lower or "availability" in lower):
         return "google"
-    if looks_korean(header):
-        return "korean"
-    preview = ", ".join(header[:6]) or "(empty)"
-    raise CatalogError(f"cannot tell the catalog format from the header: {preview}")
+    preview = ", ".join(header[:8]) or "(empty)"
+    raise catalog_error("header_unrecognised", header=preview, expected=EXPECTED,
+                        closest=", ".join(closest(header)) or "—")
 
 
 def import_catalog(data: bytes, *, format: str | None = None, default_currency: str = "KRW",
@@ -90,10 +97,10 @@ def import_catalog(data: bytes, *, format: str | None = None, default_currency: 
     no quantities). Raises :class:`CatalogError` only when the file as a whole cannot be read.
     """
     if format is not None and format not in FORMATS:
-        raise CatalogError(f"unknown catalog format {format!r}; expected one of {', '.join(FORMATS)}")
+        raise catalog_error("format_unknown", format=format, expected=", ".join(FORMATS))
     text, encoding = decode(data)
     if not text.strip():
-        raise CatalogError("the file is empty")
+        raise catalog_error("file_empty")
     fmt = format or sniff_format(text)
     if fmt == "google":
         return import_google(text, encoding=encoding, default_currency=default_currency,

@@ -11,10 +11,11 @@ import json
 from typing import Any
 
 from storefront_builder.catalog._rows import MAX_ROWS, Collector, Row
+from storefront_builder.catalog.messages import catalog_error
 from storefront_builder.catalog.models import ImportResult
-from storefront_builder.errors import CatalogError
 
 _IDENTITY: dict[str, str] = {}
+_ALIASES = {"group": "variant_group"}  # the documented short name of a field
 
 
 def load_document(text: str) -> tuple[list[Any], str | None]:
@@ -22,34 +23,34 @@ def load_document(text: str) -> tuple[list[Any], str | None]:
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise CatalogError(f"not valid JSON: {exc}") from exc
+        raise catalog_error("json_invalid", detail=str(exc)) from exc
     currency: str | None = None
     if isinstance(doc, dict):
         if not isinstance(doc.get("products"), list):
-            raise CatalogError('a JSON catalog object needs a "products" list')
+            raise catalog_error("json_products_missing")
         raw_currency = doc.get("currency")
         if raw_currency is not None and not isinstance(raw_currency, str):
-            raise CatalogError('"currency" must be a string such as "KRW"')
+            raise catalog_error("json_currency_type")
         currency = raw_currency.upper() if raw_currency else None
         products: list[Any] = doc["products"]
     elif isinstance(doc, list):
         products = doc
     else:
-        raise CatalogError("a JSON catalog is an object with a products list, or a list")
+        raise catalog_error("json_shape")
     if len(products) > MAX_ROWS:
-        raise CatalogError(f"too many products: at most {MAX_ROWS:,} per catalog file")
+        raise catalog_error("too_many_rows", max=MAX_ROWS)
     return products, currency
 
 
 def _money(row: Row, field: str, value: Any, currency: str) -> Any:
     # bool is an int subclass: `true` as a price is a data error, not 1 won
     if isinstance(value, bool):
-        row.error(field, "must be an integer amount in minor units or {amount, currency}")
+        row.error(field, "price_not_minor_units")
         return None
     if isinstance(value, int):
         return {"amount": value, "currency": currency}
     if isinstance(value, float):
-        row.error(field, f"{value} is not an integer amount in minor units of {currency}")
+        row.error(field, "price_fraction", value=str(value), currency=currency)
         return None
     return value  # an object (or anything else) is validated by the Money model
 
@@ -62,17 +63,20 @@ def import_json(text: str, *, encoding: str, default_currency: str) -> ImportRes
     for index, item in enumerate(products, start=1):
         row = Row(index)
         if not isinstance(item, dict):
-            row.error(None, "a product must be a JSON object")
+            row.error(None, "not_an_object")
             out.reject(row)
             continue
         fields = dict(item)
+        for short, full in _ALIASES.items():
+            if short in fields and full not in fields:
+                fields[full] = fields.pop(short)
         if "price" not in fields:
-            row.error("price", "missing price")
+            row.error("price", "price_missing")
         for name in ("price", "sale_price"):
             if fields.get(name) is not None:
                 fields[name] = _money(row, name, fields[name], currency)
         sku = fields.get("sku")
         if sku is not None and not isinstance(sku, str):
-            row.error("sku", "SKU must be a string")
+            row.error("sku", "sku_not_text")
         out.add(row, fields, _IDENTITY)
     return out.result

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from storefront_builder.catalog.messages import CodedError, render
 
 # ISO 4217 minor-unit exponents for the currencies a festival is likely to see; others default to 2.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -25,6 +27,49 @@ Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/\\\x00-\
 # carry them as invisible junk (NUL padding, a stray SUB or ESC); they mean nothing on a price tag, PostgreSQL
 # text columns refuse NUL, and the API refuses them in its own text (server/contracts/foundation.py).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+Status = Literal["active", "draft", "archived", "unpublished"]
+Availability = Literal["in_stock", "out_of_stock", "preorder", "backorder"]
+STATUSES: tuple[str, ...] = ("active", "draft", "archived", "unpublished")
+AVAILABILITIES: tuple[str, ...] = ("in_stock", "out_of_stock", "preorder", "backorder")
+
+# What merchants write in a status column (Korean shop admins, Shopify, yes/no sheets) → the status it means.
+# Compared lower-case without spaces, hyphens or underscores.
+STATUS_WORDS: dict[str, str] = {
+    **{w: "active" for w in ("active", "활성", "판매중", "판매", "노출", "공개", "진열", "published", "visible",
+                             "onsale", "on", "yes", "y", "true", "1")},
+    **{w: "draft" for w in ("draft", "임시저장", "준비중", "작성중", "대기")},
+    **{w: "archived" for w in ("archived", "보관", "보관됨", "판매종료", "단종")},
+    **{w: "unpublished" for w in ("unpublished", "hidden", "숨김", "비공개", "미노출", "미진열", "판매중지",
+                                  "off", "no", "n", "false", "0")},
+}
+AVAILABILITY_WORDS: dict[str, str] = {
+    **{w: "in_stock" for w in ("instock", "available", "재고있음", "판매가능")},
+    **{w: "out_of_stock" for w in ("outofstock", "soldout", "품절", "일시품절")},
+    **{w: "preorder" for w in ("preorder", "예약판매", "사전주문")},
+    **{w: "backorder" for w in ("backorder", "입고예정", "주문후입고")},
+}
+
+
+def _word(text: str) -> str:
+    return "".join(text.split()).replace("_", "").replace("-", "").lower()
+
+
+def parse_status(text: str) -> str:
+    """``판매중`` / ``Draft`` / ``FALSE`` → one of :data:`STATUSES`; anything else is a ``status_unknown`` error."""
+    found = STATUS_WORDS.get(_word(text))
+    if found is None:
+        raise CodedError("status_unknown", text=text.strip())
+    return found
+
+
+def parse_availability(text: str) -> str:
+    """``in stock`` / ``out_of_stock`` / ``품절`` → one of :data:`AVAILABILITIES` (``availability_unknown`` else)."""
+    found = AVAILABILITY_WORDS.get(_word(text))
+    if found is None:
+        raise CodedError("availability_unknown", text=text.strip())
+    return found
 
 
 def strip_controls(text: str) -> str:
@@ -57,7 +102,12 @@ class Dimensions(BaseModel):
 
 
 class Product(BaseModel):
-    """One sellable item (a variant, when the product has variants)."""
+    """One sellable item (a variant, when the product has variants).
+
+    Variants of one product share ``variant_group`` (Shopify's Handle, Google's item_group_id, the native
+    ``group`` column); a product without variants has none and is its own group. Only ``status`` "active"
+    products reach shoppers; the others are imported hidden.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -78,6 +128,11 @@ class Product(BaseModel):
         default_factory=dict, description="Variant option values, e.g. size, colour"
     )
     gtin: str | None = Field(default=None, pattern=r"^\d{8,14}$")
+    barcode: str | None = Field(default=None, max_length=64,
+                                description="The barcode as the file wrote it (also internal codes; gtin is a GTIN)")
+    status: Status = Field(default="active", description="Only active products are shown to shoppers")
+    availability: Availability | None = Field(
+        default=None, description="As the feed said; preorder and backorder stay orderable (None: by stock)")
     rank: int = Field(default=0, description="Lower ranks are shown first / placed at eye level")
     tags: list[str] = Field(default_factory=list)
     sale_starts_at: datetime | None = Field(default=None, description="Start of the sale price window (UTC)")
@@ -90,14 +145,24 @@ class Product(BaseModel):
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("sale window times need a UTC offset")
+            raise CodedError("time_needs_offset")
         try:
             return value.astimezone(UTC)
         except OverflowError:  # 0001-01-01T00:00+09:00 is before year 1 in UTC: a row error, not a crash
-            raise ValueError("sale window time is outside the years 1 to 9999 in UTC") from None
+            raise CodedError("time_out_of_range") from None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_words(cls, value: object) -> object:
+        return parse_status(value) if isinstance(value, str) and value not in STATUSES else value
+
+    @field_validator("availability", mode="before")
+    @classmethod
+    def _availability_words(cls, value: object) -> object:
+        return parse_availability(value) if isinstance(value, str) and value not in AVAILABILITIES else value
 
     @field_validator("name_ko", "name_en", "description", "brand", "model", "variant_group", "category", "tags",
-                     "images", "options", mode="before")
+                     "images", "options", "barcode", mode="before")
     @classmethod
     def _no_controls(cls, value: object) -> object:
         # Dropped rather than refused: the merchant cannot see them in the file to fix them, and nothing is lost.
@@ -119,15 +184,20 @@ class Product(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> Product:
         if not (self.name_ko or self.name_en):
-            raise ValueError("a product needs a Korean or an English name")
+            raise CodedError("missing_name")
         if self.sale_price is not None:
             if self.sale_price.currency != self.price.currency:
-                raise ValueError("sale price currency differs from price currency")
+                raise CodedError("sale_currency")
             if self.sale_price.amount > self.price.amount:
-                raise ValueError("sale price is higher than the price")
+                raise CodedError("sale_above_price")
         if self.sale_starts_at and self.sale_ends_at and self.sale_ends_at <= self.sale_starts_at:
-            raise ValueError("sale window ends before it starts")
+            raise CodedError("sale_window_order")
         return self
+
+    @property
+    def group(self) -> str:
+        """The product this variant belongs to: its variant group, or its own SKU when it has none."""
+        return self.variant_group or self.sku
 
     @property
     def display_name(self) -> str:
@@ -140,13 +210,48 @@ class Product(BaseModel):
 
 
 class RowError(BaseModel):
-    """A row-level import problem: the row is 1-based as a spreadsheet shows it (header = row 1)."""
+    """A row-level import problem (or notice): the row is 1-based as a spreadsheet shows it (header = row 1).
+
+    ``code`` is stable (``catalog/messages.py``); ``message`` is its English text, ``message_ko`` its Korean one.
+    A RowError made from a bare message (older callers) gets the code ``value_invalid``.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     row: int
     column: str | None = None
     message: str
+    code: str = "value_invalid"
+    message_ko: str = ""
+    params: dict[str, str | int] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _texts(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "message" in data and not data.get("code"):
+            data = {**data, "code": "value_invalid", "params": {"detail": data["message"]}}
+        if isinstance(data, dict) and not data.get("message_ko") and data.get("code") and "message" in data:
+            data = {**data, "message_ko": render(data["code"], data.get("params") or {}, "ko")}
+        return data
+
+    @classmethod
+    def coded(cls, row: int, column: str | None, code: str, params: dict[str, str | int] | None = None) -> RowError:
+        """The problem ``code`` at ``row``/``column``, with its English and Korean text."""
+        values = params or {}
+        return cls(row=row, column=column, code=code, params=values, message=render(code, values),
+                   message_ko=render(code, values, "ko"))
+
+
+class HiddenRow(BaseModel):
+    """An imported product kept off the shelves, and why (``hidden_draft``, ``hidden_gift_card``, …)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    group: str
+    row: int
+    column: str | None = None
+    code: str
 
 
 class ImportResult(BaseModel):
@@ -155,6 +260,8 @@ class ImportResult(BaseModel):
     format: str
     encoding: str = "utf-8"
     products: list[Product] = Field(default_factory=list)
+    rows: list[int] = Field(default_factory=list, description="Source row of each product (same order), if known")
+    hidden: list[HiddenRow] = Field(default_factory=list, description="Products imported hidden, with the reason")
     errors: list[RowError] = Field(default_factory=list)
     rows_read: int = 0
 

@@ -1,9 +1,14 @@
 """Shopify's product CSV export: one row per variant, grouped by ``Handle``.
 
-The first row of a handle carries Title, Body (HTML), Vendor, Type, Tags and the option names; later
-variant rows carry only the variant columns and image rows only Handle + Image Src. Each variant becomes
-one Product with ``variant_group`` = handle. A variant without ``Variant SKU`` is a row error
-("empty SKU"): we never invent SKUs, because orders must map back to the merchant's own codes.
+The first row of a handle carries Title, Body (HTML), Vendor, Type, Tags, Published, Status, Gift Card and the
+option names; later variant rows carry only the variant columns and image rows only Handle + Image Src (+
+Image Position). Each variant becomes one Product with ``variant_group`` = handle and its own SKU, price,
+stock, barcode and options (Option1 before Option2 before Option3).
+
+Visibility follows Shopify: ``Status`` draft or archived, ``Published`` FALSE, or a gift card (not a
+physical shelf product) import the product hidden, with the reason. A variant without ``Variant SKU`` is a
+row error ("empty SKU"): we never invent SKUs, because orders must map back to the merchant's own codes —
+except in a hidden product, which never reaches an order: there it is skipped quietly.
 """
 
 from __future__ import annotations
@@ -23,19 +28,21 @@ from storefront_builder.catalog._rows import (
     split_list,
 )
 from storefront_builder.catalog._table import read_table
-from storefront_builder.catalog.models import ImportResult
-from storefront_builder.errors import CatalogError
+from storefront_builder.catalog.messages import CodedError, catalog_error
+from storefront_builder.catalog.models import HiddenRow, ImportResult, parse_status
 
 _COLUMNS = {
     "sku": "Variant SKU", "name_ko": "Title", "name_en": "Title", "description": "Body (HTML)",
     "category": "Product Category", "brand": "Vendor", "price": "Variant Price",
     "sale_price": "Variant Compare At Price", "stock": "Variant Inventory Qty", "images": "Image Src",
-    "gtin": "Variant Barcode", "options": "Option1 Value", "tags": "Tags",
+    "gtin": "Variant Barcode", "barcode": "Variant Barcode", "options": "Option1 Value", "tags": "Tags",
+    "status": "Status",
 }
 _VARIANT_KEYS = ("variant sku", "variant price", "option1 value", "option2 value", "option3 value",
                  "variant inventory qty", "variant barcode", "variant compare at price")
 _GTIN = re.compile(r"^\d{8,14}$")
 _MAX_DESCRIPTION = 10_000
+_TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
 @dataclass
@@ -46,12 +53,19 @@ class _Handle:
     images: list[tuple[int, int, str]] = field(default_factory=list)  # (position, order seen, src)
 
 
+@dataclass(frozen=True)
+class _Visibility:
+    status: str = "active"
+    code: str | None = None  # a reason other than the status itself (a gift card)
+    column: str | None = None
+
+
 def import_shopify(text: str, *, encoding: str, default_currency: str) -> ImportResult:
     """Parse a Shopify product export; prices are in the store currency (``default_currency``)."""
     table = read_table(text, key=str.lower)
     header = set(table.header)
     if "handle" not in header or "variant price" not in header:
-        raise CatalogError("Shopify CSV needs the Handle and Variant Price columns")
+        raise catalog_error("columns_missing", format="Shopify CSV", columns="Handle, Variant Price", closest="—")
     out = Collector("shopify", encoding)
     handles: dict[str, _Handle] = {}
     for number, record in table.records:
@@ -59,7 +73,7 @@ def import_shopify(text: str, *, encoding: str, default_currency: str) -> Import
         handle = c.get("handle", "")
         if not handle:
             row = Row(number)
-            row.error("Handle", "empty Handle")
+            row.error("Handle", "handle_empty")
             out.reject(row)
             continue
         group = handles.get(handle)
@@ -75,8 +89,36 @@ def import_shopify(text: str, *, encoding: str, default_currency: str) -> Import
         images = [src for _, _, src in sorted(group.images)]
         for number, c in group.variants:
             row = Row(number)
-            out.add(row, _fields(row, handle, group.info, c, images, currency), _COLUMNS)
+            seen = _visibility(row, group.info)
+            if seen.status != "active" and not c.get("variant sku"):
+                # A hidden variant without a SKU (typical of gift cards) never reaches an order: noted, not refused.
+                out.result.rows_read += 1
+                out.result.hidden.append(HiddenRow(sku="", group=handle, row=number, column=seen.column,
+                                                   code=seen.code or f"hidden_{seen.status}"))
+                continue
+            fields = _fields(row, handle, group.info, c, images, currency)
+            fields["status"] = seen.status
+            out.add(row, fields, _COLUMNS, hidden_code=seen.code, hidden_column=seen.column)
     return out.result
+
+
+def _visibility(row: Row, info: dict[str, str]) -> _Visibility:
+    """Gift card first (never a shelf product), then Status (draft, archived), then Published."""
+    if info.get("gift card", "").lower() in _TRUE:
+        return _Visibility("unpublished", "hidden_gift_card", "Gift Card")
+    status = row.cell("Status", info.get("status"), _shopify_status) or "active"
+    if status != "active":
+        return _Visibility(status, None, "Status")
+    if info.get("published", "").lower() in _FALSE:
+        return _Visibility("unpublished", None, "Published")
+    return _Visibility()
+
+
+def _shopify_status(text: str) -> str:
+    status = parse_status(text)
+    if status == "unpublished":  # Shopify's Status knows active, draft and archived only
+        raise CodedError("status_unknown", text=text.strip())
+    return status
 
 
 def _int_or(text: str, default: int) -> int:
@@ -103,8 +145,11 @@ def _fields(row: Row, handle: str, info: dict[str, str], c: dict[str, str], imag
     }
     if info.get("vendor"):
         fields["brand"] = info["vendor"]
-    barcode = c.get("variant barcode", "").replace("-", "").replace(" ", "")
-    if _GTIN.match(barcode):  # Shopify barcodes may be internal codes: only real GTINs are kept
+    raw_barcode = c.get("variant barcode", "")
+    if raw_barcode:
+        fields["barcode"] = raw_barcode
+    barcode = raw_barcode.replace("-", "").replace(" ", "")
+    if _GTIN.match(barcode):  # Shopify barcodes may be internal codes: only real GTINs fill gtin
         fields["gtin"] = barcode
     variant_image = c.get("variant image", "")
     # the variant's own picture goes first: the scene shows images[0] for this SKU
@@ -113,7 +158,7 @@ def _fields(row: Row, handle: str, info: dict[str, str], c: dict[str, str], imag
     fields["images"] = images
     price = row.cell("Variant Price", c.get("variant price"), lambda s: parse_price(s, currency))
     if price is None and not row.errors:
-        row.error("Variant Price", "missing price")
+        row.error("Variant Price", "price_missing")
     compare = row.cell("Variant Compare At Price", c.get("variant compare at price"),
                        lambda s: parse_price(s, currency, "compare-at price"))
     # Shopify's compare-at price is the "was" price: above the price it means the item is on sale.

@@ -58,6 +58,7 @@ def load_assets(products: list[Product], base: Path) -> dict[str, bytes]:
 
 def _plan(products: list[Product], layout: Path | None, template: str | None, store_id: str, name: str,
           assets: dict[str, bytes], console: Console) -> StorePlan:
+    from storefront_builder.catalog.groups import shelf_products
     from storefront_builder.layout.auto import auto_layout
     from storefront_builder.layout.parse import parse_layout
     from storefront_builder.placement import place
@@ -72,7 +73,8 @@ def _plan(products: list[Product], layout: Path | None, template: str | None, st
         kind = template or "department_store"
         if kind not in KINDS:
             raise _fail(console, f"unknown template {kind!r}; choose one of {', '.join(KINDS)}")
-        spec = auto_layout(products, kind, name=name)  # type: ignore[arg-type]
+        # one slot per product, not per variant
+        spec = auto_layout(shelf_products(products), kind, name=name)  # type: ignore[arg-type]
     return place(products, spec, store_id=store_id, store_name=name, assets=frozenset(assets))
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from storefront_builder.catalog.groups import summarise
 from storefront_builder.catalog.importer import import_catalog
 from storefront_builder.catalog.models import ImportResult, Money, currency_exponent
 from storefront_builder.errors import CatalogError
@@ -31,16 +32,33 @@ def format_money(money: Money | None) -> str:
 def render_result(result: ImportResult, console: Console, limit: int = 50) -> None:
     """Print the imported products (first ``limit``) and every rejected row."""
     shown = result.products[: max(limit, 0)]
-    products = Table(title=f"Imported {len(result.products)} product(s) — {result.format}, {result.encoding}")
-    for column in ("SKU", "Name", "Category", "Price", "Sale price", "Stock"):
+    summary = summarise(result.products, result.hidden)
+    products = Table(title=f"Imported {summary.variants} variant(s) of {summary.products} product(s) — "
+                           f"{result.format}, {result.encoding}")
+    # Group, options and status only when the file has variants or hidden products: a plain list stays narrow.
+    grouped = summary.variants > summary.products or any(p.options for p in shown)
+    hidden = any(p.status != "active" for p in shown)
+    columns = ["SKU", *(["Group"] if grouped else []), "Name", *(["Options"] if grouped else []), "Category",
+               "Price", "Sale price", "Stock", *(["Status"] if hidden else [])]
+    for column in columns:
         products.add_column(column, justify="right" if column in ("Price", "Sale price", "Stock") else "left")
     # merchant text is data, not rich markup: a name like "[/]" must print as-is, not crash the table
     for p in shown:
-        products.add_row(escape(p.sku), escape(p.display_name), escape(" > ".join(p.category)),
-                         format_money(p.price), format_money(p.sale_price), str(p.stock))
+        options = ", ".join(f"{k}={v}" for k, v in p.options.items())
+        products.add_row(escape(p.sku), *([escape(p.group)] if grouped else []), escape(p.display_name),
+                         *([escape(options)] if grouped else []), escape(" > ".join(p.category)),
+                         format_money(p.price), format_money(p.sale_price), str(p.stock),
+                         *([p.status] if hidden else []))
     console.print(products)
     if len(result.products) > len(shown):
         console.print(f"… and {len(result.products) - len(shown)} more")
+    if summary.notices:
+        kept_off = Table(title=f"Imported hidden (not on sale): {sum(summary.hidden.values())} product(s)")
+        for column in ("Row", "Product", "Reason"):
+            kept_off.add_column(column, justify="right" if column == "Row" else "left")
+        for notice in summary.notices:
+            kept_off.add_row(str(notice.row), escape(str(notice.params.get("group", ""))), escape(notice.message))
+        console.print(kept_off)
     if result.errors:
         rejected = Table(title=f"Rejected rows: {len(result.errors)} problem(s)")
         rejected.add_column("Row", justify="right")

@@ -1,5 +1,7 @@
-"""Unit-sized placeholder products, one per ``PlaceholderShape``.
+"""Unit-sized placeholder products, one per ``PlaceholderShape``, and the unit image card.
 
+Products without a model or image are drawn with the built-in kit (``geometry/kit_models.py``); these slabs are
+what they fall back to when the kit cannot be read, and the card is what product images are pasted on.
 Each fits the box x, z ∈ [-0.5, 0.5], y ∈ [0, 1] with its bottom at y = 0, so an instance's scale is simply
 the product's slot size. Every shape stays under ~200 triangles because thousands are drawn per frame.
 """

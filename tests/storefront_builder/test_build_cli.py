@@ -6,7 +6,6 @@ import io
 import json
 from pathlib import Path
 
-import pygltflib
 import pytest
 import typer
 from PIL import Image
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 
 from storefront_builder.catalog.models import Money, Product
 from storefront_builder.cli.build_cmd import build_command
+from storefront_builder.gltf.reader import Glb
 
 
 def _app() -> typer.Typer:
@@ -45,10 +45,11 @@ def test_build_writes_scene_manifest_report_and_preview(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "store.json").read_text("utf-8"))
     report = json.loads((out / "store.report.json").read_text("utf-8"))
-    g = pygltflib.GLTF2.load_from_bytes((out / "store.glb").read_bytes())
+    g = Glb.parse((out / "store.glb").read_bytes())
     assert manifest["store"]["id"] == "market-1" and report["content_hash"] == manifest["content_hash"]
     assert report["products_placed"] + report["products_unplaced"] == 12
-    assert any(n.name == "product:P1" for n in g.nodes)
+    assert g.gltf["asset"]["extras"]["vrstore"]["content_hash"] == manifest["content_hash"]
+    assert "P1" in manifest["products"] and manifest["features"][manifest["products"]["P1"]["feature"]] == "P1"
     assert (tmp_path / "plan.png").read_bytes()[:4] == b"\x89PNG"
     assert "draw calls" in result.output
 

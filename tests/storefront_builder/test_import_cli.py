@@ -52,3 +52,12 @@ def test_markup_in_merchant_text_is_printed_literally(tmp_path: Path) -> None:
     result = runner.invoke(app, [str(path)])
     assert result.exit_code == 0, result.output
     assert "[/] [bold]x" in result.output
+
+
+def test_prints_variant_groups_and_the_products_imported_hidden() -> None:
+    fixture = Path(__file__).parent / "fixtures" / "shopify_visibility.csv"
+    result = runner.invoke(app, [str(fixture)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "of 6 product(s)" in result.output and "Color=Blue" in result.output  # groups and their options
+    assert "Imported hidden (not on sale): 4 product(s)" in result.output
+    assert "draft: not on sale" in result.output and "gift card: not a shelf product" in result.output

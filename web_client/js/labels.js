@@ -1,18 +1,24 @@
 // Text labels batched into ONE draw call per layer: every label is a quad in one geometry, textured from
 // one canvas atlas. Price tags (fixed to the shelf edge) and name tags (billboards) are each a layer, so
 // a store with hundreds of products and dozens of shoppers still costs two draw calls for all its text.
+// The atlas is mipmapped and sampled anisotropically, so labels stay crisp when seen small or at a slant;
+// `padding` keeps a transparent margin round each cell so smaller mip levels do not bleed into neighbours.
 import * as THREE from 'three';
 
 export class LabelLayer {
-  constructor({ cells = 64, cols = 4, cellW = 256, cellH = 64, billboard = false, renderOrder = 5 } = {}) {
+  constructor({ cells = 64, cols = 4, cellW = 256, cellH = 64, billboard = false, renderOrder = 5, padding = 0,
+    anisotropy = 8 } = {}) {
     this.cells = cells; this.cols = cols; this.cellW = cellW; this.cellH = cellH; this.billboard = billboard;
+    this.padding = padding;
     this.canvas = document.createElement('canvas');
     this.canvas.width = cols * cellW;
     this.canvas.height = Math.ceil(cells / cols) * cellH;
     this.ctx = this.canvas.getContext('2d');
     this.texture = new THREE.CanvasTexture(this.canvas);
     this.texture.colorSpace = THREE.SRGBColorSpace;
-    this.texture.anisotropy = 4;
+    this.texture.anisotropy = anisotropy;
+    this.texture.generateMipmaps = true;
+    this.texture.minFilter = THREE.LinearMipmapLinearFilter;
     const geometry = new THREE.BufferGeometry();
     this.positions = new Float32Array(cells * 12);
     this.uvs = new Float32Array(cells * 8);
@@ -29,6 +35,7 @@ export class LabelLayer {
     this.mesh.renderOrder = renderOrder;
     this.owner = new Array(cells).fill(null); // cell → key
     this.signature = new Array(cells).fill(null);
+    this.texts = new Array(cells).fill(null); // what each cell's draw() said it wrote (tests read labels())
     this.cellOf = new Map(); // key → cell
     this.items = [];
     this._v = [new THREE.Vector3(), new THREE.Vector3(), new THREE.Vector3(), new THREE.Vector3()];
@@ -37,8 +44,10 @@ export class LabelLayer {
   }
 
   /**
-   * The labels to show now: [{key, signature, draw(ctx, w, h), position, quaternion?, width, height}].
-   * Cells are reused by key; a label is redrawn only when its signature (its text) changes.
+   * The labels to show now: [{key, signature, draw(ctx, w, h), position, quaternion?, width, height, aspect?}].
+   * Cells are reused by key; a label is redrawn only when its signature (its text) changes. With `aspect`
+   * (width / height) the label uses the largest part of its cell of that shape, so the text is not stretched.
+   * draw() may return the strings it wrote.
    */
   set(items) {
     items = items.slice(0, this.cells);
@@ -57,33 +66,44 @@ export class LabelLayer {
         this.cellOf.set(item.key, cell);
         this.signature[cell] = null;
       }
+      item.cell = cell;
+      item.rect = this._rect(cell, item.aspect);
       if (this.signature[cell] !== item.signature) {
-        const x = (cell % this.cols) * this.cellW;
-        const y = Math.floor(cell / this.cols) * this.cellH;
+        const [x, y, w, h] = item.rect;
         this.ctx.save();
-        this.ctx.clearRect(x, y, this.cellW, this.cellH);
+        this.ctx.clearRect((cell % this.cols) * this.cellW, Math.floor(cell / this.cols) * this.cellH, this.cellW, this.cellH);
         this.ctx.translate(x, y);
         this.ctx.beginPath();
-        this.ctx.rect(0, 0, this.cellW, this.cellH);
+        this.ctx.rect(0, 0, w, h);
         this.ctx.clip();
-        item.draw(this.ctx, this.cellW, this.cellH);
+        this.texts[cell] = item.draw(this.ctx, w, h) ?? null;
         this.ctx.restore();
         this.signature[cell] = item.signature;
         dirty = true;
       }
-      item.cell = cell;
     }
     if (dirty) this.texture.needsUpdate = true;
     this.items = items;
     const w = this.canvas.width, h = this.canvas.height;
     items.forEach((item, i) => {
-      const x0 = ((item.cell % this.cols) * this.cellW) / w, x1 = x0 + this.cellW / w;
-      const y1 = 1 - (Math.floor(item.cell / this.cols) * this.cellH) / h, y0 = y1 - this.cellH / h;
+      const [x, y, rw, rh] = item.rect;
+      const x0 = x / w, x1 = (x + rw) / w, y1 = 1 - y / h, y0 = 1 - (y + rh) / h;
       this.uvs.set([x0, y1, x1, y1, x0, y0, x1, y0], i * 8);
     });
     this.mesh.geometry.attributes.uv.needsUpdate = true;
     this.mesh.geometry.setDrawRange(0, items.length * 6);
   }
+
+  /** The canvas rectangle [x, y, w, h] a cell's label is drawn in: inside the padding, of the given aspect. */
+  _rect(cell, aspect) {
+    const pad = this.padding;
+    let w = this.cellW - 2 * pad, h = this.cellH - 2 * pad;
+    if (aspect) { if (w / h > aspect) w = Math.round(h * aspect); else h = Math.round(w / aspect); }
+    return [(cell % this.cols) * this.cellW + pad, Math.floor(cell / this.cols) * this.cellH + pad, w, h];
+  }
+
+  /** The labels shown now, with what their draw() reported writing: [{key, text}]. */
+  labels() { return this.items.map((item) => ({ key: item.key, text: this.texts[item.cell] })); }
 
   /** Recompute quad corners (billboards face the camera; fixed labels use their own quaternion). */
   update(camera) {

@@ -1,11 +1,34 @@
-// The store scene: load the GLB + manifest, index product/tag/portal/spawn nodes from their glTF extras,
-// and pick products. Picking uses each product's pick box (extras.vrstore.pick: [w, h, d], bottom face on
-// the node origin), which is generous for tiny items; the batched visible meshes are ray-cast too so a
-// shelf or wall in front of a product hides it, and their _FEATURE_ID_0 maps a hit back to its sku.
+// The store scene: load the GLB + manifest, index products from the manifest and portal/spawn nodes from their
+// glTF extras, and pick products. Products have no nodes in the GLB (thousands of them made most of its bytes):
+// the manifest gives each its pick box (position, rotation_y, size [w, h, d] with the bottom face on the
+// position), its price-tag anchor and its feature id. Picking uses the pick box, which is generous for tiny
+// items; the batched visible meshes are ray-cast too so a shelf or wall in front of a product hides it, and
+// their _FEATURE_ID_0 (index into the manifest's `features`) maps a hit back to its sku.
 import * as THREE from 'three';
-import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { gltfLoader } from '../shared/gltf.js';
 
 const MAX_PICK_DISTANCE = 14;
+const UP = new THREE.Vector3(0, 1, 0);
+const UNIT = new THREE.Vector3(1, 1, 1);
+
+/** An anchor where a scene node used to be: something with a matrixWorld, read like a node's. */
+function anchor(position, turn) {
+  return { matrixWorld: new THREE.Matrix4().compose(new THREE.Vector3(...position), turn, UNIT) };
+}
+
+/** A product of the manifest: {sku, feature, size, node, tag, box (local), inverse, world: Vector3}. `node` is
+ * the pick box's frame and `tag` the price tag's, both anchors ({matrixWorld}). */
+function productEntry(sku, m) {
+  const turn = new THREE.Quaternion().setFromAxisAngle(UP, THREE.MathUtils.degToRad(m.rotation_y || 0));
+  const node = anchor(m.position, turn);
+  const [w, h, d] = m.size;
+  return {
+    sku, feature: m.feature, size: m.size, node, tag: m.tag ? anchor(m.tag, turn) : null,
+    box: new THREE.Box3(new THREE.Vector3(-w / 2, 0, -d / 2), new THREE.Vector3(w / 2, h, d / 2)),
+    inverse: node.matrixWorld.clone().invert(),
+    world: new THREE.Vector3(0, h / 2, 0).applyMatrix4(node.matrixWorld),
+  };
+}
 
 /** Fetch with download progress (the GLB's Content-Length is known: it is a static file). */
 async function fetchBytes(url, onProgress) {
@@ -33,7 +56,7 @@ export class StoreScene {
   constructor(gltf, manifest) {
     this.root = gltf.scene;
     this.manifest = manifest;
-    this.products = new Map(); // sku → {node, box (local), inverse, world: Vector3, tag: Object3D}
+    this.products = new Map(); // sku → productEntry()
     this.portals = []; // {id, target, label, node, size, inverse}
     this.spawns = [];
     this.pickMeshes = [];
@@ -44,27 +67,14 @@ export class StoreScene {
         this.pickMeshes.push(obj);
         obj.matrixAutoUpdate = false; // static geometry: no per-frame matrix work
       }
-      if (!v) return;
-      if (v.sku && v.pick) {
-        const [w, h, d] = v.pick;
-        this.products.set(v.sku, {
-          sku: v.sku, node: obj, feature: v.feature, size: v.pick,
-          box: new THREE.Box3(new THREE.Vector3(-w / 2, 0, -d / 2), new THREE.Vector3(w / 2, h, d / 2)),
-          inverse: obj.matrixWorld.clone().invert(),
-          world: new THREE.Vector3(0, h / 2, 0).applyMatrix4(obj.matrixWorld),
-          tag: null,
-        });
-      } else if (v.portal) {
+      if (v?.portal) {
         this.portals.push({ id: v.id, target: v.portal, label: v.label, node: obj, size: v.size || [1.6, 2.4, 0.3],
           inverse: obj.matrixWorld.clone().invert() });
-      } else if (v.spawn) {
+      } else if (v?.spawn) {
         this.spawns.push({ id: v.spawn, node: obj });
       }
     });
-    this.root.traverse((obj) => {
-      const v = obj.userData?.vrstore;
-      if (v?.tag === 'price' && this.products.has(v.sku)) this.products.get(v.sku).tag = obj;
-    });
+    for (const [sku, entry] of Object.entries(manifest.products || {})) this.products.set(sku, productEntry(sku, entry));
     this.features = manifest.features || [];
     this.walkable = manifest.walkable || [];
     this._ray = new THREE.Ray();
@@ -158,7 +168,7 @@ export async function loadStoreScene(scene, onProgress = () => {}) {
     fetchBytes(scene.glb, onProgress),
     fetch(scene.manifest).then((r) => { if (!r.ok) throw new Error(`manifest HTTP ${r.status}`); return r.json(); }),
   ]);
-  const gltf = await new GLTFLoader().parseAsync(bytes, '/scenes/');
+  const gltf = await gltfLoader().parseAsync(bytes, '/scenes/');
   onProgress(1);
   return new StoreScene(gltf, manifest);
 }

@@ -2,6 +2,8 @@
 import { money } from '../shared/format.js';
 import { applyDom, pick, t } from '../shared/i18n.js';
 import { saleLine } from './locale.js';
+import { Closeup } from './closeup.js';
+import { VariantChoice } from './variants.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -41,65 +43,264 @@ export function askName(initial = '') {
   });
 }
 
-/** The product panel. `product` is the API's ProductOut; call update() when a live change arrives. */
+/**
+ * The product panel, a non-modal dialog: pictures and the 3D close-up, name, description (text only), prices
+ * with the sale countdown, option pickers over the product's variants, stock, "N looking", quantity and add to
+ * cart. It opens for the shelf slot's product (the group's first variant); `product` is the variant chosen, the
+ * one the cart line is for. Focus moves in on open, Escape closes, focus goes back to where it was.
+ */
 export class ProductPanel {
-  constructor({ onAdd, onClose, sale }) {
+  constructor({ onAdd, onClose, sale, variants, model, minFrameMs = 0 }) {
     this.el = $('#panel');
     this.sale = sale; // () => {starts_at, ends_at}
-    this.product = null;
+    this.variantsOf = variants; // slot sku → its variants (fresh objects, in the product list's order)
+    this.modelOf = model; // slot sku → a THREE.Group copy of its geometry, or null
+    this.onClose = onClose;
+    this.slot = null;
+    this.choice = null;
     this.looking = 0;
+    this.media = 0; // index into mediaList()
+    this.has3d = false;
+    this.returnFocus = null;
+    this.broken = new Set(); // picture URLs that failed to load: left out of the gallery
+    this.closeup = new Closeup($('canvas.closeup', this.el), { minFrameMs });
     this.el.addEventListener('click', (e) => {
-      const action = e.target.closest('[data-action]')?.dataset.action;
-      if (action === 'close') { this.close(); onClose(); }
+      const button = e.target.closest('[data-action]');
+      const action = button?.dataset.action;
+      if (action === 'close') this.close();
       if (action === 'add' && this.product) onAdd(this.product, this.quantity());
+      if (action === 'less' || action === 'more') this.step(action === 'more' ? 1 : -1);
+      if (action === 'media') this.showMedia(Number(button.dataset.index));
     });
+    this.el.addEventListener('change', (e) => {
+      const axis = e.target.closest('[data-axis]');
+      if (!axis || !this.choice) return;
+      this.choice.choose(Number(axis.dataset.axis), e.target.value);
+      $('.note', this.el).textContent = '';
+      this.render();
+    });
+    this.el.addEventListener('keydown', (e) => this.key(e));
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && this.isOpen) this.close(); });
     this.el.addEventListener('pointerdown', (e) => e.stopPropagation());
+    $('.image', this.el).addEventListener('error', (e) => {
+      this.broken.add(e.target.getAttribute('src'));
+      if (this.choice) this.renderMedia();
+    });
   }
 
-  quantity() { return Math.max(1, Math.min(99, Number($('.qty input', this.el).value) || 1)); }
+  get product() { return this.choice?.product ?? null; }
+
+  get isOpen() { return !this.el.hidden && this.choice !== null; }
+
+  quantity() {
+    const max = Math.max(1, Math.min(99, this.product?.stock ?? 99));
+    return Math.max(1, Math.min(max, Math.floor(Number($('.qty input', this.el).value)) || 1));
+  }
+
+  step(delta) {
+    $('.qty input', this.el).value = String(Math.max(1, this.quantity() + delta));
+    $('.qty input', this.el).value = String(this.quantity());
+  }
 
   open(product, looking = 0) {
-    const changed = this.product?.sku !== product.sku;
-    this.product = product;
+    const opening = this.el.hidden;
+    if (this.slot !== product.sku) {
+      this.slot = product.sku;
+      this.choice = new VariantChoice(this.variantsOf(product.sku), product.sku);
+      $('.qty input', this.el).value = '1';
+      $('.note', this.el).textContent = '';
+      const model = this.modelOf(product.sku);
+      this.has3d = Boolean(model);
+      this.closeup.show(model);
+      this.media = 0;
+      this.buildOptions();
+    }
     this.looking = looking;
-    if (changed) { $('.qty input', this.el).value = '1'; $('.note', this.el).textContent = ''; }
-    this.render();
+    if (opening) this.returnFocus = document.activeElement;
     this.el.hidden = false;
+    this.render();
+    if (opening) this.el.focus({ preventScroll: true });
   }
 
-  close() { this.el.hidden = true; this.product = null; }
+  close() {
+    if (this.el.hidden && !this.choice) return;
+    this.el.hidden = true;
+    this.closeup.stop();
+    this.closeup.show(null);
+    this.choice = null;
+    this.slot = null;
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    if (back && back !== document.body && back.isConnected) back.focus({ preventScroll: true });
+    this.onClose();
+  }
 
-  get isOpen() { return !this.el.hidden && this.product !== null; }
-
+  /** A product changed (live price/stock, or a fresh read): re-render when it is one of ours. */
   update(product, looking) {
-    if (!this.product || product.sku !== this.product.sku) return;
-    this.product = product;
+    if (!this.choice) return;
     if (looking !== undefined) this.looking = looking;
+    if (product && this.choice.variants.some((v) => v.sku === product.sku)) this.choice.refresh(this.variantsOf(this.slot));
     this.render();
+  }
+
+  setLooking(n) {
+    this.looking = n;
+    if (this.choice) this.renderLooking();
   }
 
   note(text) { $('.note', this.el).textContent = text; }
+
+  key(e) {
+    if (e.key === 'Escape') { e.stopPropagation(); this.close(); return; }
+    if (!e.key.startsWith('Arrow')) return;
+    e.stopPropagation(); // arrows inside the panel never walk the shopper
+    const inMedia = e.target.closest('.thumbs') || e.target.classList.contains('image');
+    if (!inMedia || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+    e.preventDefault();
+    const n = this.mediaList().length;
+    this.showMedia((this.media + (e.key === 'ArrowRight' ? 1 : n - 1)) % n);
+    $(`.thumbs [data-index="${this.media}"]`, this.el)?.focus();
+  }
+
+  /** Pictures of the chosen variant (else the slot's), then the 3D view when there is geometry. */
+  mediaList() {
+    const own = this.product?.images ?? [];
+    const slot = this.choice?.variants.find((v) => v.sku === this.slot);
+    const images = (own.length ? own : slot?.images ?? []).filter((u) => !this.broken.has(u));
+    return this.has3d ? [...images, '3d'] : images;
+  }
+
+  showMedia(index) {
+    this.media = index;
+    this.renderMedia();
+  }
+
+  buildOptions() {
+    const box = $('.options', this.el);
+    box.replaceChildren();
+    this.choice.axes.forEach((axis, k) => {
+      if (axis.values.length < 2 && this.choice.variants.length < 2) return;
+      const set = document.createElement('fieldset');
+      set.className = 'option';
+      set.dataset.axis = String(k);
+      const legend = document.createElement('legend');
+      set.append(legend);
+      for (const value of axis.values) {
+        const label = document.createElement('label');
+        label.className = 'chip';
+        const input = document.createElement('input');
+        input.type = 'radio';
+        input.name = `panel-option-${k}`;
+        input.value = value;
+        const text = document.createElement('span');
+        label.append(input, text);
+        set.append(label);
+      }
+      box.append(set);
+    });
+  }
+
+  renderOptions() {
+    const choice = this.choice;
+    for (const set of this.el.querySelectorAll('.options fieldset')) {
+      const k = Number(set.dataset.axis);
+      const axis = choice.axes[k];
+      $('legend', set).textContent = axis.name || t('product.variant');
+      for (const input of set.querySelectorAll('input')) {
+        const shown = axis.name ? input.value : pick(choice.variants.find((v) => v.sku === input.value)?.name);
+        const state = choice.state(k, input.value);
+        input.checked = choice.selection[k] === input.value;
+        input.disabled = state === 'unavailable';
+        input.setAttribute('aria-label', state === 'ok' ? shown
+          : t(state === 'soldout' ? 'product.soldoutValue' : 'product.unavailable', { v: shown }));
+        const label = input.parentElement;
+        label.classList.toggle('soldout', state === 'soldout');
+        label.classList.toggle('unavailable', state === 'unavailable');
+        label.lastElementChild.textContent = shown;
+      }
+    }
+  }
+
+  renderMedia() {
+    const list = this.mediaList();
+    if (this.media >= list.length) this.media = 0;
+    const current = list[this.media];
+    const img = $('.image', this.el);
+    const canvas = $('canvas.closeup', this.el);
+    $('.media', this.el).hidden = list.length === 0;
+    img.hidden = current === undefined || current === '3d';
+    if (!img.hidden && img.getAttribute('src') !== current) img.src = current;
+    img.alt = pick(this.product.name);
+    canvas.hidden = current !== '3d';
+    $('.closeup-hint', this.el).hidden = canvas.hidden;
+    canvas.setAttribute('aria-label', t('product.closeup', { name: pick(this.product.name) }));
+    if (canvas.hidden) this.closeup.stop(); else this.closeup.start();
+    const thumbs = $('.thumbs', this.el);
+    const key = JSON.stringify(list);
+    if (thumbs.dataset.key !== key) {
+      thumbs.dataset.key = key;
+      thumbs.replaceChildren(...(list.length > 1 ? list : []).map((item, i) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'thumb';
+        b.dataset.action = 'media';
+        b.dataset.index = String(i);
+        if (item === '3d') {
+          b.textContent = '3D';
+          b.classList.add('three');
+        } else {
+          const im = document.createElement('img');
+          im.src = item;
+          im.alt = '';
+          b.append(im);
+        }
+        return b;
+      }));
+    }
+    thumbs.querySelectorAll('.thumb').forEach((b, i) => {
+      b.setAttribute('aria-label', list[i] === '3d' ? t('product.view3d')
+        : t('product.image', { n: i + 1, total: list.filter((m) => m !== '3d').length }));
+      b.setAttribute('aria-pressed', String(i === this.media));
+    });
+  }
+
+  renderLooking() {
+    $('.looking', this.el).textContent = this.looking > 0 ? t('product.looking', { n: this.looking }) : '';
+  }
 
   render() {
     const p = this.product;
     if (!p) return;
     const el = this.el;
     el.dataset.sku = p.sku;
+    el.dataset.slot = this.slot;
     $('.name', el).textContent = pick(p.name);
     $('.category', el).textContent = [p.brand, p.category].filter(Boolean).join(' · ');
-    const img = $('.image', el);
-    img.hidden = !p.image;
-    if (p.image && img.getAttribute('src') !== p.image) img.src = p.image;
     const onSale = p.unit_price < p.price;
     $('.price', el).textContent = money(p.unit_price, p.currency);
     $('.price', el).classList.toggle('sale', onSale);
-    $('.regular', el).textContent = onSale ? money(p.price, p.currency) : '';
+    const regular = $('.regular', el);
+    regular.textContent = onSale ? money(p.price, p.currency) : '';
+    if (onSale) regular.setAttribute('aria-label', t('product.regular', { p: money(p.price, p.currency) }));
+    else regular.removeAttribute('aria-label');
+    $('.off', el).textContent = onSale ? t('product.off', { n: Math.round((1 - p.unit_price / p.price) * 100) }) : '';
+    const discounts = [];
+    if (p.sale_price !== null && p.sale_price !== undefined && p.sale_price < p.price) {
+      discounts.push(t('product.salePrice', { p: money(p.sale_price, p.currency) }));
+    }
+    if (p.festival_percent > 0) discounts.push(t('product.festival', { n: p.festival_percent }));
+    $('.discounts', el).textContent = discounts.join(' · ');
     const sale = this.sale();
     $('.countdown', el).textContent = onSale ? saleLine(sale.starts_at, sale.ends_at) : '';
+    this.renderOptions();
     $('.stock', el).textContent = p.stock > 0 ? t('product.left', { n: p.stock }) : t('product.soldout');
     $('.stock', el).classList.toggle('soldout', p.stock <= 0);
-    $('.looking', el).textContent = this.looking > 0 ? t('product.looking', { n: this.looking }) : '';
+    this.renderLooking();
+    $('.sku', el).textContent = t('product.sku', { sku: p.sku });
+    $('.description', el).textContent = p.description || ''; // text, never markup
+    $('.qty input', el).max = String(Math.max(1, Math.min(99, p.stock)));
     $('.add', el).disabled = p.stock <= 0;
+    this.renderMedia();
   }
 }
 

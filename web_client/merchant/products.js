@@ -2,9 +2,18 @@
 // shown in the row), plus model (GLB) and image uploads with the validator's error codes on rejection.
 
 import { pick, t } from '../shared/i18n.js';
-import { bytes, fromMajorInput, money, toMajorInput } from '../shared/format.js';
+import { bytes, minorDigits, money, toMajorInput } from '../shared/format.js';
 import { $, busy, el, locText, problemBox, showNote, table } from '../consoles/ui.js';
 import { seg } from '../shared/api.js';
+import { parsePrice } from './price.js';
+
+// The importer's refusal codes (price.js) → what the row says.
+const PRICE_ERRORS = {
+  price_negative: () => t('products.negative'),
+  price_not_number: () => t('products.notNumber'),
+  price_decimals: () => t('products.decimals'),
+  price_too_large: () => t('products.tooLarge'),
+};
 
 const FIELDS = ['price', 'sale_price', 'stock'];
 
@@ -20,10 +29,11 @@ function parseField(field, text, currency) {
     if (!/^-?\d+$/.test(clean)) return { error: t('products.notNumber') };
     return { value: Number(clean) };
   }
-  const value = fromMajorInput(text, currency);
-  if (value === null && field === 'sale_price') return { value: null }; // empty clears the sale price
-  if (value === null || Number.isNaN(value)) return { error: t('products.notNumber') };
-  return { value };
+  const parsed = parsePrice(text, minorDigits(currency));
+  if (parsed.error) return { error: PRICE_ERRORS[parsed.error]() };
+  if (parsed.value === null && field === 'sale_price') return { value: null }; // empty clears the sale price
+  if (parsed.value === null) return { error: t('products.notNumber') };
+  return { value: parsed.value };
 }
 
 // A row's last refusal, by SKU, with the field it was about: a redraw of the table (a finished build reloads
@@ -97,9 +107,12 @@ function productRow(ctx, product) {
     });
     return el('td', { class: 'num' }, input);
   });
+  if (product.status && product.status !== 'active') row.classList.add('hidden-product');
   row.append(
-    el('td', {}, el('code', {}, product.sku)),
-    el('td', {}, pick(product.name)),
+    el('td', {}, el('code', {}, product.sku), product.group && product.group !== product.sku
+      ? el('div', { class: 'muted variant-of' }, t('products.variantOf', { group: product.group })) : null),
+    el('td', {}, pick(product.name), optionText(product.options)),
+    el('td', { class: 'product-status' }, statusLabel(product.status)),
     el('td', {}, product.category || '—'),
     ...inputs,
     el('td', { class: 'num unit-price' }, money(product.unit_price, product.currency)),
@@ -114,17 +127,35 @@ function productRow(ctx, product) {
   return row;
 }
 
+const STATUS_LABELS = {
+  active: () => t('status.active'),
+  draft: () => t('status.draft'),
+  archived: () => t('status.archived'),
+  unpublished: () => t('status.unpublished'),
+};
+
+function statusLabel(status) {
+  return (STATUS_LABELS[status] || STATUS_LABELS.active)();
+}
+
+function optionText(options) {
+  const parts = Object.entries(options || {}).map(([name, value]) => `${name}: ${value}`);
+  return parts.length ? el('div', { class: 'muted options' }, parts.join(' · ')) : null;
+}
+
 const PAGE = 200; // a catalog may hold 100,000 products: the table grows a page at a time
+// The merchant's own view: hidden products (draft, archived, unpublished) are listed too, with their status.
+const LIST = `limit=${PAGE}&include_hidden=true`;
 
 /** The first page of the store's products (again), after the store was (re)loaded. */
 export async function loadProducts(ctx) {
   ctx.products = { items: [], next: null };
   if (!ctx.store) return;
-  ctx.products = await ctx.api.get(`${ctx.store.products}?limit=${PAGE}`);
+  ctx.products = await ctx.api.get(`${ctx.store.products}?${LIST}`);
 }
 
 async function loadMore(ctx) {
-  const page = await ctx.api.get(`${ctx.store.products}?limit=${PAGE}&after=${encodeURIComponent(ctx.products.next)}`);
+  const page = await ctx.api.get(`${ctx.store.products}?${LIST}&after=${encodeURIComponent(ctx.products.next)}`);
   ctx.products = { items: [...ctx.products.items, ...page.items], next: page.next };
   renderProducts(ctx);
 }
@@ -160,7 +191,8 @@ export function renderProducts(ctx) {
     box.replaceChildren(el('p', { class: 'muted' }, t('products.none')));
     return;
   }
-  const parts = [table([t('products.sku'), t('products.name'), t('products.category'), [t('products.price'), 'num'],
+  const parts = [table([t('products.sku'), t('products.name'), t('products.status'), t('products.category'),
+    [t('products.price'), 'num'],
     [t('products.sale'), 'num'], [t('products.stock'), 'num'], [t('products.unit'), 'num'], t('products.assets'), ''],
   products.map((p) => productRow(ctx, p)), { id: 'products-table' })];
   parts.push(el('p', { class: 'muted', id: 'products-count' },

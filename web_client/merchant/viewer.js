@@ -2,8 +2,8 @@
 // It renders on demand (orbit, resize, load) rather than every frame: a console tab should not spin a GPU.
 
 import * as THREE from 'three';
-import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { gltfLoader } from '../shared/gltf.js';
 
 export class Viewer {
   constructor(canvas) {
@@ -29,7 +29,7 @@ export class Viewer {
     this.camera.position.set(6, 6, 8);
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.addEventListener('change', () => this.render());
-    this.loader = new GLTFLoader();
+    this.loader = gltfLoader();
     this.root = null;
     // A dollhouse cut: everything above the plane is clipped so the ceiling does not hide the store.
     this.cut = new THREE.Plane(new THREE.Vector3(0, -1, 0), 0);

@@ -74,13 +74,23 @@ class OrderChanged:
 
 
 @dataclass(frozen=True)
+class CheckoutEnded:
+    """A checkout attempt ended (paid or refused: ``outcome`` as the checkout metric counts it), for analytics."""
+
+    cart: int
+    outcome: str
+    session: int | None = None
+
+
+@dataclass(frozen=True)
 class TokenRevoked:
     """An API token was revoked (a shopper signed out): the live sockets it opened close on every worker."""
 
     token_id: int
 
 
-Event = ProductChanged | ScenePublished | StoreSuspended | CartChanged | OrderChanged | TokenRevoked
+Event = (ProductChanged | ScenePublished | StoreSuspended | CartChanged | OrderChanged | TokenRevoked
+         | CheckoutEnded)
 # What shoppers see live, so what the other workers must hear too.
 LIVE_EVENTS: tuple[type[Event], ...] = (ProductChanged, ScenePublished, StoreSuspended, CartChanged, TokenRevoked)
 _BY_NAME: dict[str, type[Event]] = {kind.__name__: kind for kind in (*LIVE_EVENTS, OrderChanged)}

@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contracts import carts as cs
+from server.contracts import fulfilment as fs
 from server.domain.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.domain.events import CartChanged, Event
 from server.domain.principal import Principal
 from server.persistence.database import Database
-from server.persistence.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store, utcnow
-from server.services.cart_view import CartHead, cart_out, load_head, product_name
+from server.persistence.tables import Cart, CartLine, CartMember, Product, ShopperSession, Store, on_shelf, utcnow
+from server.services.cart_view import CartHead, cart_out, cart_quote, load_head, product_name
 
 # No 0/O, 1/I/L: a code read aloud in a noisy virtual mall, or typed on a headset keyboard, must survive.
 SHARE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -88,23 +89,32 @@ async def get_cart(database: Database, principal: Principal, cart_id: int) -> cs
         return await cart_out(db, head)
 
 
+async def get_quote(database: Database, principal: Principal, cart_id: int, query: fs.QuoteQuery) -> fs.CartQuote:
+    """What a checkout of the cart would charge now for a fulfilment (members only)."""
+    session_id = shopper_session(principal)
+    async with database.read() as db:
+        return await cart_quote(db, await load_head(db, cart_id, session_id), query)
+
+
 async def _bump(db: AsyncSession, cart_id: int, session_id: int, if_match: int | None) -> CartHead:
     """Check membership and freshness, then take the next version (on PostgreSQL this locks the row,
     so changes to one cart are applied one at a time and versions are consecutive)."""
     head = await load_head(db, cart_id, session_id)
     if head.status != "open":
-        raise Conflict(f"cart {cart_id} is checked out", extra={"current_version": head.version})
+        raise Conflict(f"cart {cart_id} is checked out",
+                       extra={"current_version": head.version, "reason": "cart_checked_out"})
     row = (await db.execute(
         update(Cart).where(Cart.id == cart_id, Cart.status == "open")
         .values(version=Cart.version + 1, updated_at=utcnow())
         .returning(Cart.version, Cart.currency, Cart.festival_id)
     )).one_or_none()
     if row is None:  # checked out between our read and the lock
-        raise Conflict(f"cart {cart_id} is checked out", extra={"current_version": head.version + 1})
+        raise Conflict(f"cart {cart_id} is checked out",
+                       extra={"current_version": head.version + 1, "reason": "cart_checked_out"})
     version, currency, festival_id = row
     if if_match is not None and version - 1 != if_match:
         raise Conflict(f"cart {cart_id} changed: it is at version {version - 1}, not {if_match}",
-                       extra={"current_version": version - 1})
+                       extra={"current_version": version - 1, "reason": "stale_version"})
     return CartHead(head.id, head.share_code, head.status, version, currency, festival_id, head.owner_session_id)
 
 
@@ -131,7 +141,7 @@ async def join_cart(database: Database, principal: Principal, code: str) -> Chan
         if member is not None:
             return Changed(await cart_out(db, await load_head(db, cart_id, session_id)))
         if status != "open":
-            raise Conflict("that cart is already checked out")
+            raise Conflict("that cart is already checked out", extra={"reason": "cart_checked_out"})
         await db.execute(insert(CartMember).values(cart_id=cart_id, session_id=session_id, joined_at=utcnow()))
         head = await _bump(db, cart_id, session_id, None)
         name = (await db.execute(select(ShopperSession.display_name).where(ShopperSession.id == session_id))
@@ -160,8 +170,8 @@ async def add_line(database: Database, principal: Principal, cart_id: int, body:
     async with database.write() as db:
         head = await _bump(db, cart_id, session_id, if_match)
         product = (await db.execute(
-            select(Product.id, Product.currency, Product.stock, Product.active, Product.name_ko, Product.name_en,
-                   Store.status, Store.festival_id)
+            select(Product.id, Product.currency, Product.stock, on_shelf(Product).label("active"), Product.name_ko,
+                   Product.name_en, Store.status, Store.festival_id)
             .join(Store, Store.id == Product.store_id).where(Store.slug == body.store, Product.sku == body.sku)
         )).one_or_none()
         if product is None or not product.active or product.status != "approved":

@@ -134,6 +134,12 @@ def complete(conn: Connection, held: Claim, status: int, body: bytes) -> None:
         raise Conflict("this request's Idempotency-Key was taken over by a retry; its result wins")
 
 
+def release(conn: Connection, held: Claim) -> None:
+    """Give the key up (the two-phase checkout, when the provider could not be reached): a retry runs afresh."""
+    conn.execute(delete(IdempotencyKey).where(IdempotencyKey.id == held.id,
+                                              IdempotencyKey.lock_token == held.lock_token))
+
+
 def _maybe_purge(conn: Connection) -> None:
     global _last_purge
     if time.monotonic() - _last_purge < PURGE_EVERY_S:

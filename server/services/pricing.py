@@ -8,6 +8,14 @@
 
 Flooring to the minor unit means a rounding remainder always goes to the shopper. Amounts stay integers
 end to end (KRW has no minor unit, so 1 unit = 1 won).
+
+Shipping is priced here too, once per store of an order (``shipping``):
+
+    base       = 0 when the store's free-shipping threshold is set and the store's subtotal reaches it,
+                 else the store's flat fee
+    surcharge  = the largest surcharge of the store's remote areas whose postal code range holds the address
+                 (islands and remote areas, e.g. Jeju 63000–63644); it applies even when the base is free
+    fee        = base + surcharge for a delivery; 0 for a pickup
 """
 
 from __future__ import annotations
@@ -79,6 +87,49 @@ def quote(
         regular=price, unit_price=unit, currency=currency, on_sale=unit < price, festival_percent=percent,
         rule_id=best.id if best else None, sale_ends_at=festival.ends_at if best else None,
     )
+
+
+@dataclass(frozen=True)
+class RemoteArea:
+    """Postal codes ``first``..``last`` (5-digit Korean codes, inclusive) cost ``surcharge`` more to reach."""
+
+    first: int
+    last: int
+    surcharge: int
+
+
+@dataclass(frozen=True)
+class ShippingRule:
+    """What a store's merchant set: no row means free delivery."""
+
+    flat_fee: int = 0
+    free_over: int | None = None
+    remote: tuple[RemoteArea, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShippingQuote:
+    fee: int
+    base: int
+    surcharge: int
+    waived: bool  # the flat fee was waived: the subtotal reached the free-shipping threshold
+
+
+def postal_number(postal_code: str | None) -> int | None:
+    """A Korean postal code as a number (``"63 000"``, ``"63-000"`` → 63000); None when it is no 5-digit code."""
+    digits = "".join(ch for ch in (postal_code or "") if ch not in " -")
+    return int(digits) if len(digits) == 5 and digits.isascii() and digits.isdigit() else None
+
+
+def shipping(rule: ShippingRule, *, subtotal: int, postal_code: str | None, delivery: bool) -> ShippingQuote:
+    """One store's shipping fee for an order of ``subtotal`` (its lines priced by ``quote``)."""
+    if not delivery:
+        return ShippingQuote(0, 0, 0, False)
+    waived = rule.free_over is not None and subtotal >= rule.free_over and rule.flat_fee > 0
+    base = 0 if waived else rule.flat_fee
+    code = postal_number(postal_code)
+    surcharge = max((a.surcharge for a in rule.remote if code is not None and a.first <= code <= a.last), default=0)
+    return ShippingQuote(base + surcharge, base, surcharge, waived)
 
 
 async def load_pricing(db: AsyncSession, festival_id: int) -> FestivalPricing:

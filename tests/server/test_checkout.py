@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
-from factories import add_products, bearer, checkout_body, make_tenant, new_shopper
+from factories import add_products, bearer, checkout_body, make_tenant, new_shopper, set_fulfilment
 from sqlalchemy import text
 
 from server.persistence.engine import make_engine
@@ -176,6 +176,7 @@ async def test_price_change_since_shown_is_refused_with_old_and_new_prices(
 async def test_pickup_and_order_state_machine(client: TestClient[Any, Any], settings: Settings) -> None:
     t = await make_tenant(client, settings)
     await add_products(settings, t.store, [("A", 100, 5)])
+    await set_fulfilment(client, t.store, t.merchant)  # a store offers pickup once it has opening hours
     slot = _slot(timedelta(days=2))
     pickup = {"fulfilment": {"type": "pickup", "store": t.store, "slot": slot},
               "payment": {"provider": "test", "token": "tok_visa"}}
@@ -200,7 +201,8 @@ async def test_pickup_and_order_state_machine(client: TestClient[Any, Any], sett
     assert await move("ready_for_pickup", t.shopper) == 403
     assert await move("ready_for_pickup") == 200
     assert await _stock(settings, "A") == 3
-    assert await move("cancelled") == 200
+    r = await client.post(url, json={"status": "cancelled"}, headers=bearer(t.merchant))
+    assert r.status == 200 and (await r.json())["status"] == "refunded"  # the test provider refunds at once
     assert await _stock(settings, "A") == 5
     assert await move("cancelled") == 409  # stock comes back once
     assert await move("completed") == 409
@@ -217,7 +219,7 @@ async def test_pickup_and_order_state_machine(client: TestClient[Any, Any], sett
     assert [o["id"] for o in listed["orders"]] == [order["id"]] and listed["next_before"] == order["id"]
     older = await (await client.get(f"/api/v1/stores/{t.store}/orders?before={order['id']}",
                                     headers=bearer(t.merchant))).json()
-    assert [o["status"] for o in older["orders"]] == ["cancelled"] and older["next_before"] is None
+    assert [o["status"] for o in older["orders"]] == ["refunded"] and older["next_before"] is None
 
 
 async def test_empty_cart_and_bad_bodies(client: TestClient[Any, Any], settings: Settings) -> None:
@@ -253,9 +255,11 @@ async def test_fifty_shoppers_race_for_the_last_unit(client: TestClient[Any, Any
 
 
 def _slot(ahead: timedelta) -> str:
-    """A pickup slot ``ahead`` of now, as the shopper's client writes it (Seoul time, with its offset)."""
-    seoul = datetime.now(UTC).astimezone(ZoneInfo("Asia/Seoul"))
-    return (seoul + ahead).replace(microsecond=0).isoformat()
+    """A pickup slot about ``ahead`` of now (on the half hour, as slots start), as the shopper's client writes it
+    (Seoul time, with its offset)."""
+    seoul = datetime.now(UTC).astimezone(ZoneInfo("Asia/Seoul")) + ahead
+    return (seoul - timedelta(minutes=seoul.minute % 30, seconds=seoul.second, microseconds=seoul.microsecond)
+            + timedelta(minutes=30)).isoformat()
 
 
 def _pickup(slot: Any) -> dict[str, Any]:
@@ -268,8 +272,9 @@ async def test_pickup_slot_must_be_ahead_and_within_90_days(
 ) -> None:
     t = await make_tenant(client, settings)
     await add_products(settings, t.store, [("A", 100, 5)])
+    await set_fulfilment(client, t.store, t.merchant)
     cart = await _cart_with(client, t.shopper, [(t.store, "A", 2)])
-    slot = {"past": _slot(-timedelta(minutes=1)), "next year": _slot(timedelta(days=91))}.get(slot, slot)
+    slot = {"past": _slot(-timedelta(minutes=40)), "next year": _slot(timedelta(days=91))}.get(slot, slot)
     r = await _checkout(client, t.shopper, cart, "k", _pickup(slot))
     problem = await r.json()
     assert r.status == 422, problem
@@ -278,7 +283,7 @@ async def test_pickup_slot_must_be_ahead_and_within_90_days(
     assert "in the past" in problem["detail"] or "more than 90 days ahead" in problem["detail"]
     assert await _stock(settings, "A") == 5
     assert (await (await client.get(f"/api/v1/carts/{cart}", headers=bearer(t.shopper))).json())["status"] == "open"
-    r = await _checkout(client, t.shopper, cart, "k2", _pickup(_slot(timedelta(days=89))))
+    r = await _checkout(client, t.shopper, cart, "k2", _pickup(_slot(timedelta(days=89, hours=23))))
     assert r.status == 201, await r.text()
 
 

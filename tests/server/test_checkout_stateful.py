@@ -25,11 +25,14 @@ from server.persistence.database import Database
 from server.persistence.engine import make_engine
 from server.persistence.tables import Festival, Merchant, Order, OrderGroup, OrderLine, Product, ShopperSession, Store
 from server.services import carts, checkout, orders
+from server.services.payments import Payments, TestProvider
 
 MEMBERS = 3
 _seq = itertools.count()
 DELIVERY = {"type": "delivery", "address": {"name": "n", "phone": "010-1234-5678", "line1": "l", "city": "서울",
                                              "postal_code": "04524"}}
+
+PAYMENTS = Payments({"test": TestProvider()})
 
 
 class CheckoutMachine(RuleBasedStateMachine):
@@ -124,7 +127,7 @@ class CheckoutMachine(RuleBasedStateMachine):
         body = cs.CheckoutIn.model_validate({"fulfilment": DELIVERY, "payment": {
             "provider": "test", "token": "tok_decline" if decline else "tok_visa"}})
         # Keys repeat on purpose: a reuse with another token must be refused (422), a same-body reuse replays.
-        result = self.run(self._quietly(checkout.checkout(self.database, self.members[member], self.cart,
+        result = self.run(self._quietly(checkout.checkout(self.database, PAYMENTS, self.members[member], self.cart,
                                                           f"{self.cart}-{key}", body)))
         if result is None:
             return

@@ -290,3 +290,17 @@ def checkout_body(token: str = "tok_visa", **extra: Any) -> dict[str, Any]:
                                                            "line1": "세종대로 110", "city": "서울",
                                                            "postal_code": "04524"}},
             "payment": {"provider": "test", "token": token}, **extra}
+
+
+ALL_WEEK = {day: [{"opens": "00:00", "closes": "24:00"}] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+async def set_fulfilment(client: TestClient[Any, Any], store: str, token: str, *, flat_fee: int = 0,
+                         free_over: int | None = None, remote_areas: list[dict[str, Any]] | None = None,
+                         hours: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The store's shipping fees and opening hours, as its merchant sets them (default: open around the clock)."""
+    body = {"shipping": {"flat_fee": flat_fee, "free_over": free_over, "remote_areas": remote_areas or []},
+            "opening_hours": ALL_WEEK if hours is None else hours}
+    r = await client.put(f"/api/v1/stores/{store}/fulfilment", json=body, headers=bearer(token))
+    assert r.status == 200, await r.text()
+    return dict(await r.json())

@@ -33,6 +33,7 @@ export class Cart extends EventTarget {
     if (!this.id) return null;
     try {
       const data = await api(`/api/v1/carts/${this.id}`);
+      if (data.status !== 'open' && data.next_cart) { this.id = data.next_cart.id; return this.restore(); } // paid: the group carries on
       if (data.status !== 'open') { this._forget(); return null; }
       this._set(data);
       return data;
@@ -41,6 +42,9 @@ export class Cart extends EventTarget {
       return null;
     }
   }
+
+  /** A cart the caller already read (e.g. a PATCH's answer): taken like a re-read. */
+  adopt(data) { this._set(data); }
 
   async create() {
     const created = await api('/api/v1/carts', { method: 'POST' });
@@ -109,3 +113,16 @@ export class Cart extends EventTarget {
 
 /** Cart ids are integers over REST; the live protocol may spell them "cart_7": compare the numbers. */
 export function cartKey(id) { return String(id ?? '').replace(/^cart_/, ''); }
+
+/** The payment methods the checkout offers (each has a test flow; see docs/API.md). */
+export const PAYMENT_METHODS = ['card', 'kakaopay', 'naverpay', 'tosspay', 'transfer'];
+
+/**
+ * The checkout request for a cart (the 2D cart panel's and the VR menu's alike): the fulfilment, the payment,
+ * and what the shopper was shown — the quoted total and each line's price — so the server refuses a checkout
+ * whose prices moved since.
+ */
+export function checkoutBody(cartData, { fulfilment, method, token, total }) {
+  return { fulfilment, payment: { provider: 'test', method, token }, expected_total: total,
+    expected_prices: cartData.lines.map((l) => ({ line: l.id, unit_price: l.unit_price })) };
+}

@@ -3,6 +3,7 @@
 import { langToggle, saleLine } from './locale.js';
 import { applyDom, onLangChange, pick, t } from '../shared/i18n.js';
 import { api } from './net.js';
+import { problemText } from '../shared/problems.js';
 
 const params = new URLSearchParams(location.search);
 const KIND_COLORS = {
@@ -75,7 +76,7 @@ async function load() {
   } catch (err) {
     const el = document.getElementById('error');
     el.hidden = false;
-    el.textContent = t('error.generic', { e: err.message });
+    el.textContent = problemText(err);
   }
 }
 

@@ -1,10 +1,19 @@
-// WebXR: the VR button (three's VRButton), two controllers with ray pointers, teleport on the floor and
-// snap turn on the thumbstick. Without WebXR everything else works and the page says why VR is off.
+// WebXR: the VR button (three's VRButton), two controllers (or tracked hands) with ray pointers, and the
+// locomotion of vrlocomotion.js on the player rig. The camera is a child of the rig and the page renders with
+// that camera, so three's WebXRManager composes rig transform × headset pose: teleport, walking and snap turns
+// move the rig, and the head follows. Controls: left stick walks (head-relative), right stick left/right snap
+// turns 30°, right stick forward aims the teleport arc (release to go; the marker is blue when the spot is
+// valid, red when not), trigger (or a pinch) selects, X (or turning the left palm up) opens the wrist menu.
+// Without WebXR everything else works and the page says why VR is off.
 import * as THREE from 'three';
 import { VRButton } from 'three/addons/webxr/VRButton.js';
+import { XRHandModelFactory } from 'three/addons/webxr/XRHandModelFactory.js';
 import { t } from '../shared/i18n.js';
+import { SNAP_ANGLE, headPosition, snapTurn, teleportArc, teleportTo, walk } from './vrlocomotion.js';
 
-const SNAP = THREE.MathUtils.degToRad(30);
+const VALID = 0x7fd4ff, INVALID = 0xff5a5a;
+const MENU_BUTTON = 4; // xr-standard gamepad: buttons[4] is X on the left controller (A on the right)
+const ARC_POINTS = 42; // ARC_SEGMENTS + 2 in vrlocomotion.js
 
 /** Why VR is unavailable here (a translated sentence), or null when an immersive session is possible. */
 export async function vrUnavailableReason() {
@@ -16,42 +25,78 @@ export async function vrUnavailableReason() {
   }
 }
 
+/** A thumbstick's {x, y} (xr-standard puts it at axes 2, 3; older layouts at 0, 1). */
+function stickOf(controller) {
+  const axes = controller.userData.source?.gamepad?.axes;
+  if (!axes) return { x: 0, y: 0 };
+  return axes.length >= 4 ? { x: axes[2], y: axes[3] } : { x: axes[0] ?? 0, y: axes[1] ?? 0 };
+}
+
 export class XRRig {
   /**
-   * @param onSelect(ray, controller) called on a controller's select (trigger) with its world ray
-   * @param onHover(ray) called every frame in VR with the active controller's ray
+   * @param rig the player rig (a Group; the camera is its child)
+   * @param onSelect(ray, controller) a controller's select (trigger, or a pinch of a tracked hand), world ray
+   * @param onHover(ray) every frame in VR with the active controller's ray
+   * @param onMenu() the wrist-menu button (X) was pressed
    */
-  constructor({ renderer, rig, onSelect, onHover }) {
-    Object.assign(this, { renderer, rig, onSelect, onHover });
+  constructor({ renderer, rig, camera, onSelect, onHover, onMenu = () => {} }) {
+    Object.assign(this, { renderer, rig, camera, onSelect, onHover, onMenu });
     renderer.xr.enabled = true;
     renderer.xr.setReferenceSpaceType('local-floor');
     this.controllers = [];
+    this.hands = [];
     this.active = null; // the controller that last pressed its trigger drives hover
-    this._turnReady = [true, true];
+    this._turnReady = true;
+    this._menuDown = false;
+    this.aiming = false; // the teleport arc is out (right stick pushed forward)
+    this.arc = { points: [], point: null, valid: false };
+    this.walked = { distance: 0, seconds: 0 }; // smooth locomotion so far (tests compare it with speed × time)
     const rayGeometry = new THREE.BufferGeometry().setFromPoints([new THREE.Vector3(0, 0, 0), new THREE.Vector3(0, 0, -1)]);
+    const handFactory = new XRHandModelFactory();
     for (let i = 0; i < 2; i++) {
       const controller = renderer.xr.getController(i);
-      const line = new THREE.Line(rayGeometry, new THREE.LineBasicMaterial({ color: 0x7fd4ff }));
+      const line = new THREE.Line(rayGeometry, new THREE.LineBasicMaterial({ color: VALID }));
       line.scale.z = 6;
       line.name = 'ray';
       controller.add(line);
       const hand = new THREE.Mesh(new THREE.BoxGeometry(0.05, 0.03, 0.1), new THREE.MeshStandardMaterial({ color: 0xe0c0a0 }));
+      hand.name = 'controller-model';
       controller.add(hand);
       controller.userData.index = i;
-      controller.addEventListener('connected', (e) => { controller.userData.source = e.data; this.active ??= controller; });
-      controller.addEventListener('disconnected', () => { controller.userData.source = null; });
+      controller.addEventListener('connected', (e) => {
+        controller.userData.source = e.data;
+        controller.userData.handedness = e.data.handedness;
+        hand.visible = !e.data.hand; // a tracked hand draws its own joints
+        if (e.data.handedness !== 'left') this.active ??= controller;
+      });
+      controller.addEventListener('disconnected', () => { controller.userData.source = null; if (this.active === controller) this.active = null; });
+      // A select is a trigger pull on a controller and a pinch on a tracked hand (the WebXR primary action).
       controller.addEventListener('select', () => { this.active = controller; this.onSelect(this.ray(controller), controller); });
       rig.add(controller);
       this.controllers.push(controller);
+      const tracked = renderer.xr.getHand(i);
+      tracked.add(handFactory.createHandModel(tracked, 'boxes')); // primitives: nothing fetched from elsewhere
+      rig.add(tracked);
+      this.hands.push(tracked);
     }
     this.marker = new THREE.Mesh(new THREE.RingGeometry(0.18, 0.25, 32).rotateX(-Math.PI / 2),
-      new THREE.MeshBasicMaterial({ color: 0x7fd4ff, transparent: true, opacity: 0.8 }));
+      new THREE.MeshBasicMaterial({ color: VALID, transparent: true, opacity: 0.85 }));
     this.marker.visible = false;
-    this._ray = new THREE.Ray();
+    const arcGeometry = new THREE.BufferGeometry();
+    arcGeometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(ARC_POINTS * 3), 3));
+    this.arcLine = new THREE.Line(arcGeometry, new THREE.LineBasicMaterial({ color: VALID }));
+    this.arcLine.frustumCulled = false;
+    this.arcLine.visible = false;
+    this.vignette = comfortVignette();
+    camera.add(this.vignette);
+    this._raycaster = new THREE.Raycaster();
     this._m = new THREE.Matrix4();
   }
 
   get presenting() { return this.renderer.xr.isPresenting; }
+
+  /** Add the marker and arc to the world (they live in world space, not on the rig). */
+  addTo(world) { world.add(this.marker, this.arcLine); }
 
   /** Mount the VR button, or the reason VR is unavailable, into `container`. */
   async mount(container, statusEl) {
@@ -68,8 +113,14 @@ export class XRRig {
     return true;
   }
 
+  /** The controller held in a hand ('left' / 'right'), by what the device reported. */
+  side(handedness) {
+    return this.controllers.find((c) => c.userData.handedness === handedness) ?? null;
+  }
+
   /** A controller's world-space ray. */
   ray(controller) {
+    controller.updateWorldMatrix(true, false);
     this._m.identity().extractRotation(controller.matrixWorld);
     const ray = new THREE.Ray();
     ray.origin.setFromMatrixPosition(controller.matrixWorld);
@@ -77,11 +128,14 @@ export class XRRig {
     return ray;
   }
 
-  /** Teleport: feet to the point, keeping the rig's heading. */
-  teleport(point) { this.rig.position.set(point.x, 0, point.z); }
+  /** The head's world position (rig × headset pose). */
+  head() { return headPosition(this.camera); }
+
+  /** Teleport: the head over the point, keeping the heading. */
+  teleport(point) { teleportTo(this.rig, this.camera, point); }
 
   /** Both controllers' world poses as [[p, q], [p, q]] for the pose frame's hands, or null. */
-  hands() {
+  handPoses() {
     if (!this.presenting || this.controllers.some((c) => !c.userData.source)) return null;
     return this.controllers.map((c) => {
       const p = new THREE.Vector3(), q = new THREE.Quaternion();
@@ -90,21 +144,101 @@ export class XRRig {
     });
   }
 
-  update(floorPointOf) {
-    if (!this.presenting) { this.marker.visible = false; return; }
-    // Snap turn: a thumbstick flicked past 0.7 turns 30° once; it must return to centre before the next.
-    this.controllers.forEach((c, i) => {
-      const axes = c.userData.source?.gamepad?.axes;
-      if (!axes) return;
-      const x = axes.length >= 4 ? axes[2] : axes[0];
-      if (Math.abs(x) > 0.7 && this._turnReady[i]) { this.rig.rotation.y -= Math.sign(x) * SNAP; this._turnReady[i] = false; }
-      if (Math.abs(x) < 0.3) this._turnReady[i] = true;
-    });
-    const controller = this.active ?? this.controllers[0];
+  /**
+   * Per frame in VR. `scene` gives {walkable(x, z), meshes (solid geometry for the arc), floorPoint(ray)}.
+   * Returns the teleport point when a released arc landed somewhere valid (already applied).
+   */
+  update(dt, scene) {
+    if (!this.presenting || !scene) {
+      this.marker.visible = false; this.arcLine.visible = false; this.vignette.visible = false;
+      return null;
+    }
+    const left = this.side('left') ?? this.controllers[1];
+    const right = this.side('right') ?? this.controllers[0];
+    // Left stick: smooth locomotion, head-relative; frame-rate independent (distance = speed × dt).
+    const stick = stickOf(left);
+    const moved = walk(this.rig, this.camera, stick, dt, scene.walkable);
+    const pushed = Math.hypot(stick.x, stick.y) >= 0.15;
+    if (pushed) { this.walked.distance += moved; this.walked.seconds += dt; }
+    // Comfort: the edges of the view darken while walking smoothly (less vection), and clear when stopped.
+    const fade = this.vignette.material;
+    fade.opacity = THREE.MathUtils.damp(fade.opacity, pushed ? 0.85 * Math.min(1, Math.hypot(stick.x, stick.y)) : 0, 8, dt);
+    this.vignette.visible = fade.opacity > 0.02;
+    // X on the left controller: the wrist menu.
+    const menuDown = Boolean(left.userData.source?.gamepad?.buttons?.[MENU_BUTTON]?.pressed);
+    if (menuDown && !this._menuDown) this.onMenu();
+    this._menuDown = menuDown;
+    // Right stick: a flick left/right snap-turns once (back to centre before the next); forward aims a teleport.
+    const r = stickOf(right);
+    if (Math.abs(r.x) > 0.7 && this._turnReady && !this.aiming) { snapTurn(this.rig, this.camera, -Math.sign(r.x) * SNAP_ANGLE); this._turnReady = false; }
+    if (Math.abs(r.x) < 0.3) this._turnReady = true;
+    let landed = null;
+    if (r.y < -0.6) {
+      const from = this.ray(right);
+      // The arc is a few dozen raycasts: recompute it only when the hand has moved (a held pose costs nothing).
+      if (!this.aiming || !this._arcFrom || from.origin.distanceToSquared(this._arcFrom.origin) > 1e-5
+        || from.direction.dot(this._arcFrom.direction) < 0.99996) {
+        this.arc = teleportArc(from, (ray, far) => this._solid(scene.meshes, ray, far), scene.walkable);
+        this._arcFrom = from;
+      }
+      this.aiming = true;
+      this._showArc();
+    } else if (this.aiming && Math.abs(r.y) < 0.3) {
+      this.aiming = false;
+      this.arcLine.visible = false;
+      if (this.arc.valid) { this.teleport(this.arc.point); landed = this.arc.point.clone(); }
+    }
+    const controller = this.active ?? right;
     const ray = this.ray(controller);
-    const floor = floorPointOf(ray);
-    this.marker.visible = Boolean(floor);
-    if (floor) this.marker.position.copy(floor).setY(0.01);
+    if (!this.aiming) { // the plain ray shows where a trigger pull on the floor would take you
+      const floor = scene.floorPoint(ray);
+      this.marker.visible = Boolean(floor);
+      if (floor) { this.marker.position.copy(floor).setY(0.01); this.marker.material.color.setHex(VALID); }
+    }
     this.onHover(ray);
+    return landed;
   }
+
+  _showArc() {
+    const { points, point, valid } = this.arc;
+    const attr = this.arcLine.geometry.getAttribute('position');
+    for (let i = 0; i < ARC_POINTS; i++) {
+      const p = points[Math.min(i, points.length - 1)];
+      attr.setXYZ(i, p.x, p.y, p.z);
+    }
+    attr.needsUpdate = true;
+    this.arcLine.visible = true;
+    this.arcLine.material.color.setHex(valid ? VALID : INVALID);
+    this.marker.visible = Boolean(point);
+    if (point) { this.marker.position.copy(point).setY(0.01); this.marker.material.color.setHex(valid ? VALID : INVALID); }
+  }
+
+  _solid(meshes, ray, far) {
+    this._raycaster.ray.copy(ray);
+    this._raycaster.near = 0;
+    this._raycaster.far = far;
+    const hit = this._raycaster.intersectObjects(meshes, false).find((h) => !h.object.material?.transparent);
+    if (!hit) return null;
+    return { point: hit.point, normal: hit.face ? hit.face.normal.clone().transformDirection(hit.object.matrixWorld) : null };
+  }
+}
+
+/** A plane just in front of the eyes, clear in the middle and dark at the edges; its opacity is set per frame. */
+function comfortVignette() {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 128;
+  const ctx = canvas.getContext('2d');
+  const gradient = ctx.createRadialGradient(64, 64, 26, 64, 64, 64);
+  gradient.addColorStop(0, 'rgba(0, 0, 0, 0)');
+  gradient.addColorStop(1, 'rgba(0, 0, 0, 1)');
+  ctx.fillStyle = gradient;
+  ctx.fillRect(0, 0, 128, 128);
+  const texture = new THREE.CanvasTexture(canvas);
+  const mesh = new THREE.Mesh(new THREE.PlaneGeometry(0.9, 0.9), new THREE.MeshBasicMaterial({
+    map: texture, transparent: true, opacity: 0, depthTest: false, depthWrite: false, toneMapped: false }));
+  mesh.position.set(0, 0, -0.25);
+  mesh.renderOrder = 100;
+  mesh.visible = false;
+  mesh.name = 'comfort-vignette';
+  return mesh;
 }

@@ -9,11 +9,12 @@ from aiohttp import web
 from server import keys
 from server.contracts import carts as cs
 from server.domain.errors import BadRequest, NotFound
+from server.domain.events import CheckoutEnded
 from server.http.problems import domain_problem
 from server.http.registry import api
 from server.http.routing import Call, client_of, json_response
 from server.keys import database_of
-from server.services import carts, checkout, orders
+from server.services import carts, checkout, orders, payments
 
 # A cart id is digits: without the pattern "/carts/join" would also match "/carts/{cart}", and a 405 there would
 # offer GET (the router's Allow is the union of every route whose path matches).
@@ -112,9 +113,12 @@ async def delete_line(call: Call[None, None]) -> web.Response:
 async def checkout_cart(call: Call[cs.CheckoutIn, None]) -> web.Response:
     cart_id = call.path_id("cart")
     app = call.request.app
-    result = await checkout.checkout(database_of(call.request), call.user, cart_id,
+    result = await checkout.checkout(database_of(call.request), app[keys.PAYMENTS], call.user, cart_id,
                                      call.request.headers.get("Idempotency-Key"), call.body)
     app[keys.METRICS].checkouts.labels(result.outcome).inc()
+    if not result.replayed:
+        ended = CheckoutEnded(cart=cart_id, outcome=result.outcome, session=call.user.session_id)
+        await app[keys.EVENTS].publish(ended)  # for analytics: refusals publish no other event
     await app[keys.EVENTS].publish_all(result.events)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     if result.refusal is not None:
@@ -143,5 +147,9 @@ async def list_store_orders(call: Call[None, cs.OrderListQuery]) -> cs.OrderList
 async def set_order_status(call: Call[cs.OrderStatusChange, None]) -> cs.OrderOut:
     order_id = call.path_id("order")
     out, events = await orders.set_status(database_of(call.request), call.user, order_id, call.body.status)
+    if out.status == "cancelled":  # the money goes back once the provider refunded it (the sweep retries a failure)
+        refunded = await payments.refund_order(database_of(call.request), call.request.app[keys.PAYMENTS], order_id)
+        out = out.model_copy(update={"status": "refunded"}) if refunded else out
+        events += refunded
     await call.request.app[keys.EVENTS].publish_all(events)
     return out

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/', '.venv/', 'data/', 'build/', 'dist/'] },
+  { ignores: ['node_modules/', '.venv/', 'data/', 'build/', 'dist/', 'web_client/dist/'] }, // web_client/dist/: the client's build
   js.configs.recommended,
   {
     files: ['web_client/**/*.js'],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vrstore needs on a fresh Debian 12 machine (as root) and is quick when nothing changed:
-# Debian packages, a virtualenv with the locked Python packages (uv.lock), and the locked npm packages.
+# Debian packages, a virtualenv with the locked Python packages (uv.lock), the locked npm packages, and the
+# web client's production build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,4 +39,13 @@ if [[ ! -f $npm_stamp || $(cat "$npm_stamp") != "$npm_want" ]]; then
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$npm_want" > "$npm_stamp"
+fi
+
+# The web client's production build (web_client/dist/: bundles, source maps, .gz/.br copies, manifest), which
+# the server's pages load when it exists. Rebuilt when a client file or the npm packages are newer than it.
+build_manifest=web_client/dist/manifest.json
+if [[ ! -f $build_manifest || -n $(find web_client tools/build_client.mjs package-lock.json -type f -newer "$build_manifest" \
+      -not -path 'web_client/dist/*' -print -quit) ]]; then
+  echo "setup: building the web client"
+  node tools/build_client.mjs --quiet
 fi

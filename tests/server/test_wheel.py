@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from factories import free_port
 from uv import find_uv_bin
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "server", "storefront_builder", "web_client", "assets")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "server", "storefront_builder", "web_client", "assets",
+           "tools/build_client.mjs")
 
 
 def build_wheel(work: Path) -> Path:
@@ -88,10 +90,16 @@ def test_the_installed_wheel_serves_the_demo_festival(tmp_path: Path) -> None:
         status, _, lobby = get(base + "/")
         assert status == 200 and b'<html lang="ko"' in lobby
         status, headers, page = get(base + "/store/hyundai-dept")
-        assert status == 200 and b"/web/js/main.js" in page and "Content-Security-Policy" in headers
+        assert status == 200 and "Content-Security-Policy" in headers
+        # The wheel carries the client's production build: the page loads its hashed bundle, not the modules.
+        bundle = re.search(rb'<script type="module" src="(/web/dist/main-[A-Z0-9]+\.js)"', page)
+        assert bundle and b"importmap" not in page, page
+        status, headers, body = get(base + bundle[1].decode())
+        assert status == 200 and "immutable" in headers["Cache-Control"] and body
         for asset in ("/web/js/main.js", "/vendor/three/build/three.module.js", "/vendor/three/build/three.core.js",
                       "/vendor/three/examples/jsm/loaders/GLTFLoader.js",
-                      "/vendor/three/examples/jsm/utils/BufferGeometryUtils.js"):
+                      "/vendor/three/examples/jsm/utils/BufferGeometryUtils.js",
+                      "/vendor/three/examples/jsm/libs/meshopt_decoder.module.js"):
             status, headers, body = get(base + asset)
             assert status == 200 and headers["Content-Type"].startswith("text/javascript") and body, asset
         _, _, store = get(base + "/api/v1/stores/hyundai-dept")

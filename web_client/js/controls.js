@@ -6,6 +6,7 @@ import * as THREE from 'three';
 const SPEED = 2.2; // m/s, a brisk shopping walk
 const LOOK = 0.0032; // radians per pixel
 const TAP_SLOP = 6; // px a press may move and still count as a click/tap
+const MAX_STEP_S = 0.05; // the longest single movement step (collision is checked per step)
 
 export class Controls {
   constructor({ element, rig, camera, walkable, onTap, joystick }) {
@@ -113,6 +114,13 @@ export class Controls {
       this.camera.rotation.set(this.pitch, 0, 0);
     }
     if (!this.enabled) return;
+    // Frame-rate independent: a slow frame (a phone at 3 fps) walks the whole distance its time allows, in
+    // sub-steps short enough that the walkable-area check still stops the shopper at a shelf.
+    const steps = Math.max(1, Math.ceil(dt / MAX_STEP_S));
+    for (let i = 0; i < steps; i++) this._tick(dt / steps);
+  }
+
+  _tick(dt) {
     const k = this.keys;
     let fwd = (k.has('w') || k.has('arrowup') ? 1 : 0) - (k.has('s') || k.has('arrowdown') ? 1 : 0) - this.stick.y;
     let side = (k.has('d') ? 1 : 0) - (k.has('a') ? 1 : 0) + this.stick.x;

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from server import keys
+from server.domain.analytics import Accumulator
 from server.domain.events import CartChanged, Event, ProductChanged, ScenePublished, StoreSuspended, TokenRevoked
 from server.live.cluster.cluster import Cluster
 from server.live.core.actions import Action, Close, ConnId, Send
@@ -62,6 +63,7 @@ class Connection:
     last_rx: float = 0.0  # when the peer last sent anything (the read loop stamps it)
     pinged_at: float | None = None  # when the liveness sweep last pinged it
     ponged_at: float | None = None  # when it last answered a ping (the read loop stamps it)
+    visit: tuple[str, str, str, float] | None = None  # analytics: festival, store, session, seated since
 
 
 class Live:
@@ -87,6 +89,9 @@ class Live:
         self.scene_bounds = SceneBounds(app[keys.STORAGE])
         self.revocation_recheck_s = REVOCATION_RECHECK_S
         self._tasks: set[asyncio.Task[Any]] = set()  # closes and other short jobs, cancelled with the app
+        # Festival analytics (None when VRSTORE_ANALYTICS is off): fed at joins, leaves and once a second.
+        self.analytics: Accumulator | None = app.get(keys.ANALYTICS)
+        self._sampled_at = 0.0
 
     # ------------------------------------------------------------ connections
 
@@ -108,7 +113,27 @@ class Live:
         self.conns.pop(conn.id, None)
         self._backlog.discard(conn)
         self.metrics.shoppers.set(len(self.conns))
+        if conn.visit is not None and self.analytics is not None:
+            festival, store, session, since = conn.visit
+            self.analytics.leave(time.time(), festival, store, session, self.now() - since)
         self.deliver(self.hub.leave(conn.id, now=self.now(), graceful=graceful))
+
+    def entered(self, conn: Connection, store: str, session: str, festival: str, *, resumed: bool) -> None:
+        """The connection took its seat (the endpoint calls this once per join): a visit starts, for analytics.
+        A resumed seat continues the visit: its time counts, but it is not a new entry."""
+        if self.analytics is None:
+            return
+        conn.visit = (festival, store, session, self.now())
+        if not resumed:
+            self.analytics.enter(time.time(), festival, store, session)
+
+    def sample_analytics(self) -> None:
+        """Once a second: every present shopper's store, floor cell and look, into this minute's counters."""
+        if self.analytics is None:
+            return
+        wall = time.time()
+        for store, _, room in self.hub.local_instances():
+            self.analytics.sample(wall, self.hub.festival_of(store), store, room.glances())
 
     def now(self) -> float:
         return time.monotonic()
@@ -252,6 +277,12 @@ class Live:
             if ticks % 10 == 0:  # counting walks every seat: once a second is plenty for a gauge
                 self.metrics.instances.set(sum(c.instances for c in self.hub.counts().values()))
                 self.sweep_liveness(self.now())
+            if started - self._sampled_at >= 1.0:
+                self._sampled_at = started
+                try:
+                    self.sample_analytics()
+                except Exception:  # analytics must never stop the live service
+                    log.exception("analytics sample failed")
             next_at += interval
             if next_at < self.now() or ticks % 600 == 0:
                 # Fell behind: skip the missed ticks instead of bursting. Once a minute, re-read the wall clock

@@ -123,6 +123,7 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
         return await _refuse(conn, exc)
     live.deliver(joined.actions)
     live.cluster.admitted(store, place, joined, session=session, group=group)
+    live.entered(conn, store, session, found.festival, resumed=joined.resumed)
     if not joined.resumed:
         live.arrivals[found.festival] += 1  # the per-minute load the forecast learns from
     return True

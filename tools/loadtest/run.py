@@ -301,9 +301,23 @@ def loadtest_command(
     admit_per_min: Annotated[int | None, typer.Option(
         help="Arrivals, with --organizer: hold the door until two admission rounds' worth queue, then let the "
              "line in at this fixed rate (the controls found are restored at the end)")] = None,
+    behaviour: Annotated[bool, typer.Option(
+        help="Shoppers shop (loadtest/behaviour.py): browse zones, look at products, add to the cart with a "
+             "probability by price, check out; arriving over --ramp (default N/2 s). Prints what they did")] = False,
+    seed: Annotated[int, typer.Option(help="With --behaviour: the seed of the shoppers' choices")] = 1,
 ) -> None:
     """Drive synthetic shoppers through the live protocol and report latency, delivery, bandwidth and CPU."""
     console = Console()
+    if behaviour:
+        from loadtest.shop import shop_command
+
+        try:
+            shop_command(console, url.rstrip("/"), tuple(s for s in store.split(",") if s), shoppers, seed,
+                         ramp if ramp is not None else shoppers / 2, json_out)
+        except LoadtestError as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+        return
     if arrivals is not None:
         from loadtest.arrivals import ArrivalsConfig, arrivals_command
 

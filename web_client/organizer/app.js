@@ -10,6 +10,7 @@ import { loadRules, renderRules, wireRules } from './discounts.js';
 import { loadMerchants, loadStores, renderMerchants, renderStores, wireInvite } from './stores.js';
 import { renderStats, refreshStats, startStats } from './stats.js';
 import { refreshQueue, renderQueue, wireQueue } from './queue.js';
+import { relabelDashboard, startDashboard, wireDashboard } from './dashboard.js';
 
 i18n.register(consoleStrings);
 i18n.register(strings);
@@ -24,6 +25,7 @@ const ctx = {
   rules: [],
   stats: null,
   stopStats: null,
+  stopDashboard: null,
 };
 
 ctx.refreshAll = async () => {
@@ -57,11 +59,13 @@ async function signIn(token) {
   await loadRules(ctx); // after the stores: the rule editor offers their slugs
   await refreshQueue(ctx, { fill: true });
   ctx.stopStats = startStats(ctx);
+  ctx.stopDashboard = startDashboard(ctx);
   document.body.dataset.signedIn = '1';
 }
 
 function signOut() {
   if (ctx.stopStats) ctx.stopStats();
+  if (ctx.stopDashboard) ctx.stopDashboard();
   ctx.api.token = null; // forget only; the organizer token is not revoked by signing out of a tab
   location.reload();
 }
@@ -72,6 +76,7 @@ function relabel() {
   renderMerchants(ctx);
   renderStats(ctx);
   renderQueue(ctx);
+  relabelDashboard();
   if (ctx.festival) fillFestival(ctx);
   // Keep unsaved rule edits across a language switch.
   const rows = [...document.querySelectorAll('#rules-table tbody tr')].map((row) => ({
@@ -90,6 +95,7 @@ function main() {
   wireRules(ctx);
   wireInvite(ctx);
   wireQueue(ctx);
+  wireDashboard(ctx);
   wireSignIn(ctx.api, signIn, signOut);
   document.body.dataset.ready = '1';
 }

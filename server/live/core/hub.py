@@ -86,6 +86,10 @@ class Hub:
         """The room and peer id of a live connection."""
         return self._conns.get(conn)
 
+    def festival_of(self, store: str) -> str:
+        """The festival of a store (or plaza) with open instances here; "" when unknown."""
+        return self._festival.get(store, "")
+
     def festivals(self) -> set[str]:
         """Festivals with at least one open instance here."""
         return {self._festival.get(store, "") for store, rooms in self._stores.items() if rooms}

@@ -421,3 +421,19 @@ class Room(RemoteSeats):
     def seats(self) -> list[Member]:
         """Local seats (present or away)."""
         return list(self._members.values())
+
+    def glances(self) -> list[tuple[str, str | None, int | None, int | None]]:
+        """(session, focused sku, x cm, z cm) of each present local member; no position before its first pose.
+        Read once a second by analytics (server/domain/analytics.py); changes nothing."""
+        st = self._state
+        pos, has = st.rec["pos"], st.has_pose
+        out: list[tuple[str, str | None, int | None, int | None]] = []
+        for m in self._members.values():
+            if m.conn is None:
+                continue
+            if has[m.slot]:
+                x, _, z = pos[m.slot].tolist()
+                out.append((m.session, m.focus, x, z))
+            else:
+                out.append((m.session, m.focus, None, None))
+        return out

@@ -15,8 +15,13 @@ from server.persistence.engine import make_engine
 from server.persistence.tables import Base
 
 
+def _not_fts(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """SQLite's FTS5 search table and its shadow tables (migration 0010) have no ORM table by design."""
+    return not (type_ == "table" and name is not None and name.startswith("search_fts"))
+
+
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _not_fts})
     return list(compare_metadata(context, Base.metadata))
 
 

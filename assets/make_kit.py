@@ -9,6 +9,10 @@ scale: centred on X and Z, bottom at y = 0, largest side exactly 1, front toward
 Each GLB has one mesh with up to two primitives: ``body`` (material "body", no vertex colours; its base colour
 is the model's own colour and the builder replaces it with the product's) and ``trim`` (material "trim", white,
 with linear 8-bit ``COLOR_0``): soles, caps, labels, lids, everything that keeps its colour.
+
+It also writes ``fixtures/<name>.glb``: the store builder's own fixture and sign designs at a standard size
+(``kit_recipes/fixtures.py``), listed under "fixtures" in kit.json. Their convention differs: real size in
+metres, footprint centred on X and Z, floor at y = 0, front towards +Z; one primitive per palette material.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from kit_recipes import RECIPES, Recipe  # noqa: E402
+from kit_recipes.fixtures import PIECES, Piece, SignPiece, material, meshes  # noqa: E402
 from kit_recipes.parts import Geo, Parts  # noqa: E402
 
+from storefront_builder.geometry.materials import Material  # noqa: E402
 from storefront_builder.geometry.mesh import MeshData, merge, with_color  # noqa: E402
 from storefront_builder.kit import MODEL_FAMILY, served_by  # noqa: E402
 from storefront_builder.kit_colors import linear8  # noqa: E402
@@ -156,7 +162,54 @@ def build(recipe: Recipe) -> tuple[bytes, dict[str, Any]]:
     return model_glb(recipe, body, trim), entry
 
 
-def kit_index(entries: list[dict[str, Any]]) -> dict[str, Any]:
+def _palette_material(m: Material) -> dict[str, Any]:
+    """A builder palette material as glTF: the same factors the store builder writes."""
+    out: dict[str, Any] = {"name": m.name, "pbrMetallicRoughness": {
+        "baseColorFactor": list(m.color), "metallicFactor": m.metallic, "roughnessFactor": m.roughness}}
+    if any(m.emissive):
+        out["emissiveFactor"] = list(m.emissive)
+    if m.blend:
+        out["alphaMode"] = "BLEND"
+    if m.double_sided:
+        out["doubleSided"] = True
+    return out
+
+
+def build_fixture(piece: Piece | SignPiece) -> tuple[bytes, dict[str, Any]]:
+    """A fixture piece's GLB (real size, positions rounded to 1e-5 m) and its kit.json entry."""
+    glb = Glb()
+    materials: list[dict[str, Any]] = []
+    primitives: list[dict[str, Any]] = []
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    triangles = 0
+    for name, items in meshes(piece.build()):
+        mesh = merge(items)
+        positions = (np.round(mesh.positions.astype(np.float64), ROUND) + 0.0).astype(np.float32)
+        mesh = _rounded(MeshData(positions, mesh.normals, mesh.indices))
+        lo, hi = np.minimum(lo, positions.min(0)), np.maximum(hi, positions.max(0))
+        triangles += mesh.triangle_count
+        primitives.append(glb.primitive(mesh, len(materials)))
+        materials.append(_palette_material(material(name)))
+    if triangles > MAX_TRIANGLES:
+        raise SystemExit(f"make_kit: fixture {piece.name} has {triangles} triangles")
+    data = glb.encode({
+        "asset": {"version": "2.0", "generator": "vrstore assets/make_kit.py", "copyright": COPYRIGHT},
+        "scene": 0, "scenes": [{"nodes": [0]}],
+        "nodes": [{"name": piece.name, "mesh": 0}],
+        "meshes": [{"name": piece.name, "primitives": primitives}],
+        "materials": materials,
+    })
+    entry = {
+        "name": piece.name, "file": f"fixtures/{piece.name}.glb", "title": {"ko": piece.ko, "en": piece.en},
+        "kind": piece.kind if isinstance(piece, Piece) else "sign", "triangles": triangles,
+        "size": [round(float(x), 4) for x in hi - lo], "footprint": piece.footprint,
+        "materials": [m["name"] for m in materials],
+        "made": piece.made, "recipe": f"assets/kit_recipes/fixtures.py:{piece.name}",
+    }
+    return data, entry
+
+
+def kit_index(entries: list[dict[str, Any]], fixtures: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "version": 1,
         "generator": "assets/make_kit.py (recipes in assets/kit_recipes/); regenerate, never edit by hand",
@@ -164,6 +217,11 @@ def kit_index(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "convention": "unit models: centred on X and Z, bottom at y = 0, largest side 1, front towards +Z; "
                       "primitive 'body' is tinted per product, primitive 'trim' keeps its vertex colours",
         "models": entries,
+        "fixtures_convention": "fixture pieces (not product models): real size in metres, the nominal footprint "
+                               "(w, d) centred on X and Z (awnings and light strips may overhang it, as the builder "
+                               "draws them), floor at y = 0, front towards +Z; one primitive per store-builder palette "
+                               "material; the builder itself draws fixtures procedurally from the same code",
+        "fixtures": fixtures,
     }
 
 
@@ -177,9 +235,16 @@ def main() -> None:
         data, entry = build(recipe)
         (out / entry["file"]).write_bytes(data)
         entries.append(entry)
-    text = json.dumps(kit_index(entries), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    (out / "fixtures").mkdir(exist_ok=True)
+    fixtures = []
+    for piece in PIECES:
+        data, entry = build_fixture(piece)
+        (out / entry["file"]).write_bytes(data)
+        fixtures.append(entry)
+    text = json.dumps(kit_index(entries, fixtures), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     (out / "kit.json").write_text(text, "utf-8")
-    print(f"make_kit: {len(entries)} models, {sum(e['triangles'] for e in entries):,} triangles → {out}")
+    print(f"make_kit: {len(entries)} models, {sum(e['triangles'] for e in entries):,} triangles, "
+          f"{len(fixtures)} fixture pieces → {out}")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from storefront_builder.build_steps.context import MAX_DRAW_CALLS, PLACEHOLDER_B
 from storefront_builder.catalog.models import Money, Product
 from storefront_builder.errors import BuilderError
 from storefront_builder.geometry import kit_models
+from storefront_builder.geometry.fixtures import even_boards, fixture_parts
 from storefront_builder.geometry.kit_models import load_kit
-from storefront_builder.geometry.materials import category_material, color8
+from storefront_builder.geometry.materials import PALETTE, category_material, color8
 from storefront_builder.gltf.instancing import EXT
 from storefront_builder.gltf.reader import Glb
 from storefront_builder.kit import MODELS
@@ -78,8 +79,11 @@ def test_regenerating_the_kit_is_byte_identical(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(CHECKOUT / "assets" / "make_kit.py"), "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    committed = sorted(p.name for p in KIT.iterdir())
-    assert sorted(p.name for p in tmp_path.iterdir()) == committed
+    def files(folder: Path) -> list[str]:
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+    committed = files(KIT)
+    assert files(tmp_path) == committed and "fixtures/wall_shelf.glb" in committed
     changed = [name for name in committed if (tmp_path / name).read_bytes() != (KIT / name).read_bytes()]
     assert not changed, f"run assets/make_kit.py and commit: {changed}"
 
@@ -247,3 +251,49 @@ def test_the_whole_category_path_chooses_the_model_not_only_its_top() -> None:
                         store_name="경로")
     names = {n.get("name") for n in Glb.parse(built.glb).gltf["nodes"]}
     assert {"kit:kimchi_jar", "kit:book"} <= names
+
+
+# ---- fixture pieces (assets/kit/fixtures/) ---------------------------------------------------------------
+
+FIXTURES = {entry["name"]: entry for entry in INDEX["fixtures"]}
+
+
+def test_the_kit_has_fixture_pieces_of_every_needed_kind_apart_from_the_models() -> None:
+    kinds = {entry["kind"] for entry in FIXTURES.values()}
+    assert len(FIXTURES) >= 6 and {"shelf", "rack", "stall", "sign"} <= kinds
+    assert not set(FIXTURES) & set(ENTRIES) and set(load_kit()) == set(ENTRIES)  # never read as product models
+    on_disk = sorted(p.name for p in (KIT / "fixtures").iterdir())
+    assert on_disk == sorted(Path(entry["file"]).name for entry in FIXTURES.values())
+    for entry in FIXTURES.values():
+        assert entry["file"].startswith("fixtures/") and entry["made"] and entry["title"]["ko"]
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_every_fixture_piece_is_valid_real_sized_and_drawn_in_the_builders_palette(
+        name: str, assert_valid_gltf: Check) -> None:
+    entry = FIXTURES[name]
+    data = (KIT / entry["file"]).read_bytes()
+    report = assert_valid_gltf(data)
+    assert report["issues"]["numWarnings"] == 0 and report["issues"]["numInfos"] == 0, report["issues"]
+    assert 0 < report["info"]["totalTriangleCount"] == entry["triangles"] <= 2000
+    g = Glb.parse(data)
+    positions = np.vstack([g.raw(p["attributes"]["POSITION"]) for p in g.gltf["meshes"][0]["primitives"]])
+    lo, hi = positions.min(0), positions.max(0)
+    assert lo[1] == pytest.approx(0.0, abs=1e-5) and list(hi - lo) == pytest.approx(entry["size"], abs=1e-4)
+    w, d = entry["footprint"]
+    assert lo[0] <= -w / 2 + 1e-4 and hi[0] >= w / 2 - 1e-4 and lo[2] <= -d / 2 + 1e-4 and hi[2] >= d / 2 - 1e-4
+    assert 0.3 < float((hi - lo).max()) < 3.0  # metres, not a unit model
+    for material in g.gltf["materials"]:
+        if material["name"] in PALETTE:
+            assert material["pbrMetallicRoughness"]["baseColorFactor"] == list(PALETTE[material["name"]].color)
+
+
+def test_fixture_pieces_are_the_builders_own_designs() -> None:
+    shelf = FIXTURES["wall_shelf"]
+    parts = fixture_parts("shelf", (1.2, 1.8, 0.45), even_boards(1.8, 4))
+    g = Glb.parse((KIT / shelf["file"]).read_bytes())
+    triangles = {m["name"]: g.gltf["accessors"][p["indices"]]["count"] // 3
+                 for p, m in ((p, g.gltf["materials"][p["material"]]) for p in g.gltf["meshes"][0]["primitives"])}
+    assert triangles == {mat: sum(m.triangle_count for m in meshes) for mat, meshes in parts.items()}
+    assert triangles["fixture_wood"] == 12 * 5  # kick base + 4 boards
+    assert shelf["size"] == [1.2, 1.8, 0.45]

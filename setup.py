@@ -1,14 +1,17 @@
-"""Build hook: a wheel carries the web client, the three.js files it imports and ``assets/``.
+"""Build hook: a wheel carries the web client, the three.js and uPlot files it imports and ``assets/``.
 
 Everything else is declared in pyproject.toml. The copies go into ``<package>/_bundle/`` of the build only;
 ``storefront_builder/resources.py`` finds them there, and in the checkout when they are absent (editable
-installs, running from the source tree). npm must have installed ``three`` (``npm ci``) before a wheel build.
+installs, running from the source tree). npm must have installed ``three`` and ``esbuild`` (``npm ci``) before a
+wheel build: the hook runs ``tools/build_client.mjs`` so the wheel carries the client's production build
+(``web_client/dist/``) made from the very sources it carries.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 from setuptools import setup
@@ -24,7 +27,8 @@ RELATIVE_IMPORT = re.compile(r"""(?:from|import)\s*["'](\.{1,2}/[A-Za-z0-9_/.-]+
 
 def addon_closure(client: Path, jsm: Path) -> set[Path]:
     """The files under ``examples/jsm`` the client imports, with everything they import in turn."""
-    todo = [jsm / match for path in client.rglob("*.js") for match in ADDON_IMPORT.findall(path.read_text("utf-8"))]
+    modules = [path for path in client.rglob("*.js") if "dist" not in path.relative_to(client).parts[:1]]
+    todo = [jsm / match for path in modules for match in ADDON_IMPORT.findall(path.read_text("utf-8"))]
     seen: set[Path] = set()
     while todo:
         path = todo.pop().resolve()
@@ -48,8 +52,12 @@ class BundleBuildPy(build_py):
         builder_bundle = Path(self.build_lib) / "storefront_builder" / "_bundle"
         for target in (server_bundle, builder_bundle):
             shutil.rmtree(target, ignore_errors=True)
+        node = shutil.which("node")
+        if node is None or not (ROOT / "node_modules" / "esbuild").is_dir():
+            raise SystemExit("setup.py: node and npm's esbuild are needed: run `npm ci` before building the wheel")
+        subprocess.run([node, str(ROOT / "tools" / "build_client.mjs"), "--quiet"], cwd=ROOT, check=True)
         shutil.copytree(ROOT / "web_client", server_bundle / "web_client")
-        shutil.copytree(ROOT / "assets", builder_bundle / "assets")
+        shutil.copytree(ROOT / "assets", builder_bundle / "assets", ignore=shutil.ignore_patterns("__pycache__"))
         for name in THREE_BUILD:
             source = THREE / "build" / name
             if not source.is_file():
@@ -62,6 +70,12 @@ class BundleBuildPy(build_py):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
         shutil.copy2(THREE / "LICENSE", server_bundle / "three" / "LICENSE")
+        uplot = ROOT / "node_modules" / "uplot"
+        (server_bundle / "uplot").mkdir(parents=True, exist_ok=True)
+        for name in ("dist/uPlot.esm.js", "dist/uPlot.min.css", "LICENSE"):
+            if not (uplot / name).is_file():
+                raise SystemExit(f"setup.py: {uplot / name} is missing: run `npm ci` before building the wheel")
+            shutil.copy2(uplot / name, server_bundle / "uplot" / Path(name).name)
 
 
 setup(cmdclass={"build_py": BundleBuildPy})

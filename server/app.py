@@ -11,16 +11,20 @@ from aiohttp import web
 
 from server import keys
 from server.admitter import admitter_context
+from server.analytics_watch import analytics_context
 from server.auth import TokenCache
 from server.builds import build_context
 from server.events import EventHooks, VisitorBoard
 from server.http import csrf, header_limits, problems, security
 from server.http.registry import api
+from server.image_fetch.guard import TestNetwork
+from server.image_fetch.jobs import image_fetch_context
 from server.live import ws as live_ws
 from server.live.service import live_context
 from server.live.service import on_shutdown as live_shutdown
 from server.load_watch import load_watch_context
 from server.metrics import Metrics, metrics_middleware
+from server.payment_gateways import payments_context
 from server.persistence import migrate
 from server.persistence.database import Database
 from server.quick_pool import quick_pool_context
@@ -39,19 +43,27 @@ log = logging.getLogger("vrstore")
 def _import_handlers() -> None:
     # Importing a handler module registers its operations with the registry.
     from server.http.handlers import (  # noqa: F401
+        analytics,
         carts,
         foundation,
+        fulfilment,
+        image_fetch,
         merchant,
         ops,
+        order_groups,
         organizer,
         queue,
+        search,
     )
 
 
-def create_app(settings: Settings | None = None, *, worker_id: str | None = None) -> web.Application:
+def create_app(settings: Settings | None = None, *, worker_id: str | None = None,
+               image_fetch_test_network: TestNetwork | None = None) -> web.Application:
     """Build the app: middlewares, routes and the resources owned by ``cleanup_ctx``.
 
-    ``worker_id`` names this process among the workers of one server (default: host:pid)."""
+    ``worker_id`` names this process among the workers of one server (default: host:pid).
+    ``image_fetch_test_network`` is for tests only: it lets the image fetcher reach the test's own local server,
+    which the SSRF guard refuses otherwise (never set from the environment; logged as a warning)."""
     settings = settings or Settings()
     idempotency.set_takeover(settings.idempotency_takeover_s)
     _import_handlers()
@@ -77,15 +89,20 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(quick_pool_context)
+    app.cleanup_ctx.append(payments_context)  # after the database: its sweep voids what a crash left
+    app.cleanup_ctx.append(image_fetch_context(image_fetch_test_network))  # uses the pool, storage and database
+    app.cleanup_ctx.append(analytics_context)  # before live_context, which reads its counters
     app.cleanup_ctx.append(live_context)
     app.cleanup_ctx.append(admitter_context)
     app.cleanup_ctx.append(load_watch_context)
     app.on_shutdown.append(live_shutdown)
-    from server.http.handlers import ops, scenes
+    from server.http.handlers import analytics, ops, order_groups, scenes
 
     ops.install(app)
+    analytics.install(app)  # the organizer dashboard's live stream (not an API operation)
     scenes.install(app)
     live_ws.install(app)
+    order_groups.install(app)  # the order page's event stream (not an API operation)
     api.install(app)
     from server.http.handlers import web as web_pages  # the shopper client's pages and static files
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -11,11 +12,14 @@ if TYPE_CHECKING:
     from server.auth import TokenCache
     from server.builds import BuildManager
     from server.contracts.forecast import ForecastOut
+    from server.domain.analytics import Accumulator
     from server.events import EventHooks, VisitorBoard
+    from server.image_fetch.jobs import ImageFetches
     from server.live.ports import LiveData
     from server.live.service import Live
     from server.metrics import Metrics
     from server.persistence.database import Database
+    from server.services.payments import Payments
     from server.services.product_snapshots import ProductSnapshots
     from server.services.rate_limiter import RateLimiter
     from server.services.waiting_rooms import WaitingRooms
@@ -34,12 +38,18 @@ VISITORS: web.AppKey[VisitorBoard] = web.AppKey("visitors")
 WORKER_ID: web.AppKey[str] = web.AppKey("worker_id", str)
 STORAGE: web.AppKey[Storage] = web.AppKey("storage")
 BUILDS: web.AppKey[BuildManager] = web.AppKey("builds")
+IMAGE_FETCHES: web.AppKey[ImageFetches] = web.AppKey("image_fetches")  # catalog image URLs fetched in the background
 TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache")
 LIVE: web.AppKey[Live] = web.AppKey("live")
 LIVE_DATA: web.AppKey[LiveData] = web.AppKey("live_data")  # what the live layer asks of the database
 FORECASTS: web.AppKey[dict[str, ForecastOut]] = web.AppKey("forecasts", dict)  # the latest, by festival
 WAITING_ROOMS: web.AppKey[WaitingRooms] = web.AppKey("waiting_rooms")  # every festival's line (this process)
 RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")  # the abuse limits (shared via Redis)
+PAYMENTS: web.AppKey[Payments] = web.AppKey("payments")  # the payment providers offered (payment_gateways.py)
+ORDER_STREAMS: web.AppKey[asyncio.Event] = web.AppKey("order_streams")  # set: the order pages' streams end
+ANALYTICS: web.AppKey[Accumulator] = web.AppKey("analytics")  # this worker's unflushed minutes (if enabled)
+# Open organizer dashboard streams (server-sent events): the app cancels them at shutdown.
+ANALYTICS_STREAMS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("analytics_streams")
 OPENAPI_JSON: web.AppKey[bytes] = web.AppKey("openapi_json", bytes)  # built once per app, before it freezes
 
 

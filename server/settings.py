@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from server.domain.fetch_policy import Mode, host_entry
 from server.domain.rate_limits import BadLimits, resolve
 
 ENV_PREFIX = "VRSTORE_"
@@ -70,10 +71,21 @@ class Settings(BaseSettings):
     live_heartbeat_s: float = Field(default=20.0, gt=0, description="Ping a live connection silent this long")
     live_pong_timeout_s: float = Field(default=10.0, gt=0, description="Close it if still silent this long after")
     sale_window_poll_s: float = Field(default=5.0, gt=0, description="How often live rooms check sale windows")
+    analytics: bool = Field(
+        default=True, description="Count festival analytics (visits, looks, floor cells, funnel) per minute; "
+        "aggregates only, see docs/ANALYTICS.md"
+    )
+    analytics_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="Days of per-minute analytics kept; older minutes are deleted hourly"
+    )
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         default="auto", description="Event loop of the server process; auto: uvloop when installed"
     )
     secure_cookies: bool = False
+    client_build: bool = Field(
+        default=True, description="Pages load the web client's production build (web_client/dist/: bundled, "
+        "minified, precompressed, cached for a year) when it exists; false: the unbundled ES modules"
+    )
     test_hooks: bool = Field(
         default=False, description="Pages expose window.vrstore for the browser tests; never in production"
     )
@@ -94,6 +106,72 @@ class Settings(BaseSettings):
         default=None, min_length=32,
         description="Signs waiting-room tickets; unset: a random key kept in <data dir>/secret.key (0600)",
     )
+    test_payments: bool = Field(
+        default=True, description="Offer the built-in test payment provider (approves all but tok_decline); "
+        "switch it off where real money is taken"
+    )
+    toss_secret_key: SecretStr | None = Field(
+        default=None, min_length=8, description="Toss Payments secret key (test_sk_… or live_sk_…); unset: no Toss"
+    )
+    toss_client_key: str | None = Field(
+        default=None, min_length=8, max_length=200, description="Toss Payments client key, for the payment window"
+    )
+    toss_api_url: str = Field(
+        default="https://api.tosspayments.com", pattern=r"^https?://[^\s/]+(?::[0-9]+)?/?$",
+        description="Where the Toss Payments API is (tests point it at a fake)"
+    )
+    toss_webhook_secret: SecretStr | None = Field(
+        default=None, min_length=8, description="Verifies Toss webhook signatures; unset: the webhook is off"
+    )
+    advisor_llm_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s]+$",
+        description="An OpenAI-compatible chat API (…/v1) the shopping advisor may ask, with search as its tool; "
+        "unset: the built-in advisor only"
+    )
+    advisor_llm_model: str = Field(default="gpt-4o-mini", min_length=1, max_length=200,
+                                   description="The model named in the advisor's chat requests")
+    advisor_llm_key: SecretStr | None = Field(default=None, description="Bearer key of the advisor's chat API")
+    advisor_llm_timeout_s: float = Field(
+        default=8.0, gt=0, le=60, description="How long one advisor answer may wait for the chat API before the "
+        "built-in advisor answers instead"
+    )
+    image_fetch: Mode = Field(
+        default="off", description="Fetch catalog image URLs on a merchant's request: off, allowlist (only "
+        "VRSTORE_IMAGE_FETCH_HOSTS) or any public host; never loopback, link-local or private addresses"
+    )
+    image_fetch_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validate_default=True,
+        description="With image_fetch=allowlist: the hosts fetched from, comma-separated (cdn.shopify.com, or "
+        "*.example.com for its subdomains)"
+    )
+    image_fetch_concurrency: int = Field(default=4, ge=1, le=32, description="Image fetches in flight per process")
+    image_fetch_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="An image fetch's connect timeout and longest silence while reading"
+    )
+    image_fetch_total_s: float = Field(
+        default=30.0, gt=0, le=600, description="Longest time one image URL may take, redirects included"
+    )
+    image_fetch_max_redirects: int = Field(default=3, ge=0, le=10, description="Redirects followed per image URL")
+    image_fetch_max_urls: int = Field(default=5000, ge=1, le=100_000, description="Image URLs one fetch job takes")
+
+    @field_validator("image_fetch", mode="before")
+    @classmethod
+    def _lower_mode(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("image_fetch_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in (p.strip() for p in value.split(",")) if part]
+        return value
+
+    @field_validator("image_fetch_hosts")
+    @classmethod
+    def _hosts_are_names(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("image_fetch") == "allowlist" and not value:
+            raise ValueError("VRSTORE_IMAGE_FETCH=allowlist needs the hosts it may fetch from, comma-separated")
+        return [host_entry(entry) for entry in value]
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

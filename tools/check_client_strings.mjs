@@ -12,8 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const CLIENT = fileURLToPath(new URL('../web_client/', import.meta.url));
 const APPS = {
-  shopper: { tables: ['js/strings.js'], pages: ['index.html', 'store.html'], modules: ['js'] },
-  merchant: { tables: ['consoles/strings.js', 'merchant/strings.js'], pages: ['merchant/index.html'], modules: ['merchant', 'consoles'] },
+  shopper: { tables: ['js/strings.js', 'js/checkout_strings.js', 'shared/problem_strings.js'], pages: ['index.html', 'store.html', 'order.html'], modules: ['js'] },
+  merchant: { tables: ['consoles/strings.js', 'merchant/strings.js', 'merchant/orders_strings.js', 'shared/problem_strings.js'], pages: ['merchant/index.html'], modules: ['merchant', 'consoles'] },
   organizer: { tables: ['consoles/strings.js', 'organizer/strings.js'], pages: ['organizer/index.html'], modules: ['organizer', 'consoles'] },
 };
 const PAGE_KEY = /data-i18n(?:-placeholder|-title|-aria-label)?="([^"]+)"/g;

@@ -13,7 +13,8 @@ DomainError (500 only if raised bare)
 │   ├── OutOfStock    out-of-stock            409
 │   ├── PriceChanged  price-changed           409
 │   ├── StoreUnavailable    store-unavailable    409 (the store is suspended or back to pending)
-│   └── ProductUnavailable  product-unavailable  409 (the product was removed from the catalog)
+│   ├── ProductUnavailable  product-unavailable  409 (the product was removed from the catalog)
+│   └── ImageFetchOff       image-fetch-off      409 (this server does not fetch image URLs)
 ├── PayloadTooLarge   payload-too-large       413
 ├── UnsupportedMedia  unsupported-media-type  415
 ├── Unprocessable     validation              422 (errors: [{loc, msg}])
@@ -42,6 +43,7 @@ class ErrorCode(Enum):
     PRICE_CHANGED = ("price-changed", "Price changed", 409)
     STORE_UNAVAILABLE = ("store-unavailable", "Store closed", 409)
     PRODUCT_UNAVAILABLE = ("product-unavailable", "Product no longer sold", 409)
+    IMAGE_FETCH_OFF = ("image-fetch-off", "Image fetching is off", 409)
     PAYLOAD_TOO_LARGE = ("payload-too-large", "Payload too large", 413)
     UNSUPPORTED_MEDIA = ("unsupported-media-type", "Unsupported media type", 415)
     VALIDATION = ("validation", "Validation failed", 422)
@@ -142,6 +144,12 @@ class ProductUnavailable(Conflict):
     code = ErrorCode.PRODUCT_UNAVAILABLE
 
 
+class ImageFetchOff(Conflict):
+    """The server's image fetcher is switched off (VRSTORE_IMAGE_FETCH=off): asking again will not help."""
+
+    code = ErrorCode.IMAGE_FETCH_OFF
+
+
 class PayloadTooLarge(DomainError):
     code = ErrorCode.PAYLOAD_TOO_LARGE
 
@@ -170,4 +178,4 @@ class Unavailable(DomainError):
 
 _BY_CODE: dict[ErrorCode, type[DomainError]] = {cls.code: cls for cls in (
     BadRequest, Unauthorized, PaymentDeclined, Forbidden, NotFound, Conflict, OutOfStock, PriceChanged,
-    StoreUnavailable, ProductUnavailable, PayloadTooLarge, UnsupportedMedia, Unprocessable, Unavailable)}
+    StoreUnavailable, ProductUnavailable, ImageFetchOff, PayloadTooLarge, UnsupportedMedia, Unprocessable, Unavailable)}

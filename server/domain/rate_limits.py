@@ -31,6 +31,7 @@ RULES: dict[str, Rule] = {
                                          "reset the lockout)", by_address=True),
     "uploads": Rule("60/minute", "catalog, image and model uploads by one merchant account"),
     "builds": Rule("10/minute", "scene builds started by one merchant account"),
+    "image_fetches": Rule("20/hour", "image URL fetches started by one merchant account (each fetches a catalog)"),
     "checkout": Rule("30/minute", "checkout attempts by one session"),
 }
 

@@ -39,7 +39,9 @@ def page_policy(html: bytes, host: str | None) -> str:
     sockets = [f"ws://{host}", f"wss://{host}"] if host and _HOST.match(host) else []
     return _policy(
         ("default-src", "'self'"),
-        ("script-src", "'self'", *(_hash(body) for body in _INLINE_SCRIPT.findall(html))),
+        # 'wasm-unsafe-eval' lets three.js's meshopt decoder compile its WebAssembly (scenes are meshopt-compressed);
+        # it allows no JavaScript eval.
+        ("script-src", "'self'", "'wasm-unsafe-eval'", *(_hash(body) for body in _INLINE_SCRIPT.findall(html))),
         ("style-src", "'self'", *styles),
         ("img-src", "'self'", "data:", "blob:"),
         # blob: and data: are how three.js's GLTFLoader reads the images embedded in a scene.

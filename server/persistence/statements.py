@@ -20,7 +20,7 @@ from sqlalchemy import Insert, Table, and_, bindparam, exists, insert, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.persistence.prepared import Prepared
-from server.persistence.tables import Base
+from server.persistence.tables import Base, on_shelf
 
 _T = Base.metadata.tables
 api_tokens: Table = _T["api_tokens"]
@@ -61,7 +61,8 @@ _adder = shopper_sessions.alias("adder")
 _LINES = (
     select(cart_lines.c.id, cart_lines.c.product_id, cart_lines.c.quantity, cart_lines.c.added_by,
            _adder.c.display_name, products.c.sku, products.c.name_ko, products.c.name_en, products.c.price,
-           products.c.sale_price, products.c.currency, products.c.category, products.c.stock, products.c.active,
+           products.c.sale_price, products.c.currency, products.c.category, products.c.stock,
+           on_shelf(products.c).label("active"),  # a hidden product is no longer sold: checkout refuses it
            products.c.store_id, stores.c.slug, stores.c.status, stores.c.merchant_id)
     .join(products, products.c.id == cart_lines.c.product_id)
     .join(stores, stores.c.id == products.c.store_id)
@@ -103,9 +104,10 @@ def _insert(table: Table, *columns: str) -> Insert:
 
 
 INSERT_GROUP = Prepared(_insert(order_groups, "cart_id", "session_id", "total", "currency", "payment_provider",
-                                "payment_reference", "fulfilment_json", "created_at").returning(order_groups.c.id))
+                                "payment_reference", "fulfilment_json", "created_at", "payment_method",
+                                "shipping_total").returning(order_groups.c.id))
 INSERT_ORDER = Prepared(_insert(orders, "group_id", "store_id", "session_id", "status", "total", "currency",
-                                "fulfilment_json", "created_at", "updated_at").returning(orders.c.id))
+                                "fulfilment_json", "created_at", "updated_at", "shipping_fee").returning(orders.c.id))
 INSERT_ORDER_LINES = Prepared(_insert(order_lines, "order_id", "product_id", "sku", "name", "quantity",
                                       "unit_price", "line_total"))  # executemany
 

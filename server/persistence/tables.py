@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -14,8 +16,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -129,11 +134,22 @@ class Store(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+def _own_group(context: Any) -> str:
+    """A product inserted without a group is its own group (its SKU)."""
+    return str(context.get_current_parameters()["sku"])
+
+
 class Product(Base):
-    """A store's catalog entry; ``active`` is false once a catalog replacement drops it (orders keep it)."""
+    """A store's catalog entry: one row per variant (cart and order lines point at it).
+
+    ``active`` is false once a catalog replacement drops it (orders keep it). ``status`` is the catalog's
+    visibility (active, draft, archived, unpublished); shoppers see only rows that are active with status
+    active (:func:`on_shelf`). ``group_key`` names the product the variant belongs to (its SKU when it has no
+    variants)."""
 
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("store_id", "sku", name="uq_products_store_sku"),)
+    __table_args__ = (UniqueConstraint("store_id", "sku", name="uq_products_store_sku"),
+                      Index("ix_products_store_id_group_key", "store_id", "group_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
@@ -150,6 +166,15 @@ class Product(Base):
     image_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data_json: Mapped[str] = mapped_column(Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    group_key: Mapped[str] = mapped_column(String(255), default=_own_group, server_default="")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+
+
+def on_shelf(columns: Any) -> ColumnElement[bool]:
+    """The one rule of what shoppers see: a product still in the catalog whose status is active.
+
+    ``columns`` is the ORM class (``Product``) or the table's columns (``products.c``)."""
+    return and_(columns.active.is_(True), columns.status == "active")
 
 
 class CatalogStaging(Base):
@@ -170,6 +195,10 @@ class CatalogStaging(Base):
     stock: Mapped[int] = mapped_column(Integer)
     data_json: Mapped[str] = mapped_column(Text)
     staged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    group_key: Mapped[str] = mapped_column(String(255), server_default="")
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    # The row's place in the file: new products get their ids in file order (a product's first variant first).
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class DiscountRule(Base):
@@ -233,6 +262,8 @@ class Cart(Base):
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The fresh cart its members carry on with once it is checked out (same members, new share code).
+    successor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class CartMember(Base):
@@ -271,6 +302,8 @@ class OrderGroup(Base):
     payment_reference: Mapped[str] = mapped_column(String(128))
     fulfilment_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    payment_method: Mapped[str] = mapped_column(String(16), default="card", server_default="card")
+    shipping_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class Order(Base):
@@ -289,6 +322,7 @@ class Order(Base):
     fulfilment_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    shipping_fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))  # in ``total``
 
 
 class OrderLine(Base):
@@ -304,6 +338,50 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[int] = mapped_column(BigInteger)
     line_total: Mapped[int] = mapped_column(BigInteger)
+
+
+class StoreFulfilment(Base):
+    """What a store's merchant set for fulfilment: its shipping fees and its opening hours (pickup slots).
+
+    No row, or empty hours, means: delivery costs nothing extra and the store offers no pickup."""
+
+    __tablename__ = "store_fulfilment"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    shipping_flat_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_free_over: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    remote_areas_json: Mapped[str] = mapped_column(Text, default="[]")  # [{from, to, surcharge}] postal ranges
+    opening_hours_json: Mapped[str] = mapped_column(Text, default="{}")  # {"mon": [["10:00", "20:00"]], …}
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Payment(Base):
+    """One payment attempt at a provider, written before the provider is asked: the ledger that lets a restart
+    void an authorisation whose order never committed, and capture one whose order did (services/payments.py).
+
+    authorising → authorised (its order group committed) → captured; authorising → declined; authorising |
+    authorised without an order group → voiding → voided. ``refunded`` counts what went back for cancelled orders."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_status_updated_at", "status", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)  # our idempotency key at the provider
+    provider: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    session_id: Mapped[int] = mapped_column(ForeignKey("shopper_sessions.id", ondelete="CASCADE"))
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("order_groups.id", ondelete="SET NULL"), nullable=True,
+                                                 index=True)
+    provider_key: Mapped[str | None] = mapped_column(String(200), nullable=True)  # e.g. Toss's paymentKey
+    provider_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    decline_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class IdempotencyKey(Base):
@@ -340,3 +418,132 @@ class FestivalLoad(Base):
     minute: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     arrivals: Mapped[int] = mapped_column(Integer, default=0)
     shoppers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnalyticsMinute(Base):
+    """One analytics counter of one minute (see server/domain/analytics.py for the kinds): counts only, never a
+    shopper. Each worker inserts its own rows; answers add them up. Kept ``VRSTORE_ANALYTICS_RETENTION_DAYS``.
+
+    Rows arrive in time order, so on PostgreSQL a BRIN index on ``minute`` serves the time-range reads at a
+    fraction of a B-tree's size; SQLite ignores ``postgresql_using`` and builds a normal index."""
+
+    __tablename__ = "analytics_minute"
+    __table_args__ = (Index("ix_analytics_minute_minute", "minute", postgresql_using="brin"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(UtcDateTime)
+    festival: Mapped[str] = mapped_column(String(64))
+    store: Mapped[str] = mapped_column(String(80))  # "" for festival-wide rows; a plaza is "plaza:<festival>"
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    n: Mapped[int] = mapped_column(BigInteger)
+    shoppers: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+
+
+# --- Image URLs fetched on a merchant's request (issue 17) ---------------------------------------------------
+
+# At most one job per store is queued or running, whichever worker took it (a partial unique index).
+_ACTIVE_FETCH = "status IN ('queued', 'running')"
+
+
+class ImageFetchJob(Base):
+    """One run of the image fetcher over a store's catalog URLs: queued → running → finished | failed |
+    cancelled. ``heartbeat_at`` moves while it runs; a job silent for long was lost with its process."""
+
+    __tablename__ = "image_fetch_jobs"
+    __table_args__ = (
+        Index("ix_image_fetch_jobs_store_id_created_at", "store_id", "created_at"),
+        Index("uq_image_fetch_jobs_active_store", "store_id", unique=True,
+              sqlite_where=text(_ACTIVE_FETCH), postgresql_where=text(_ACTIVE_FETCH)),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    mode: Mapped[str] = mapped_column(String(16))
+    refetch: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ImageFetchResult(Base):
+    """The outcome of one URL in one job, with a stable code (``server/domain/fetch_policy.OUTCOMES``)."""
+
+    __tablename__ = "image_fetch_results"
+    __table_args__ = (Index("ix_image_fetch_results_job_id_id", "job_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("image_fetch_jobs.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class FetchedImage(Base):
+    """A catalog image URL of a store and the stored image (an ``assets`` row) it was fetched as."""
+
+    __tablename__ = "fetched_images"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- Festival-wide product search (issue 21) -----------------------------------------------------------------
+
+
+class SearchDoc(Base):
+    """The searchable text of one product group on the shelf (server/domain/search_text.py), rebuilt per store
+    whenever its catalog is replaced (services/search_index.py). Prices and stock are read live from
+    ``products``. On SQLite an FTS5 trigram table ``search_fts`` (rowid = id) follows it by triggers (migration
+    0010); on PostgreSQL a pg_trgm GIN index on ``body`` serves the same substring matches."""
+
+    __tablename__ = "search_docs"
+    __table_args__ = (
+        UniqueConstraint("store_id", "group_key", name="uq_search_docs_store_group"),
+        Index("ix_search_docs_festival_id", "festival_id"),
+        Index("ix_search_docs_body_trgm", "body", postgresql_using="gin", postgresql_ops={"body": "gin_trgm_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    group_key: Mapped[str] = mapped_column(String(255))
+    name_text: Mapped[str] = mapped_column(Text)
+    category_text: Mapped[str] = mapped_column(Text)
+    other_text: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class SearchSynonyms(Base):
+    """A festival's synonym groups as its organizer set them (JSON list of lists); no row: the starter set."""
+
+    __tablename__ = "search_synonyms"
+
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"), primary_key=True)
+    groups_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SearchMiss(Base):
+    """How often a query found nothing, per festival, store (0: festival-wide) and day: counts, never a shopper."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (UniqueConstraint("festival_id", "store_id", "day", "query", name="uq_search_misses_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
+    query: Mapped[str] = mapped_column(String(100))
+    n: Mapped[int] = mapped_column(Integer)

@@ -95,3 +95,70 @@ def seed_stores(url: str, organizer: str, merchants: dict[str, str]) -> Seeded:
     for build_id, token in pending:
         wait_build(url, build_id, token)
     return seeded
+
+
+# --- a store whose products have variants and pictures (the product panel's browser tests) ----------------
+
+PANEL_STORE = "panel-knits"
+
+
+@dataclass
+class PanelStore:
+    url: str
+    slug: str
+    merchant: str
+    products: list[dict[str, Any]] = field(default_factory=list)
+
+
+def panel_catalog() -> dict[str, Any]:
+    """A knit in two colours × two sizes (블랙/L does not exist, 네이비/L is sold out, 블랙 is on sale) and a mug
+    with a name too long for its shelf label. The knit's description looks like markup: it must show as text."""
+    knit = {"name_ko": "울 라운드 니트", "name_en": "Wool crew knit", "category": ["의류", "상의"], "brand": "성수니트",
+            "description": "<b>부드러운</b> 메리노 울 100%\n손세탁 권장", "variant_group": "KNIT",
+            "dimensions": {"width": 0.3, "height": 0.08, "depth": 0.35}}
+    return {"currency": "KRW", "products": [
+        {**knit, "sku": "KNIT-NV-M", "options": {"색상": "네이비", "사이즈": "M"}, "price": 49000, "stock": 7},
+        {**knit, "sku": "KNIT-NV-L", "options": {"색상": "네이비", "사이즈": "L"}, "price": 49000, "stock": 0},
+        {**knit, "sku": "KNIT-BK-M", "options": {"색상": "블랙", "사이즈": "M"}, "price": 52000,
+         "sale_price": 45000, "stock": 3},
+        {"sku": "MUG-1", "name_ko": "제주 현무암 유약 핸드메이드 머그컵 대용량 450ml 선물 포장",
+         "name_en": "Jeju basalt glaze handmade mug, large 450 ml, gift wrapped", "category": ["생활", "주방"],
+         "description": "제주에서 빚은 머그컵", "price": 28000, "sale_price": 21000, "stock": 12,
+         "dimensions": {"width": 0.2, "height": 0.12, "depth": 0.2}},
+    ]}
+
+
+def picture_png(colour: tuple[int, int, int]) -> bytes:
+    """A small product picture made here: a coloured sweater-ish shape on white."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(90, 40), (230, 40), (290, 110), (250, 130), (240, 210), (80, 210), (70, 130), (30, 110)],
+                 fill=colour)
+    draw.ellipse((135, 30, 185, 60), fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def seed_panel_store(url: str, organizer: str, festival: str, slug: str = PANEL_STORE) -> PanelStore:
+    """Open, approve and build a store in ``festival`` (whose organizer token is given), over the public API: the
+    catalog above, a picture for each knit colour and the mug, a scene."""
+    merchant = call(f"{url}/api/v1/festivals/{festival}/merchants", "POST", {"name": "성수니트"},
+                    token=organizer)["token"]
+    call(f"{url}/api/v1/stores", "POST", {"slug": slug, "name_ko": "성수 니트", "name_en": "Seongsu Knits",
+                                          "kind": "street_district"}, token=merchant)
+    catalog = json.dumps(panel_catalog(), ensure_ascii=False).encode()
+    call(f"{url}/api/v1/stores/{slug}/catalog?format=json", "PUT", raw=catalog, token=merchant)
+    for sku, colour in (("KNIT-NV-M", (30, 45, 90)), ("KNIT-NV-L", (30, 45, 90)), ("KNIT-BK-M", (25, 25, 25)),
+                        ("MUG-1", (90, 90, 96))):
+        call(f"{url}/api/v1/stores/{slug}/products/{sku}/image", "PUT", raw=picture_png(colour),
+             token=merchant, content_type="image/png")
+    call(f"{url}/api/v1/stores/{slug}/status", "PUT", {"status": "approved"}, token=organizer)
+    build = call(f"{url}/api/v1/stores/{slug}/builds", "POST", token=merchant)
+    wait_build(url, build["id"], merchant)
+    products = call(f"{url}/api/v1/stores/{slug}/snapshot")["products"]
+    return PanelStore(url=url, slug=slug, merchant=merchant, products=products)

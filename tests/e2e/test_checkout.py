@@ -108,6 +108,9 @@ def test_quantity_changes_inline_and_a_stale_cart_says_what_changed(demo: Seeded
     # page re-reads the cart and says what changed, in Korean.
     friend = call(f"{demo.url}/api/v1/sessions", "POST", {"display_name": "지호"})["token"]
     call(f"{demo.url}/api/v1/carts/join", "POST", {"share_code": cart["share_code"]}, token=friend)
+    # The join reaches the page live and it re-reads the cart: let that read finish before going deaf, or it
+    # could return the friend's change below and leave nothing stale to refuse.
+    wait(page, "v.cart().members.length === 2")
     page.evaluate("() => window.vrstore.state.live.close()")
     line_id = page.evaluate("() => window.vrstore.cart().lines[0].id")
     call(f"{demo.url}/api/v1/carts/{cart['id']}/lines/{line_id}", "PATCH", {"quantity": 2}, token=friend)

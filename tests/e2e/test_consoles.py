@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -457,19 +457,61 @@ def test_merchant_console_lists_orders(page: Page, festival: Festival) -> None:
     r = call(server, "POST", f"/api/v1/carts/{cart}/lines", shopper, {"store": "busy-shop", "sku": "BUSY-00001",
                                                                     "quantity": 2})
     assert r.status == 201, r.body
+    # The merchant sets the store's fees and opening hours in the console; pickup slots come from the hours.
+    sign_in(page, "/merchant", merchant)
+    expect(page.locator("#no-orders")).to_be_visible()
+    form = page.locator("#fulfilment-form")
+    form.locator("input[name=flat_fee]").fill("2500")
+    form.locator("textarea[name=remote]").fill("63000-63644 3000")
+    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        form.locator(f"input[name=hours_{day}]").fill("00:00-24:00")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#fulfilment-note")).to_contain_text("저장했습니다")
+    terms = call(server, "GET", "/api/v1/stores/busy-shop/fulfilment").body
+    assert terms["shipping"]["flat_fee"] == 2500 and terms["pickup"] is True
+    assert terms["shipping"]["remote_areas"] == [{"first": "63000", "last": "63644", "surcharge": 3000}]
+    form.locator("input[name=hours_mon]").fill("20:00-10:00")  # nonsense is refused, in the console's language
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#fulfilment-note")).to_contain_text("입력한 내용을 확인해 주세요")
+
+    slot = call(server, "GET", f"/api/v1/carts/{cart}/pickup_slots", shopper).body["slots"][0]
     r = call(server, "POST", f"/api/v1/carts/{cart}/checkout", shopper, {
-        "fulfilment": {"type": "pickup", "slot": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+        "fulfilment": {"type": "pickup", "slot": slot, "contact": {"name": "김민지", "phone": "010-5555-1234"}},
         "payment": {"provider": "test", "token": "tok_ok"}}, headers={"Idempotency-Key": "console-order-1"})
     assert r.status == 201, r.body
     total = r.body["total"]
 
-    sign_in(page, "/merchant", merchant)
     rows = page.locator("#orders-table tbody tr")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(1)  # it appears by itself: the console polls
     expect(rows.first).to_contain_text("× 2")
     expect(rows.first).to_contain_text("결제 완료")
     expect(rows.first).to_contain_text("매장 픽업")
+    expect(rows.first).to_contain_text("김민지")
+    expect(rows.first).to_contain_text("010-5555-1234")
     expect(rows.first).to_contain_text(f"₩{total:,}")
+    # The pickup order moves along its states from the console: ready, then collected.
+    rows.first.locator("button[data-move=ready_for_pickup]").click()
+    expect(rows.first).to_contain_text("픽업 준비 완료")
+    expect(rows.first.locator("button[data-move=shipped]")).to_have_count(0)  # a pickup is never shipped
+    rows.first.locator("button[data-move=completed]").click()
+    expect(rows.first).to_have_attribute("data-status", "completed")
+    expect(rows.first.locator("button[data-move]")).to_have_count(0)
+    # A new order shows up by itself (the console polls), and the CSV export carries what is needed to fulfil.
+    cart = call(server, "POST", "/api/v1/carts", shopper).body["id"]
+    call(server, "POST", f"/api/v1/carts/{cart}/lines", shopper, {"store": "busy-shop", "sku": "BUSY-00002",
+                                                                "quantity": 1})
+    address = {"name": "이지호", "phone": "010-7777-0000", "line1": "세종대로 110", "city": "서울",
+               "postal_code": "04524"}
+    r = call(server, "POST", f"/api/v1/carts/{cart}/checkout", shopper, {
+        "fulfilment": {"type": "delivery", "address": address}, "payment": {"provider": "test", "token": "tok_ok"}},
+        headers={"Idempotency-Key": "console-order-2"})
+    assert r.status == 201, r.body
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("(04524) 세종대로 110 서울")
+    with page.expect_download() as download:
+        page.click("#orders-export")
+    text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    assert "이지호" in text and "010-7777-0000" in text and "김민지" in text
 
 
 # --- a big catalog in the merchant console ---------------------------------------------------------
@@ -490,3 +532,60 @@ def test_merchant_console_pages_a_big_catalog(page: Page, festival: Festival) ->
     page.click("#products-more")
     expect(rows).to_have_count(450)
     expect(page.locator("#products-more")).to_have_count(0)
+
+
+# --- the import report of a real-shaped export (issue 17) ------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "storefront_builder" / "fixtures"
+
+
+def test_merchant_console_import_report_hidden_products_and_typed_prices(page: Page, festival: Festival,
+                                                                         tmp_path: Path) -> None:
+    """The report counts products, variants, hidden products by reason and images, in the console's language;
+    hidden products are listed with their status; a price typed as 12,000원 saves like the importer reads it."""
+    server = festival.server
+    merchant = festival.invite("린넨 가게")
+    festival.open_store(merchant, "linen-shop")
+    sign_in(page, "/merchant", merchant)
+    page.select_option("#catalog-format", "")
+    page.set_input_files("#catalog-file", str(FIXTURES / "shopify_visibility.csv"))
+    page.click("#catalog-form button[type=submit]")
+    report = page.locator("#import-report")
+    expect(report.locator("tr[data-field=products] td")).to_have_text("6")
+    expect(report.locator("tr[data-field=variants] td")).to_have_text("10")
+    expect(report.locator("tr[data-field=images] td")).to_have_text("7")
+    expect(report.locator("tr[data-field=hidden] td")).to_contain_text("임시저장: 판매하지 않음: 1")
+    expect(report.locator("tr[data-field=images_fetch] td")).to_contain_text("꺼짐")
+    expect(page.locator("#hidden-rows tr[data-code=hidden_gift_card]")).to_contain_text("기프트 카드: 진열 상품이 아님")
+    expect(page.locator("#rejected-rows tr[data-code=status_unknown]")).to_contain_text("알 수 없는 상태입니다")
+    # The merchant's product table lists the hidden products too, with their status.
+    expect(page.locator("#products-table tbody tr")).to_have_count(10)
+    expect(page.locator("#products-table tr[data-sku='HAT-S'] .product-status")).to_have_text("임시저장")
+    expect(page.locator("#products-table tr[data-sku='LS-M-BLU']")).to_contain_text("Color: Blue")
+
+    # English: the same report in the other language, without uploading again.
+    page.select_option("#lang", "en")
+    expect(page.locator("#rejected-rows tr[data-code=status_unknown]")).to_contain_text("unknown status 'someday'")
+    expect(page.locator("#hidden-rows tr[data-code=hidden_draft]")).to_contain_text("draft: not on sale")
+    expect(page.locator("#products-table tr[data-sku='HAT-S'] .product-status")).to_have_text("Draft")
+
+    # A price typed as the importer takes it; a comma that is no thousands separator is refused.
+    row = page.locator("#products-table tr[data-sku='CUP-001']")
+    price = row.locator("input.edit-price")
+    price.fill("12,000원")
+    price.press("Enter")
+    expect(price).to_have_class("edit-price saved")
+    assert call(server, "GET", "/api/v1/stores/linen-shop/products/CUP-001", merchant).body["price"] == 12000
+    price.fill("12,00")
+    price.press("Enter")
+    expect(row.locator(".cell-error")).to_contain_text("Enter a number")
+
+    # A header the sniffer cannot read: its Korean text, with the closest matches.
+    page.select_option("#lang", "ko")
+    bad = tmp_path / "typo.csv"
+    bad.write_text("skew,prodct name,prise\nA,Tea,100\n", encoding="utf-8")
+    page.set_input_files("#catalog-file", str(bad))
+    page.click("#catalog-form button[type=submit]")
+    problem = page.locator("#catalog-out .problem")
+    expect(problem).to_contain_text("머리글로 카탈로그 형식을 알 수 없습니다")
+    expect(problem).to_contain_text("'prise' → price")

@@ -157,7 +157,9 @@ def _request_models() -> set[type[BaseModel]]:
 
     import server.http.handlers.carts
     import server.http.handlers.foundation
+    import server.http.handlers.fulfilment
     import server.http.handlers.merchant
+    import server.http.handlers.order_groups
     import server.http.handlers.organizer
     import server.http.handlers.queue  # noqa: F401 - importing a handler module registers its operations
 

@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +29,15 @@ MAX_EXAMPLES = 50
 # Rules that depend on what is stored, on the clock or on the bytes of an upload, which no schema can state; a
 # schema-valid request may meet one and is then answered as docs/API.md documents (422, or 415 for a model upload
 # that is not binary glTF). Every other operation must accept whatever its schema allows.
+ANALYTICS_RANGE = ("the analytics range (until defaults to now) must start before it ends, lie in 2000–2100 and "
+                   "span at most 2 days of minutes, 62 days of hours or 400 days of days")
 STATE_RULES: dict[str, tuple[str, str]] = {
     "add_line": ("422", "99 units per line after merging; 100 lines; one currency and festival per cart"),
-    "checkout_cart": ("422", "the cart is empty; the pickup slot is past or over 90 days ahead; expected_prices "
-                             "names lines not in the cart; the pickup store is not one of the cart's"),
+    "checkout_cart": ("422", "the cart is empty; the pickup slot is past or over 90 days ahead, or not one the "
+                             "stores' opening hours offer; expected_prices names lines not in the cart; the pickup "
+                             "store is not one of the cart's"),
+    "put_fulfilment": ("422", "a remote area's postal range ends before it starts; opening intervals that close "
+                              "before they open or overlap"),
     "patch_festival": ("422", "the sale window would end before it starts, with the bound already stored"),
     "patch_product": ("422", "the sale price would be above the price, stored or sent"),
     "put_discounts": ("422", "a rule names a store that is not in the festival"),
@@ -41,6 +45,13 @@ STATE_RULES: dict[str, tuple[str, str]] = {
     "put_layout": ("422", "a layout document that does not parse or place"),
     "put_image": ("422", "bytes that are no PNG, JPEG or WebP image"),
     "put_model": ("415,422", "bytes that are no binary glTF (415), or a model the build cannot use (422)"),
+    "get_overview": ("422", ANALYTICS_RANGE),
+    "get_festival_csv": ("422", ANALYTICS_RANGE),
+    "get_funnel": ("422", ANALYTICS_RANGE),
+    "get_products": ("422", ANALYTICS_RANGE),
+    "get_heatmap": ("422", ANALYTICS_RANGE),
+    "get_heatmap_png": ("422", ANALYTICS_RANGE),
+    "get_store_csv": ("422", ANALYTICS_RANGE),
 }
 
 
@@ -81,7 +92,12 @@ def _world(live: LiveServer) -> dict[str, str]:
     shopper = _call(live, "POST", "/api/v1/sessions", body={"display_name": "민지"})["token"]
     paid = _call(live, "POST", "/api/v1/carts", shopper)["id"]
     _call(live, "POST", f"/api/v1/carts/{paid}/lines", shopper, {"store": "shop", "sku": "SKU-2", "quantity": 1})
-    slot = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    every_day = [{"opens": "00:00", "closes": "24:00"}]
+    _call(live, "PUT", "/api/v1/stores/shop/fulfilment", merchant["token"], {
+        "shipping": {"flat_fee": 3000, "free_over": 50000, "remote_areas": [
+            {"first": "63000", "last": "63644", "surcharge": 3000}]},
+        "opening_hours": {day: every_day for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
+    slot = _call(live, "GET", f"/api/v1/carts/{paid}/pickup_slots", shopper)["slots"][0]
     group = _call(live, "POST", f"/api/v1/carts/{paid}/checkout", shopper,
                   {"fulfilment": {"type": "pickup", "slot": slot}, "payment": {"provider": "test", "token": "t"}},
                   headers={"Idempotency-Key": "setup"})
@@ -91,12 +107,14 @@ def _world(live: LiveServer) -> dict[str, str]:
     ticket = _call(live, "POST", "/api/v1/festivals/fest/queue", shopper)["ticket"]
     return {"organizer": organizer, "merchant": merchant["token"], "shopper": shopper,
             "festival": "fest", "store": "shop", "sku": "SKU-1", "cart": str(cart), "line": str(line),
-            "order": str(group["orders"][0]["id"]), "merchant_id": str(spare["id"]), "ticket": ticket}
+            "order": str(group["orders"][0]["id"]), "merchant_id": str(spare["id"]), "ticket": ticket,
+            "group": str(group["id"])}
 
 
 def _config(tmp_path: Path, world: dict[str, str]) -> Path:
     """The real path parameters, and STATE_RULES."""
-    parameters = {name: world[name] for name in ("festival", "store", "sku", "cart", "line", "order", "ticket")}
+    parameters = {name: world[name] for name in ("festival", "store", "sku", "cart", "line", "order", "ticket",
+                                                 "group")}
     parameters["merchant"] = world["merchant_id"]
     lines = ["[parameters]", *(f'"path.{k}" = {json.dumps(v)}' for k, v in parameters.items())]
     accepted = ["2xx", "3xx", "401", "403", "404", "409", "429"]  # schemathesis's own list for valid data

@@ -65,13 +65,15 @@ async def test_pages_allow_only_their_own_scripts_and_connections(
     html = await r.text()
     policy = _csp(r.headers["Content-Security-Policy"])
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.S)
-    assert policy["script-src"] == ["'self'", *(_hash(body) for body in inline)]
+    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'", *(_hash(body) for body in inline)]
     host = sqlite_client.make_url("").host
     port = sqlite_client.make_url("").port
     assert policy["connect-src"] == ["'self'", f"ws://{host}:{port}", f"wss://{host}:{port}", "blob:", "data:"]
     assert policy["img-src"] == ["'self'", "data:", "blob:"]
     # Inline style attributes (two in the merchant console) need 'unsafe-inline'; pages without them do not get it.
-    assert policy["style-src"] == (["'self'", "'unsafe-inline'"] if ' style="' in html else ["'self'"])
+    # A page served with the client's build carries its stylesheets inline, admitted by hash.
+    styles = [_hash(body) for body in re.findall(r"<style>(.*?)</style>", html, re.S)]
+    assert policy["style-src"] == ["'self'", *(["'unsafe-inline'"] if ' style="' in html else styles)]
     assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert "'unsafe-eval'" not in policy["script-src"]

@@ -36,9 +36,16 @@ TEST_SUITE_ONLY = {"VRSTORE_TEST_PG_URL", "VRSTORE_TEST_PG_PORT", "VRSTORE_WRITE
 
 # Each documented variable in the form the docs show it, and what the server must make of it.
 DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
+    "VRSTORE_ANALYTICS": ("false", "analytics", False),
+    "VRSTORE_ANALYTICS_RETENTION_DAYS": ("30", "analytics_retention_days", 30),
+    "VRSTORE_ADVISOR_LLM_URL": ("https://llm.example/v1", "advisor_llm_url", "https://llm.example/v1"),
+    "VRSTORE_ADVISOR_LLM_MODEL": ("gpt-4o-mini", "advisor_llm_model", "gpt-4o-mini"),
+    "VRSTORE_ADVISOR_LLM_KEY": ("sk-example-only", "advisor_llm_key", "sk-example-only"),
+    "VRSTORE_ADVISOR_LLM_TIMEOUT_S": ("8", "advisor_llm_timeout_s", 8.0),
     "VRSTORE_ALLOWED_ORIGINS": ("https://a.example,https://b.example", "allowed_origins",
                                 ["https://a.example", "https://b.example"]),
     "VRSTORE_BUILD_WORKERS": ("2", "build_workers", 2),
+    "VRSTORE_CLIENT_BUILD": ("false", "client_build", False),
     "VRSTORE_DATABASE_URL": ("postgresql+asyncpg://vrstore:secret@db.example:5432/vrstore", "database_url",
                              "postgresql+asyncpg://vrstore:secret@db.example:5432/vrstore"),
     "VRSTORE_DATA_DIR": ("/var/lib/vrstore", "data_dir", Path("/var/lib/vrstore")),
@@ -46,6 +53,14 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_SQLITE_BUSY_TIMEOUT_S": ("10", "sqlite_busy_timeout_s", 10.0),
     "VRSTORE_HOST": ("0.0.0.0", "host", "0.0.0.0"),
     "VRSTORE_IDEMPOTENCY_TAKEOVER_S": ("1", "idempotency_takeover_s", 1.0),
+    "VRSTORE_IMAGE_FETCH": ("any", "image_fetch", "any"),
+    "VRSTORE_IMAGE_FETCH_HOSTS": ("cdn.shopify.com,*.example.com", "image_fetch_hosts",
+                                  ["cdn.shopify.com", "*.example.com"]),
+    "VRSTORE_IMAGE_FETCH_CONCURRENCY": ("4", "image_fetch_concurrency", 4),
+    "VRSTORE_IMAGE_FETCH_TIMEOUT_S": ("10", "image_fetch_timeout_s", 10.0),
+    "VRSTORE_IMAGE_FETCH_TOTAL_S": ("30", "image_fetch_total_s", 30.0),
+    "VRSTORE_IMAGE_FETCH_MAX_REDIRECTS": ("3", "image_fetch_max_redirects", 3),
+    "VRSTORE_IMAGE_FETCH_MAX_URLS": ("5000", "image_fetch_max_urls", 5000),
     "VRSTORE_INSTANCE_CAPACITY": ("50", "instance_capacity", 50),
     "VRSTORE_LIVE_HEARTBEAT_S": ("20", "live_heartbeat_s", 20.0),
     "VRSTORE_LIVE_PONG_TIMEOUT_S": ("10", "live_pong_timeout_s", 10.0),
@@ -60,6 +75,13 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_RATE_LIMITS": ("sessions=300/minute,checkout=off", "rate_limits", "sessions=300/minute,checkout=off"),
     "VRSTORE_FORWARDED_HOPS": ("1", "forwarded_hops", 1),
     "VRSTORE_TEST_HOOKS": ("false", "test_hooks", False),
+    "VRSTORE_TEST_PAYMENTS": ("false", "test_payments", False),
+    "VRSTORE_TOSS_SECRET_KEY": ("test_sk_example_only_0000", "toss_secret_key",
+                                "test_sk_example_only_0000"),
+    "VRSTORE_TOSS_CLIENT_KEY": ("test_ck_example_only_0000", "toss_client_key",
+                                "test_ck_example_only_0000"),
+    "VRSTORE_TOSS_API_URL": ("https://api.tosspayments.com", "toss_api_url", "https://api.tosspayments.com"),
+    "VRSTORE_TOSS_WEBHOOK_SECRET": ("whsec_example_only", "toss_webhook_secret", "whsec_example_only"),
 }
 
 

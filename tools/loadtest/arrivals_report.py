@@ -1,7 +1,7 @@
 """What ``vrstore loadtest --arrivals`` measured: the waiting line as its shoppers saw it, and the admitted shoppers'
 poses (latency and delivery by :func:`loadtest.report.analyse`, over the measuring window only).
 
-Definitions (the same as ``bench/queue.py``, with the server's own admission time instead of a poll's):
+Definitions (the same as ``bench/waiting_line.py``, with the server's own admission time instead of a poll's):
 
 - **Admission time** of a ticket: its first ``admitted`` status says ``admitted_for_s``, the seconds left of the
   admission window, so ``received + admitted_for_s`` is the server's admission moment plus the (constant) window.

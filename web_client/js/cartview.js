@@ -5,6 +5,7 @@
 // Every error is told in the page's language (shared/problems.js), never in the server's English.
 import { money, showTime } from '../shared/format.js';
 import { pick, register, t } from '../shared/i18n.js';
+import { el } from '../shared/dom.js';
 import { problemText } from '../shared/problems.js';
 import strings from './checkout_strings.js';
 import { PAYMENT_METHODS as METHODS, checkoutBody } from './cart.js';
@@ -17,18 +18,6 @@ const $ = (sel, root) => root.querySelector(sel);
 const CHANGED_TOAST_MS = 4 * 1000; // long enough to read what changed in the cart
 const DECLINE = 'tok_decline';
 const APPROVE = 'tok_approve';
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'dataset') Object.assign(node.dataset, v);
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 

@@ -3,7 +3,7 @@
 import * as THREE from 'three';
 
 export function installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls,
-  panel, vrPanel, cart, avatars, xr }) {
+  panel, vrPanel, cart, avatars, xr, tags, wrist }) {
   function project(sku) {
     const p = state.scene?.products.get(sku);
     if (!p) return null;
@@ -43,10 +43,20 @@ export function installTestHook({ ready, state, stats, enterStore, select, tap, 
       return window.vrstore.lookAt(sku);
     },
     productPanel: () => (panel.isOpen ? {
-      sku: panel.product.sku, unit_price: panel.product.unit_price, stock: panel.product.stock,
+      sku: panel.product.sku, slot: panel.slot, unit_price: panel.product.unit_price, stock: panel.product.stock,
       text: document.getElementById('panel').innerText,
+      options: Object.fromEntries(panel.choice.axes.map((a, i) => [a.name, panel.choice.selection[i]])),
+      variants: panel.choice.variants.map((v) => v.sku), media: panel.mediaList()[panel.media] ?? null,
+      closeup: { running: panel.closeup.running, frames: panel.closeup.frames, triangles: panel.closeup.triangles,
+        zoom: panel.closeup.zoom, yaw: panel.closeup.yaw },
     } : null),
-    vrPanel: () => (vrPanel.product ? { sku: vrPanel.product.sku, qty: vrPanel.qty, note: vrPanel.note } : null),
+    vrPanel: () => (vrPanel.product ? {
+      sku: vrPanel.product.sku, qty: vrPanel.qty, note: vrPanel.note, buttons: Object.keys(vrPanel.buttons),
+      model: vrPanel.turntable.children.length > 0, axes: vrPanel.choice.axes,
+      options: Object.fromEntries(vrPanel.choice.axes.map((a, i) => [a.name, vrPanel.choice.selection[i]])),
+    } : null),
+    /** The shelf labels on show: [{key: sku, text: [name, price, regular?, looking?]}]. */
+    labels: () => tags.labels(),
     cart: () => cart.data,
     lastOrder: () => cart.lastGroup,
     avatars: () => avatars.list(),
@@ -66,8 +76,11 @@ export function installTestHook({ ready, state, stats, enterStore, select, tap, 
       get presenting() { return xr.presenting; },
       /** Where a controller at `from` (rig-local) must point to hit a product: a rig-local quaternion. */
       aim: (target, from = [0.15, 1.35, -0.1]) => {
-        // target: a sku, or 'panel:<button>' for a button of the in-world product panel.
-        const world = target.startsWith('panel:') ? vrPanel.buttonWorld(target.slice(6)) : state.scene?.products.get(target)?.world;
+        // target: a sku, 'panel:<button>' for the in-world product panel, 'menu:<button>' for the wrist menu.
+        let world;
+        if (target.startsWith('panel:')) world = vrPanel.buttonWorld(target.slice(6));
+        else if (target.startsWith('menu:')) world = wrist.buttonWorld(target.slice(5));
+        else world = state.scene?.products.get(target)?.world;
         if (!world) return null;
         rig.updateMatrixWorld();
         const local = rig.worldToLocal(world.clone());
@@ -75,6 +88,33 @@ export function installTestHook({ ready, state, stats, enterStore, select, tap, 
         const m = new THREE.Matrix4().lookAt(origin, local, new THREE.Vector3(0, 1, 0));
         return { position: from, quaternion: new THREE.Quaternion().setFromRotationMatrix(m).toArray() };
       },
+      /** The rig (feet, yaw), the head (rig × headset pose) and the XR camera three renders with, in world space. */
+      pose: () => {
+        rig.updateMatrixWorld();
+        const xrCamera = renderer.xr.getCamera();
+        return { rig: { x: rig.position.x, y: rig.position.y, z: rig.position.z, yaw: rig.rotation.y },
+          head: xr.head().toArray(), camera: new THREE.Vector3().setFromMatrixPosition(xrCamera.matrixWorld).toArray(),
+          userCamera: new THREE.Vector3().setFromMatrixPosition(camera.matrixWorld).toArray() };
+      },
+      /** Put the rig's feet at (x, z) facing yaw (radians), as locomotion would. */
+      place: (x, z, yaw = rig.rotation.y) => { rig.position.set(x, 0, z); rig.rotation.set(0, yaw, 0); rig.updateMatrixWorld(); },
+      /** The teleport arc: {aiming, valid, point}. */
+      arc: () => ({ aiming: xr.aiming, valid: xr.arc.valid, point: xr.arc.point?.toArray() ?? null,
+        marker: xr.marker.visible ? xr.marker.position.toArray() : null }),
+      /** Smooth locomotion so far: metres moved, seconds the stick was held, and whether the comfort vignette shows. */
+      walked: () => ({ ...xr.walked, vignette: xr.vignette.visible }),
+      /** Where the product panel is: its distance from the head and whether it faces it (cosine). */
+      panelPlacement: () => {
+        if (!vrPanel.mesh.visible) return null;
+        const head = xr.head();
+        const at = new THREE.Vector3().setFromMatrixPosition(vrPanel.mesh.matrixWorld);
+        const normal = new THREE.Vector3(0, 0, 1).transformDirection(vrPanel.mesh.matrixWorld);
+        return { distance: at.distanceTo(head), facing: normal.dot(head.clone().sub(at).normalize()) };
+      },
+      menu: () => ({ visible: wrist.visible, pinned: wrist.pinned, page: wrist.page, buttons: Object.keys(wrist.buttons),
+        message: wrist.message, group: wrist.group?.id ?? null, chat: [...wrist.chatLog] }),
+      /** Whether the store lets a shopper stand at (x, z). */
+      walkableAt: (x, z) => state.scene?.walkableAt(x, z) ?? false,
     },
   };
 }

@@ -10,12 +10,17 @@ import { WaitingLine } from './queue.js';
 import { Highlight, loadStoreScene } from './scene.js';
 import { Controls } from './controls.js';
 import { XRRig } from './xr.js';
+import { WristMenu } from './vrmenu.js';
 import { VRPanel } from './vrpanel.js';
 import { Avatars } from './avatars.js';
 import { Cart } from './cart.js';
 import { CartView } from './cartview.js';
+import { problemText } from '../shared/problems.js';
 import { PriceTags } from './tags.js';
 import { Chat, ProductPanel, askName, progress, setLiveStatus, showStats, toast } from './ui.js';
+import { FocusCounts } from './focus.js';
+import { groupIndex, withDefaults } from './variants.js';
+import { productModel } from './closeup.js';
 
 const params = new URLSearchParams(location.search);
 const SHOW_STATS = params.get('stats') === '1';
@@ -24,7 +29,8 @@ const MIN_FRAME_MS = params.get('maxfps') ? 1000 / Math.max(1, Number(params.get
 const EMOTES = [['wave', '👋'], ['clap', '👏'], ['heart', '❤️'], ['thumbs_up', '👍'], ['cheer', '🎉']];
 
 const state = {
-  festival: null, store: null, detail: null, scene: null, products: new Map(), focus: new Map(),
+  festival: null, store: null, detail: null, scene: null, products: new Map(), groups: new Map(),
+  focus: new FocusCounts(), // others' focus per slot sku ("N looking" leaves the shopper out)
   live: null, liveState: 'idle', session: null, hovered: null, selected: null, focusSent: undefined,
   switching: false, portalArmed: false, loads: 0, loadMs: null, interactiveAt: null, error: null, frameMs: 0,
   frames: 0, // frames rendered (the loop may skip animation frames when ?maxfps= caps the rate)
@@ -49,7 +55,7 @@ world.add(rig);
 const highlight = new Highlight();
 world.add(highlight.object);
 const avatars = new Avatars(world);
-const tags = new PriceTags(world);
+const tags = new PriceTags(world, { anisotropy: renderer.capabilities.getMaxAnisotropy() });
 const vrPanel = new VRPanel();
 world.add(vrPanel.mesh);
 addEventListener('resize', () => {
@@ -65,10 +71,20 @@ const storeName = (slug) => {
   return pick(state.festival?.stores.find((s) => s.slug === slug)?.name) || slug;
 };
 const cartView = new CartView(cart, { storeName });
+/** The variants of the product at a sku (its group, in the product list's order), fresh objects. */
+function variantsOf(sku) {
+  const p = state.products.get(sku);
+  if (!p) return [];
+  return (state.groups.get(p.group) ?? [sku]).map((s) => state.products.get(s)).filter(Boolean);
+}
+state.variants = variantsOf;
 const panel = new ProductPanel({
   onAdd: (product, qty) => addToCart(product, qty),
-  onClose: () => select(null),
+  onClose: () => { if (state.selected) select(null); },
   sale: () => state.festival ?? {},
+  variants: variantsOf,
+  model: (sku) => productModel(state.scene, sku),
+  minFrameMs: MIN_FRAME_MS,
 });
 const chat = new Chat({
   onSend: (text) => state.live?.send({ type: 'chat', text }),
@@ -122,8 +138,10 @@ function tap(ndc) {
 }
 
 const xr = new XRRig({
-  renderer, rig,
+  renderer, rig, camera,
   onSelect: (ray) => {
+    const item = wrist.hit(ray);
+    if (item) return wrist.press(item);
     const button = vrPanel.hit(ray);
     if (button) return vrButton(button);
     const hit = state.scene?.pick(ray);
@@ -131,19 +149,26 @@ const xr = new XRRig({
     const floor = state.scene?.floorPoint(ray);
     if (floor) xr.teleport(floor);
   },
-  onHover: (ray) => hover(vrPanel.hit(ray) ? null : state.scene?.pick(ray)?.sku ?? null),
+  onHover: (ray) => hover(wrist.hit(ray) || vrPanel.hit(ray) ? null : state.scene?.pick(ray)?.sku ?? null),
+  onMenu: () => wrist.toggle(),
 });
-world.add(xr.marker);
+xr.addTo(world);
+const wrist = new WristMenu({
+  cart, sale: () => state.festival, storeName, form: cartView.form,
+  onChat: (text) => state.live?.send({ type: 'chat', text }),
+  onEmote: (name) => state.live?.send({ type: 'emote', name }),
+  onPlaza: () => enterStore('plaza'),
+  canLeave: () => state.store !== 'plaza' && Boolean(state.festival?.plaza),
+  emotes: EMOTES,
+});
 xr.mount(document.getElementById('vr-slot'), document.getElementById('vr-status'));
-renderer.xr.addEventListener('sessionstart', () => { panel.close(); controls.enabled = false; });
-renderer.xr.addEventListener('sessionend', () => { vrPanel.close(); controls.enabled = true; });
+renderer.xr.addEventListener('sessionstart', () => { panel.close(); controls.enabled = false; wrist.attach(xr); });
+renderer.xr.addEventListener('sessionend', () => { vrPanel.close(); wrist.detach(); controls.enabled = true; });
 
 async function vrButton(name) {
-  const p = vrPanel.product;
-  if (name === 'close') { vrPanel.close(); select(null); }
-  if (name === 'minus') vrPanel.qty = Math.max(1, vrPanel.qty - 1);
-  if (name === 'plus') vrPanel.qty = Math.min(99, vrPanel.qty + 1);
-  if (name === 'add' && p && p.stock > 0) await addToCart(p, vrPanel.qty);
+  const action = vrPanel.press(name);
+  if (action === 'close') { vrPanel.close(); select(null); }
+  if (action === 'add') await addToCart(vrPanel.product, vrPanel.qty);
   if (vrPanel.product) vrPanel.draw(saleLine(state.festival?.starts_at, state.festival?.ends_at));
 }
 
@@ -154,10 +179,11 @@ function select(sku) {
   highlight.show(sku ? state.scene?.products.get(sku) : null);
   if (!product) { panel.close(); vrPanel.close(); sendFocus(); return null; }
   if (xr.presenting) {
-    vrPanel.open(product, camera);
+    vrPanel.open(product, camera, { variants: variantsOf(sku), model: productModel(state.scene, sku),
+      looking: state.focus.get(sku) });
     vrPanel.draw(saleLine(state.festival?.starts_at, state.festival?.ends_at));
   } else {
-    panel.open(product, state.focus.get(sku) ?? 0);
+    panel.open(product, state.focus.get(sku));
   }
   sendFocus();
   return product;
@@ -175,6 +201,7 @@ function sendFocus() {
   const sku = state.selected ?? state.hovered ?? null;
   if (sku === state.focusSent || !state.live?.open) return;
   state.focusSent = sku;
+  state.focus.sent(sku);
   state.live.send({ type: 'focus', sku });
 }
 
@@ -185,8 +212,8 @@ async function addToCart(product, qty) {
     vrPanel.note = t('product.added');
     toast(`${pick(product.name)} × ${qty} — ${t('product.added')}`);
   } catch (err) {
-    panel.note(t('error.generic', { e: err.message }));
-    vrPanel.note = err.message;
+    panel.note(problemText(err)); // in the page's language, never the server's English detail
+    vrPanel.note = problemText(err);
   }
 }
 
@@ -202,12 +229,12 @@ function applyProduct(msg) {
   const base = p.sale_price ?? p.price;
   p.unit_price = Math.floor((base * (100 - (p.festival_percent || 0))) / 100);
   panel.update(p);
-  vrPanel.update(p);
+  vrPanel.update(p, state.selected ? variantsOf(state.selected) : null);
   tags.invalidate(msg.sku);
   if (panel.product?.sku === msg.sku) {
     // An omitted sale_price may also mean "cleared": confirm the open product with the API.
     api(`/api/v1/stores/${state.store}/products/${encodeURIComponent(msg.sku)}`).then((fresh) => {
-      state.products.set(fresh.sku, fresh); panel.update(fresh); tags.invalidate(fresh.sku);
+      state.products.set(fresh.sku, withDefaults(fresh)); panel.update(fresh); tags.invalidate(fresh.sku);
     }).catch(() => {});
   }
 }
@@ -253,7 +280,7 @@ function onLive(msg) {
   switch (msg.type) {
     case 'welcome':
       avatars.reset(msg.you.id, msg.peers);
-      state.focus = new Map(Object.entries(msg.focus || {}));
+      state.focus.reset(msg.focus || {});
       tags.invalidate();
       liveCount();
       sendFocus();
@@ -261,10 +288,12 @@ function onLive(msg) {
     case 'product': applyProduct(msg); break;
     case 'cart': cart.onLive(msg); break;
     case 'focus_counts':
-      for (const [sku, n] of Object.entries(msg.counts)) { if (n) state.focus.set(sku, n); else state.focus.delete(sku); tags.invalidate(sku); }
-      if (panel.product) panel.update(panel.product, state.focus.get(panel.product.sku) ?? 0);
+      state.focus.apply(msg.counts);
+      tags.invalidate();
+      if (panel.isOpen) panel.setLooking(state.focus.get(panel.slot));
+      if (vrPanel.product && state.selected) { vrPanel.looking = state.focus.get(state.selected); vrPanel.draw(); }
       break;
-    case 'chat': chat.add(msg.name, msg.text, msg.id === state.live?.welcome?.you.id); break;
+    case 'chat': chat.add(msg.name, msg.text, msg.id === state.live?.welcome?.you.id); wrist.addChat(msg.name, msg.text); break;
     case 'emote': avatars.emote(msg.id, msg.name); break;
     case 'notice':
       if (msg.kind === 'scene_published' && msg.scene) enterStore(state.store, { push: false, reload: true });
@@ -329,8 +358,9 @@ async function enterStore(slug, { push = true, reload = false } = {}) {
     world.add(loaded.root);
     state.store = slug;
     state.detail = detail;
-    state.products = new Map(detail.products.map((p) => [p.sku, p]));
-    state.focus = new Map();
+    state.products = new Map(detail.products.map((p) => [p.sku, withDefaults(p)]));
+    state.groups = groupIndex(state.products.values());
+    state.focus.reset();
     select(null);
     hover(null);
     placeAtArrival(loaded, from);
@@ -387,6 +417,7 @@ setInterval(() => { hud(); if (panel.isOpen) panel.render(); }, 1000);
 addEventListener('popstate', () => enterStore(storeSlugFromPath(), { push: false }));
 
 // ------------------------------------------------------------------ frame loop
+const XR_MAX_DT_S = 0.1;
 let lastFrame = performance.now();
 const head = { p: new THREE.Vector3(), q: new THREE.Quaternion(), s: new THREE.Vector3() };
 let lastPose = 0, lastPoseKey = '', lastHover = 0, statsAt = 0;
@@ -394,19 +425,27 @@ let lastPose = 0, lastPoseKey = '', lastHover = 0, statsAt = 0;
 function frame(time) {
   const now = performance.now();
   if (MIN_FRAME_MS && !xr.presenting && now - lastFrame < MIN_FRAME_MS - 2) return;
-  const dt = Math.min(0.1, (now - lastFrame) / 1000);
+  // Up to half a second of movement per frame (a tab coming back from the background does not leap).
+  const dt = Math.min(0.5, (now - lastFrame) / 1000);
   lastFrame = now;
   const t0 = performance.now();
   controls.update(dt, xr.presenting);
+  vrPanel.tick(dt);
   if (state.scene) {
-    if (xr.presenting) xr.update((ray) => state.scene.floorPoint(ray));
+    if (xr.presenting) {
+      // A headset draws at 72–120 Hz: a longer frame is a stall, and catching the walk up after it would jolt
+      // the view (a comfort problem), so VR locomotion takes at most a tenth of a second per frame.
+      xr.update(Math.min(dt, XR_MAX_DT_S), { walkable: (x, z) => state.scene.walkableAt(x, z), meshes: state.scene.pickMeshes,
+        floorPoint: (ray) => state.scene.floorPoint(ray) });
+      wrist.update();
+    }
     else if (time - lastHover > 66) {
       lastHover = time;
       const ndc = controls.locked ? new THREE.Vector2(0, 0) : pointer.ndc;
       hover(ndc ? state.scene.pick(rayAt(ndc))?.sku ?? null : null);
     }
     // Portals: walking into the doorway switches scenes; arm only after standing clear of every portal.
-    const portal = state.scene.portalAt(rig.position);
+    const portal = state.scene.portalAt(xr.presenting ? xr.head() : rig.position); // in VR: where the head is
     if (!portal) state.portalArmed = true;
     else if (state.portalArmed && !state.switching) enterStore(portal.target);
   }
@@ -414,7 +453,9 @@ function frame(time) {
   avatars.update(camera);
   tags.update(camera);
   sendPose(time);
-  renderer.render(world, xr.presenting ? renderer.xr.getCamera() : camera);
+  // Always the rig's camera: in VR three's WebXRManager sets it to rig transform × headset pose (rendering with
+  // renderer.xr.getCamera() instead would drop the rig and draw from the world origin).
+  renderer.render(world, camera);
   state.frames += 1;
   state.frameMs = state.frameMs * 0.9 + (performance.now() - t0) * 0.1;
   if (SHOW_STATS && time - statsAt > 250) {
@@ -427,7 +468,7 @@ function frame(time) {
 function sendPose(time) {
   if (!state.live?.open || time - lastPose < 100) return; // 10 Hz, the tick rate
   camera.matrixWorld.decompose(head.p, head.q, head.s);
-  const hands = xr.hands();
+  const hands = xr.handPoses();
   const key = `${head.p.toArray().map((v) => v.toFixed(2))}|${head.q.toArray().map((v) => v.toFixed(3))}|${Boolean(hands)}`;
   if (key === lastPoseKey && time - lastPose < 1000) return;
   lastPose = time;
@@ -447,7 +488,7 @@ async function installTestHookIfAsked() {
   if (!document.querySelector('meta[name="vrstore-test-hook"]')) return;
   const { installTestHook } = await import('./hook.js');
   installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls, panel, vrPanel,
-    cart, avatars, xr });
+    cart, avatars, xr, tags, wrist });
 }
 
 // ------------------------------------------------------------------ start

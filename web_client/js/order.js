@@ -3,6 +3,7 @@
 // Statuses follow live (GET /api/v1/order_groups/{g}/events). It prints as a receipt (css/checkout.css, @media print).
 import { money, showTime } from '../shared/format.js';
 import { applyDom, lang, onLangChange, pick, register, t } from '../shared/i18n.js';
+import { el } from '../shared/dom.js';
 import { problemText } from '../shared/problems.js';
 import strings from './checkout_strings.js';
 import { langToggle } from './locale.js';
@@ -13,18 +14,6 @@ register(strings);
 const $ = (sel, root = document) => root.querySelector(sel);
 const groupId = Number(location.pathname.split('/').filter(Boolean).pop());
 const state = { group: null, history: null, me: null, zone: 'Asia/Seoul', live: false };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'dataset') Object.assign(node.dataset, v);
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 /** A short message at the foot of the page (ui.js has one too, but it brings the 3D store along). */
 function toast(text, ms = 3000) {

@@ -11,6 +11,7 @@ import { pick, t } from '../shared/i18n.js';
 import { problemText } from '../shared/problems.js';
 import { saleLine } from './locale.js';
 import { APPROVE, DECLINE, METHODS, pay, pickupContact, pickupSlots, quote, savedAddress } from './vrcheckout.js';
+import { pressedButton } from './vrhit.js';
 
 const W = 512, H = 720;
 const PLANE_W = 0.3, PLANE_H = PLANE_W * (H / W);
@@ -107,16 +108,7 @@ export class WristMenu {
 
   /** Which button a world ray presses ('panel' for the body, null when it misses or the menu is hidden). */
   hit(ray) {
-    if (!this.mesh.visible) return null;
-    this.mesh.updateWorldMatrix(true, false);
-    this._raycaster.ray.copy(ray);
-    const [hit] = this._raycaster.intersectObject(this.mesh, false);
-    if (!hit) return null;
-    const x = hit.uv.x * W, y = (1 - hit.uv.y) * H;
-    for (const [name, [bx, by, bw, bh]] of Object.entries(this.buttons)) {
-      if (x >= bx && x <= bx + bw && y >= by && y <= by + bh) return name;
-    }
-    return 'panel';
+    return pressedButton(this._raycaster, ray, this.mesh, this.buttons, W, H);
   }
 
   /** The world position of a button's centre (tests aim controllers with it). */

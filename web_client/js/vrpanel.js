@@ -7,6 +7,7 @@ import { money } from '../shared/format.js';
 import { pick, t } from '../shared/i18n.js';
 import { disposeModel } from './closeup.js';
 import { VariantChoice } from './variants.js';
+import { pressedButton } from './vrhit.js';
 
 const W = 512, H = 832;
 const PLANE_W = 0.48, PLANE_H = PLANE_W * (H / W);
@@ -215,15 +216,7 @@ export class VRPanel {
 
   /** Which button a world ray presses (or 'panel' for the panel body, null when it misses). */
   hit(ray) {
-    if (!this.mesh.visible) return null;
-    this._raycaster.ray.copy(ray);
-    const [hit] = this._raycaster.intersectObject(this.mesh, false);
-    if (!hit) return null;
-    const x = hit.uv.x * W, y = (1 - hit.uv.y) * H;
-    for (const [name, [bx, by, bw, bh]] of Object.entries(this.buttons)) {
-      if (x >= bx && x <= bx + bw && y >= by && y <= by + bh) return name;
-    }
-    return 'panel';
+    return pressedButton(this._raycaster, ray, this.mesh, this.buttons, W, H);
   }
 }
 

@@ -6,12 +6,13 @@ import { $, bindLangSelect, busy, wireSignIn } from '../consoles/ui.js';
 import consoleStrings from '../consoles/strings.js';
 import strings from './strings.js';
 import { loadStores, renderStores, wireCreateStore, fillKindSelect } from './stores.js';
-import { wireCatalog } from './catalog.js';
+import { renderReport, wireCatalog } from './catalog.js';
 import { loadLayout, refreshLayoutLabels, wireLayout } from './layout.js';
 import { refreshBuildLabels, renderUnplaced, resetBuild, wireBuild } from './build.js';
 import { loadProducts, renderProducts, wireAssets } from './products.js';
 import { loadOrders } from './orders.js';
 import { drawPlan } from './plan.js';
+import { loadAnalytics, wireAnalytics } from './analytics.js';
 
 i18n.register(consoleStrings);
 i18n.register(strings);
@@ -82,6 +83,7 @@ ctx.openStore = async (slug) => {
     const festival = await ctx.api.get(`/api/v1/festivals/${seg(ctx.store.festival)}`).catch(() => null);
     if (festival) ctx.timeZone = festival.timezone;
     await Promise.all([loadLayout(ctx), loadOrders(ctx)]);
+    loadAnalytics(ctx); // its own problem box: a failure here must not block the store
   });
 };
 
@@ -116,8 +118,10 @@ function relabel() {
     renderProducts(ctx);
     for (const node of document.querySelectorAll('.store-name')) node.textContent = i18n.pick(ctx.store.name);
     loadOrders(ctx);
+    loadAnalytics(ctx);
   }
   refreshBuildLabels(ctx);
+  if (ctx.lastReport) $('#catalog-out').replaceChildren(...renderReport(ctx.lastReport)); // texts in the new language
   if (ctx.me) $('#who').textContent = t('signIn.as', { id: ctx.me.merchant_id, festival: ctx.me.festival || '' });
   if (ctx.manifest) $('#plan-legend').textContent = t('plan.legend');
 }
@@ -133,6 +137,7 @@ function main() {
   wireAssets(ctx);
   $('#cutaway').addEventListener('change', (event) => { if (ctx.viewer) ctx.viewer.setCutaway(event.target.checked); });
   $('#orders-refresh').addEventListener('click', () => loadOrders(ctx));
+  wireAnalytics(ctx);
   wireSignIn(ctx.api, signIn, signOut);
   document.body.dataset.ready = '1';
 }

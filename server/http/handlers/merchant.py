@@ -12,7 +12,7 @@ from aiohttp import web
 from server import keys, pool_jobs
 from server.builds import merchant_turn
 from server.contracts import merchant as ms
-from server.domain.errors import NotFound, Unprocessable, UnsupportedMedia
+from server.domain.errors import Forbidden, NotFound, Unprocessable, UnsupportedMedia
 from server.domain.events import ProductChanged
 from server.domain.layout_choice import custom_layout, read_layout_choice, template_marker
 from server.http.registry import api
@@ -79,8 +79,9 @@ async def get_snapshot(call: Call[None, None]) -> web.StreamResponse:
     return web.Response(body=body, content_type="application/json", headers=headers)
 
 
-@api.op("GET", S + "/products", summary="The store's active products, a page at a time", tag="stores",
-        query=ms.ProductPageQuery, response=ms.ProductPage)
+@api.op("GET", S + "/products", summary="The store's products on sale, a page at a time (with include_hidden, "
+        "the hidden ones too: merchant and organizer)", tag="stores", query=ms.ProductPageQuery,
+        response=ms.ProductPage, errors=(403,))
 async def list_products(call: Call[None, ms.ProductPageQuery]) -> ms.ProductPage:
     after = 0
     if call.query.after is not None:
@@ -91,10 +92,14 @@ async def list_products(call: Call[None, ms.ProductPageQuery]) -> ms.ProductPage
     now = datetime.now(UTC)
     async with database_of(call.request).read() as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
+        manager = access.can_manage_store(call.principal, store)
+        if call.query.include_hidden and not manager:
+            raise Forbidden("only the store's merchant or the festival's organizer may list hidden products")
         pricing = await load_pricing(db, store.festival_id)
-        rows, next_after = await catalog.product_page(db, store, after=after, limit=call.query.limit)
-    return ms.ProductPage(items=[catalog.product_out(store, row, pricing, now) for row in rows],
-                          next=None if next_after is None else str(next_after))
+        rows, next_after = await catalog.product_page(db, store, after=after, limit=call.query.limit,
+                                                      include_hidden=call.query.include_hidden)
+        items = await catalog.products_out(db, store, rows, pricing, now, manager=manager)
+    return ms.ProductPage(items=items, next=None if next_after is None else str(next_after))
 
 
 @api.op("PUT", S + "/catalog", summary="Replace the store's catalog (JSON, CSV, Shopify, Google feed, CP949 CSV)",
@@ -116,9 +121,12 @@ async def put_catalog(call: Call[None, None]) -> ms.ImportReport:
         async with request.app[keys.BUILDS].slots.turn(merchant_turn(store.merchant_id)):
             staged = await _run(request, pool_jobs.stage_catalog_file, str(upload.path), fmt, store.currency,
                                 str(rows))
-        return await catalog.replace_staged(database_of(request), store, staged, rows)
+        report = await catalog.replace_staged(database_of(request), store, staged, rows)
+        # Whether the file's image URLs can be fetched (POST …/image-fetches) is the server's setting.
+        return report.model_copy(update={"images_fetch": request.app[keys.SETTINGS].image_fetch})
     except CatalogError as exc:
-        raise Unprocessable(str(exc), errors=[{"loc": ["body"], "msg": str(exc)}]) from None
+        raise Unprocessable(str(exc), errors=[{"loc": ["body"], "msg": str(exc), "code": exc.code,
+                                               "msg_ko": exc.message_ko, "params": exc.params}]) from None
     finally:
         upload.path.unlink(missing_ok=True)
         rows.unlink(missing_ok=True)
@@ -130,6 +138,8 @@ async def patch_product(call: Call[ms.ProductPatch, None]) -> ms.ProductOut:
     async with database_of(call.request).write() as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
         out = await catalog.patch_product(db, store, call.path("sku"), call.body)
+    if not (out.active and out.status == "active"):
+        return out  # a hidden product's price is nothing shoppers in the store may hear of
     await call.request.app[keys.EVENTS].publish(ProductChanged(
         store=store.slug, store_id=store.id, sku=out.sku, price=out.price, sale_price=out.sale_price,
         unit_price=out.unit_price, stock=out.stock, currency=out.currency))
@@ -141,8 +151,11 @@ async def patch_product(call: Call[ms.ProductPatch, None]) -> ms.ProductOut:
 async def get_product(call: Call[None, None]) -> ms.ProductOut:
     async with database_of(call.request).read() as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
-        row = await catalog.product_by_sku(db, store, call.path("sku"))
-        return catalog.product_out(store, row, await load_pricing(db, store.festival_id), datetime.now(UTC))
+        manager = access.can_manage_store(call.principal, store)
+        row = await catalog.product_by_sku(db, store, call.path("sku"), shelf_only=not manager)
+        pricing = await load_pricing(db, store.festival_id)
+        [product] = await catalog.products_out(db, store, [row], pricing, datetime.now(UTC), manager=manager)
+        return product
 
 
 @api.op("PUT", S + "/layout", summary="Set the store layout: a YAML or JSON layout, or {\"template\": kind}",
@@ -232,7 +245,8 @@ async def put_image(call: Call[None, None]) -> ms.AssetOut:
 async def get_image(call: Call[None, None]) -> web.StreamResponse:
     async with database_of(call.request).read() as db:
         store = await access.visible_store(db, call.principal, call.path("store"))
-        asset = await assets.product_image(db, store, call.path("sku"))
+        asset = await assets.product_image(db, store, call.path("sku"),
+                                           shelf_only=not access.can_manage_store(call.principal, store))
     if asset is None:
         raise NotFound("the product has no image")
     path = call.request.app[keys.STORAGE].asset_path(asset.sha256)
@@ -249,7 +263,7 @@ async def get_image(call: Call[None, None]) -> web.StreamResponse:
 async def start_build(call: Call[None, None]) -> web.Response:
     async with database_of(call.request).write() as db:
         store = await access.merchant_store(db, call.user, call.path("store"))
-        count = await catalog.active_count(db, store)
+        count = await catalog.shelf_count(db, store)  # auto-layout gives a product's variants one slot
         if not count:
             raise Unprocessable("upload a catalog before building", errors=[{"loc": ["catalog"], "msg": "empty"}])
         if count > MAX_AUTO_PRODUCTS and read_layout_choice(store.layout_json, store.kind).layout is None:

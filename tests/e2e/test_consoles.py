@@ -460,7 +460,7 @@ def test_merchant_console_lists_orders(page: Page, festival: Festival) -> None:
     # The merchant sets the store's fees and opening hours in the console; pickup slots come from the hours.
     sign_in(page, "/merchant", merchant)
     expect(page.locator("#no-orders")).to_be_visible()
-    form = page.locator("#fulfilment-form")
+    form = page.locator("#fulfilment-form[data-state=ready]")  # the store's terms are in: typing is kept
     form.locator("input[name=flat_fee]").fill("2500")
     form.locator("textarea[name=remote]").fill("63000-63644 3000")
     for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):

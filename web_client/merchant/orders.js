@@ -87,7 +87,9 @@ export async function loadOrders(ctx) {
   }
   seen = { slug: ctx.slug, key: orders.map((o) => `${o.id}:${o.status}`).join(',') };
   draw(ctx, orders);
-  loadFulfilment(ctx);
+  // The terms are read once per store: a re-read (after a status change, a language switch) would overwrite
+  // what the merchant is typing.
+  if (fulfilmentOf !== ctx.slug) { fulfilmentOf = ctx.slug; loadFulfilment(ctx); }
   if (!poller) poller = setInterval(() => poll(ctx), POLL_MS);
 }
 
@@ -167,8 +169,13 @@ function parseAreas(text) {
   });
 }
 
+let fulfilmentOf = null; // the store whose terms the form shows
+
+/** Fill the form with the store's terms; it cannot be saved until they are in (data-state: loading → ready). */
 async function loadFulfilment(ctx) {
   const form = $('#fulfilment-form');
+  form.dataset.state = 'loading';
+  form.querySelector('button[type=submit]').disabled = true;
   try {
     const f = await ctx.api.get(`/api/v1/stores/${seg(ctx.slug)}/fulfilment`);
     form.flat_fee.value = f.shipping.flat_fee;
@@ -176,8 +183,12 @@ async function loadFulfilment(ctx) {
     form.remote.value = f.shipping.remote_areas.map((a) => `${a.first}-${a.last} ${a.surcharge}`).join('\n');
     for (const day of DAYS) form[`hours_${day}`].value = hoursText(f.opening_hours[day] || []);
     $('#fulfilment-zone').textContent = t('mo.zone', { zone: f.time_zone });
+    form.dataset.state = 'ready';
+    form.querySelector('button[type=submit]').disabled = false;
   } catch (err) {
+    // Not saveable: saving the form's defaults would overwrite terms we could not read. The next load retries.
     showNote($('#fulfilment-note'), problemText(err), 'warn');
+    fulfilmentOf = null;
   }
 }
 

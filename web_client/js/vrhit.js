@@ -1,5 +1,18 @@
-// Hit-testing the in-world panels (the product panel and the wrist menu): each is one canvas texture on a
-// plane, its buttons rectangles in canvas pixels.
+// The in-world panels (the product panel and the wrist menu): each is one canvas texture on a plane, its
+// buttons rectangles in canvas pixels. Making one, and hit-testing it with a controller ray.
+import * as THREE from 'three';
+
+/** A `width`×`height` px canvas drawn on a `planeW`×`planeH` m plane, unlit and legible (sRGB, anisotropic). */
+export function canvasPanel(width, height, planeW, planeH) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width; canvas.height = height;
+  const texture = new THREE.CanvasTexture(canvas);
+  texture.colorSpace = THREE.SRGBColorSpace;
+  texture.anisotropy = 8;
+  const mesh = new THREE.Mesh(new THREE.PlaneGeometry(planeW, planeH),
+    new THREE.MeshBasicMaterial({ map: texture, transparent: true, toneMapped: false }));
+  return { canvas, texture, mesh };
+}
 
 /**
  * Which button of a canvas panel a world ray presses: its name, 'panel' for the body, null on a miss or when

@@ -11,7 +11,7 @@ import { pick, t } from '../shared/i18n.js';
 import { problemText } from '../shared/problems.js';
 import { saleLine } from './locale.js';
 import { APPROVE, DECLINE, METHODS, pay, pickupContact, pickupSlots, quote, savedAddress } from './vrcheckout.js';
-import { pressedButton } from './vrhit.js';
+import { canvasPanel, pressedButton } from './vrhit.js';
 
 const W = 512, H = 720;
 const PLANE_W = 0.3, PLANE_H = PLANE_W * (H / W);
@@ -28,13 +28,7 @@ export class WristMenu {
    */
   constructor({ cart, sale, storeName, form, onChat, onEmote, onPlaza, canLeave, emotes }) {
     Object.assign(this, { cart, sale, storeName, form, onChat, onEmote, onPlaza, canLeave, emotes });
-    this.canvas = document.createElement('canvas');
-    this.canvas.width = W; this.canvas.height = H;
-    this.texture = new THREE.CanvasTexture(this.canvas);
-    this.texture.colorSpace = THREE.SRGBColorSpace;
-    this.texture.anisotropy = 8;
-    this.mesh = new THREE.Mesh(new THREE.PlaneGeometry(PLANE_W, PLANE_H),
-      new THREE.MeshBasicMaterial({ map: this.texture, transparent: true, toneMapped: false }));
+    Object.assign(this, canvasPanel(W, H, PLANE_W, PLANE_H));
     this.mesh.renderOrder = 30;
     // Above the wrist, tilted back towards the eyes.
     this.mesh.position.set(0, 0.2, -0.04);

@@ -7,7 +7,7 @@ import { money } from '../shared/format.js';
 import { pick, t } from '../shared/i18n.js';
 import { disposeModel } from './closeup.js';
 import { VariantChoice } from './variants.js';
-import { pressedButton } from './vrhit.js';
+import { canvasPanel, pressedButton } from './vrhit.js';
 
 const W = 512, H = 832;
 const PLANE_W = 0.48, PLANE_H = PLANE_W * (H / W);
@@ -16,13 +16,7 @@ const font = (px, weight = 500) => `${weight} ${px}px system-ui, "Noto Sans CJK 
 
 export class VRPanel {
   constructor() {
-    this.canvas = document.createElement('canvas');
-    this.canvas.width = W; this.canvas.height = H;
-    this.texture = new THREE.CanvasTexture(this.canvas);
-    this.texture.colorSpace = THREE.SRGBColorSpace;
-    this.texture.anisotropy = 8;
-    this.mesh = new THREE.Mesh(new THREE.PlaneGeometry(PLANE_W, PLANE_H),
-      new THREE.MeshBasicMaterial({ map: this.texture, transparent: true, toneMapped: false }));
+    Object.assign(this, canvasPanel(W, H, PLANE_W, PLANE_H));
     this.mesh.visible = false;
     this.mesh.renderOrder = 20;
     this.turntable = new THREE.Group(); // the product copy, beside the panel on the right

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -34,15 +34,17 @@ async def flush(app: web.Application, rows: list[Row]) -> None:
         log.exception("writing %d analytics rows failed; they are dropped", len(rows))
 
 
-async def flush_ended(app: web.Application) -> None:
+async def flush_ended(app: web.Application, wall: Callable[[], float] = time.time) -> None:
     """Write the minutes that have ended (what a test calls instead of waiting for the minute)."""
-    await flush(app, app[keys.ANALYTICS].take(time.time()))
+    await flush(app, app[keys.ANALYTICS].take(wall()))
 
 
-async def _flush_every_minute(app: web.Application) -> None:
+async def flush_every_minute(app: web.Application, wall: Callable[[], float] = time.time) -> None:
+    """The app's writer: just past each minute's end, that minute's rows (``wall`` is the clock the counters
+    use; a test passes one set just before a boundary)."""
     while True:
-        await asyncio.sleep(60.0 - time.time() % 60.0 + 1.0)  # just past the boundary: the minute has ended
-        await flush_ended(app)
+        await asyncio.sleep(60.0 - wall() % 60.0 + 1.0)  # just past the boundary: the minute has ended
+        await flush_ended(app, wall)
 
 
 async def _prune_hourly(app: web.Application) -> None:
@@ -69,7 +71,7 @@ async def analytics_context(app: web.Application) -> AsyncIterator[None]:
         record_event(acc, event, time.time())
 
     unsubscribe = app[keys.EVENTS].subscribe(on_event)
-    tasks = [asyncio.create_task(_flush_every_minute(app), name="analytics-flush"),
+    tasks = [asyncio.create_task(flush_every_minute(app), name="analytics-flush"),
              asyncio.create_task(_prune_hourly(app), name="analytics-prune")]
     try:
         yield

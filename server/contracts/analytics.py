@@ -50,6 +50,8 @@ class ProductRank(BaseModel):
     store: str
     sku: str
     views: int
+    panels: int = Field(description="panel openings (0 when fewer than K_MIN shoppers opened it)")
+    options: int = Field(description="option changes to this variant (0 when fewer than K_MIN shoppers)")
     adds: int
     removes: int
     sold: int = Field(description="units in paid orders placed in the range")

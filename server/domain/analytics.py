@@ -13,6 +13,9 @@ dwell      ``""``      visits that ended                                      th
 view       sku         times a shopper started looking at the product (a
                        look held for at least one sample, i.e. ~1 s)
 cell       ``"x,z"``   shopper-seconds in that ``CELL_CM`` floor cell
+panel      sku         times a shopper opened the product's panel
+option     sku         times a shopper chose another option (size, colour …) in
+                       the panel; ``sku`` is the variant chosen
 add        sku         lines added to a cart
 remove     sku         lines removed from a cart
 order      currency    orders paid                                            their total (minor units)
@@ -40,7 +43,8 @@ from server.domain.events import CartChanged, CheckoutEnded, Event, OrderChanged
 
 K_MIN: Final = 5  # fewer distinct shoppers than this: suppressed in every answer
 CELL_CM: Final = 50  # the floor grid: 0.5 m cells (poses are in centimetres)
-KINDS: Final = ("enter", "visit", "dwell", "view", "cell", "add", "remove", "order", "cancel", "checkout")
+KINDS: Final = ("enter", "visit", "dwell", "view", "cell", "panel", "option", "add", "remove", "order", "cancel",
+                "checkout")
 
 # One sample of a present shopper: (session, focused sku or None, x cm, z cm) — the position None before a pose.
 Glance = tuple[str, str | None, int | None, int | None]
@@ -126,6 +130,11 @@ class Accumulator:
             elif sku != was:
                 looking[(store, session)] = sku
                 self._count(wall, (festival, store, "view", sku, None), session)
+
+    def looks(self, wall: float, festival: str, store: str, looks: Iterable[tuple[str, str, str]]) -> None:
+        """A store's panel openings and option changes since the last sample: (session, kind, sku)."""
+        for session, kind, sku in looks:
+            self._count(wall, (festival, store, kind, sku, None), session)
 
     # ------------------------------------------------------------ service events
 

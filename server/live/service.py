@@ -133,7 +133,9 @@ class Live:
             return
         wall = time.time()
         for store, _, room in self.hub.local_instances():
-            self.analytics.sample(wall, self.hub.festival_of(store), store, room.glances())
+            festival = self.hub.festival_of(store)
+            self.analytics.sample(wall, festival, store, room.glances())
+            self.analytics.looks(wall, festival, store, room.take_looks())
 
     def now(self) -> float:
         return time.monotonic()

@@ -183,8 +183,8 @@ def _or0(kinds: Mapping[str, _Sum], kind: str) -> int:
 # ------------------------------------------------------------ products
 
 async def _products(db: AsyncSession, festival: str, store: str | None, span: Span) -> list[an.ProductRank]:
-    rows = await read(db, festival, span.since, span.until, kinds=("view", "add", "remove"), store=store,
-                      per_minute=False)
+    rows = await read(db, festival, span.since, span.until, kinds=("view", "panel", "option", "add", "remove"),
+                      store=store, per_minute=False)
     sums: dict[tuple[str, str], dict[str, _Sum]] = defaultdict(lambda: defaultdict(_Sum))
     for r in rows:
         sums[(r.store, r.key)][r.kind].add(Stored(0, r.store, r.kind, r.key, r.n, r.value, r.shoppers, r.most))
@@ -195,7 +195,8 @@ async def _products(db: AsyncSession, festival: str, store: str | None, span: Sp
         if views is None:  # looked at by fewer than K_MIN shoppers (or never): not shown
             continue
         adds, removes = _or0(kinds, "add"), _or0(kinds, "remove")
-        out.append(an.ProductRank(store=s, sku=sku, views=views, adds=adds, removes=removes,
+        out.append(an.ProductRank(store=s, sku=sku, views=views, panels=_or0(kinds, "panel"),
+                                  options=_or0(kinds, "option"), adds=adds, removes=removes,
                                   sold=sold.get((s, sku), 0), conversion=round(adds / views, 4) if views else None))
     return out
 

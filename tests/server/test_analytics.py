@@ -21,7 +21,7 @@ from loadtest.behaviour import Behaviour, Shelf, ShopperLog, plan_visit, run_vis
 from PIL import Image
 
 from server import keys
-from server.analytics_watch import flush
+from server.analytics_watch import flush, flush_every_minute
 from server.domain.analytics import K_MIN, Accumulator, Row
 from server.services import analytics
 from server.settings import Settings
@@ -39,8 +39,9 @@ async def flush_all(client: TestClient[Any, Any]) -> None:
 async def raw(client: TestClient[Any, Any], festival: str) -> dict[tuple[str, str, str], analytics.Stored]:
     """The stored counters over all time, added over minutes (no privacy rule: what the test compares)."""
     async with client.server.app[keys.DATABASE].read() as db:
-        rows = await analytics.read(db, festival, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(
-            minutes=5), kinds=("enter", "dwell", "view", "add", "order", "checkout", "cell", "visit"),
+        rows = await analytics.read(
+            db, festival, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(minutes=5),
+            kinds=("enter", "dwell", "view", "panel", "option", "add", "order", "checkout", "cell", "visit"),
             per_minute=False)
     return {(r.store, r.kind, r.key): r for r in rows}
 
@@ -84,6 +85,9 @@ async def test_aggregates_equal_the_generators_own_count(
     assert got[(t.store, "enter", "")].n == log.entries == 7
     assert {sku: got[(t.store, "view", sku)].n for sku in log.looks} == log.looks
     assert not {k for k in got if k[1] == "view"} - {(t.store, "view", sku) for sku in log.looks}
+    assert log.panels and log.options  # the seed makes shoppers open panels and choose options
+    assert {sku: r.n for (s, kind, sku), r in got.items() if kind == "panel"} == log.panels
+    assert {sku: r.n for (s, kind, sku), r in got.items() if kind == "option"} == log.options
     assert {sku: r.n for (s, kind, sku), r in got.items() if kind == "add"} == log.adds
     assert {k: r.n for (s, kind, k), r in got.items() if kind == "checkout"} == log.checkouts
     if log.orders:
@@ -170,6 +174,38 @@ async def test_retention_prunes_old_minutes_in_the_apps_own_task(tmp_path: Any, 
         while (found := await counts()) != [6]:
             assert time.monotonic() < deadline, found
             await asyncio.sleep(0.05)  # polling the database the task under test writes to
+
+
+async def test_the_minute_writer_flushes_just_past_the_boundary_and_keeps_the_open_minute(
+        tenant_client: tuple[TestClient[Any, Any], Tenant]) -> None:
+    client, t = tenant_client
+    app = client.server.app
+    start = time.time()
+    offset = 60.0 - start % 60.0 - 0.5 + 2 * 86400  # a clock 0.5 s before a minute ends, two days ahead
+    def wall() -> float:
+        return time.time() + offset
+
+    acc: Accumulator = app[keys.ANALYTICS]
+    ending = wall()
+    acc.enter(ending, t.festival, t.store, "s-ending")  # in the minute about to end
+    acc.enter(ending + 60, t.festival, t.store, "s-next")  # in the minute after it: not written yet
+    writer = asyncio.create_task(flush_every_minute(app, wall))
+    try:
+        async def entered() -> dict[int, int]:
+            async with app[keys.DATABASE].read() as db:
+                rows = await analytics.read(db, t.festival, datetime.fromtimestamp(ending - 120, UTC),
+                                            datetime.fromtimestamp(ending + 240, UTC), kinds=("enter",))
+            return {r.minute: r.n for r in rows}
+
+        deadline = time.monotonic() + 10
+        while not (written := await entered()):
+            assert time.monotonic() < deadline, "the minute was not written"
+            await asyncio.sleep(0.05)  # polling the database the task under test writes to
+        assert written == {int(ending // 60 * 60): 1}
+        assert [r.key for r in acc.take_all() if r.kind == "enter"] == [""]  # the next minute stayed in memory
+    finally:
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
 
 
 async def test_analytics_off_counts_nothing(tmp_path: Any) -> None:

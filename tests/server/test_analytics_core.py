@@ -60,6 +60,14 @@ def test_a_look_survives_a_minute_boundary_as_one_view() -> None:
     assert sum(r.n for r in views) == 1
 
 
+def test_panel_openings_and_option_changes_count_per_sku_and_shopper() -> None:
+    acc = Accumulator()
+    acc.looks(T0, "fest", "shop", [("s1", "panel", "A"), ("s2", "panel", "A"), ("s1", "option", "A-L")])
+    acc.looks(T0 + 1, "fest", "shop", [("s1", "panel", "A")])
+    rows = {(r.kind, r.key): (r.n, r.shoppers) for r in acc.take_all()}
+    assert rows == {("panel", "A"): (3, 2), ("option", "A-L"): (1, 1)}
+
+
 def test_service_events_count_cart_lines_orders_and_checkouts() -> None:
     acc = Accumulator()
     add = CartChanged(cart=1, version=2, change={"type": "line_added", "store": "shop", "sku": "A"},

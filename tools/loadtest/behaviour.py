@@ -44,6 +44,8 @@ class Behaviour:
     price_ref: int = 20_000
     checkout: float = 0.7  # the chance to check out a non-empty cart
     decline: float = 0.1  # the chance the card is declined (the test provider's tok_decline)
+    panel: float = 0.5  # the chance a look opens the product's panel
+    option: float = 0.3  # the chance an open panel gets another option chosen
 
 
 def add_probability(price: int, b: Behaviour) -> float:
@@ -60,6 +62,8 @@ class Step:
     x: float = 0.0
     z: float = 0.0
     token: str = "tok_visa"
+    panel: bool = False  # a look that opens the product's panel
+    option: bool = False  # … and chooses another option in it
 
 
 def plan_visit(rng: random.Random, shelves: list[Shelf], b: Behaviour | None = None) -> list[Step]:
@@ -72,7 +76,9 @@ def plan_visit(rng: random.Random, shelves: list[Shelf], b: Behaviour | None = N
     steps: list[Step] = []
     added = False
     for s in picked:
-        steps.append(Step("look", s.sku, round(rng.uniform(*b.look_s), 2), round(rng.uniform(*b.gap_s), 2), s.x, s.z))
+        panel = rng.random() < b.panel
+        steps.append(Step("look", s.sku, round(rng.uniform(*b.look_s), 2), round(rng.uniform(*b.gap_s), 2), s.x, s.z,
+                          panel=panel, option=panel and rng.random() < b.option))
         if rng.random() < add_probability(s.price, b):
             steps.append(Step("add", s.sku))
             added = True
@@ -83,10 +89,13 @@ def plan_visit(rng: random.Random, shelves: list[Shelf], b: Behaviour | None = N
 
 @dataclass
 class ShopperLog:
-    """What the generator did, counted on its side: looks and adds by sku, checkouts by outcome, time inside."""
+    """What the generator did, counted on its side: looks, panels, options and adds by sku, checkouts by outcome,
+    time inside."""
 
     entries: int = 0
     looks: dict[str, int] = field(default_factory=dict)
+    panels: dict[str, int] = field(default_factory=dict)
+    options: dict[str, int] = field(default_factory=dict)
     adds: dict[str, int] = field(default_factory=dict)
     checkouts: dict[str, int] = field(default_factory=dict)
     orders: int = 0
@@ -118,6 +127,12 @@ async def run_visit(base_url: str, store: str, token: str, steps: list[Step], lo
                 await client.send({"type": "focus", "sku": step.sku})
                 log.count(log.looks, step.sku)
                 log.lookers.setdefault(step.sku, set()).add(token)
+                if step.panel:
+                    await client.send({"type": "look", "what": "panel", "sku": step.sku})
+                    log.count(log.panels, step.sku)
+                if step.option:
+                    await client.send({"type": "look", "what": "option", "sku": step.sku})
+                    log.count(log.options, step.sku)
                 await _hold(client, step.x, step.z, step.seconds, pose_hz)
                 await client.send({"type": "focus", "sku": None})
                 await _hold(client, step.x + 0.6, step.z, step.gap, pose_hz)

@@ -81,6 +81,7 @@ state.variants = variantsOf;
 const panel = new ProductPanel({
   onAdd: (product, qty) => addToCart(product, qty),
   onClose: () => { if (state.selected) select(null); },
+  onOption: (product) => sendLook('option', product.sku),
   sale: () => state.festival ?? {},
   variants: variantsOf,
   model: (sku) => productModel(state.scene, sku),
@@ -169,11 +170,13 @@ async function vrButton(name) {
   const action = vrPanel.press(name);
   if (action === 'close') { vrPanel.close(); select(null); }
   if (action === 'add') await addToCart(vrPanel.product, vrPanel.qty);
+  if (action === 'option') sendLook('option', vrPanel.product.sku);
   if (vrPanel.product) vrPanel.draw(saleLine(state.festival?.starts_at, state.festival?.ends_at));
 }
 
 // ------------------------------------------------------------------ products
 function select(sku) {
+  const opening = sku !== state.selected;
   state.selected = sku;
   const product = sku ? state.products.get(sku) : null;
   highlight.show(sku ? state.scene?.products.get(sku) : null);
@@ -186,6 +189,7 @@ function select(sku) {
     panel.open(product, state.focus.get(sku));
   }
   sendFocus();
+  if (opening) sendLook('panel', sku);
   return product;
 }
 
@@ -203,6 +207,11 @@ function sendFocus() {
   state.focusSent = sku;
   state.focus.sent(sku);
   state.live.send({ type: 'focus', sku });
+}
+
+/** A panel opened or another option chosen: counted by the festival's analytics (docs/ANALYTICS.md). */
+function sendLook(what, sku) {
+  if (state.live?.open) state.live.send({ type: 'look', what, sku });
 }
 
 async function addToCart(product, qty) {

@@ -50,7 +50,7 @@ export function askName(initial = '') {
  * one the cart line is for. Focus moves in on open, Escape closes, focus goes back to where it was.
  */
 export class ProductPanel {
-  constructor({ onAdd, onClose, sale, variants, model, minFrameMs = 0 }) {
+  constructor({ onAdd, onClose, onOption = () => {}, sale, variants, model, minFrameMs = 0 }) {
     this.el = $('#panel');
     this.sale = sale; // () => {starts_at, ends_at}
     this.variantsOf = variants; // slot sku → its variants (fresh objects, in the product list's order)
@@ -76,6 +76,7 @@ export class ProductPanel {
       const axis = e.target.closest('[data-axis]');
       if (!axis || !this.choice) return;
       this.choice.choose(Number(axis.dataset.axis), e.target.value);
+      onOption(this.product);
       $('.note', this.el).textContent = '';
       this.render();
     });

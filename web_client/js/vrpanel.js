@@ -70,7 +70,8 @@ export class VRPanel {
     this.draw();
   }
 
-  /** A button pressed: quantity and options are handled here; returns 'add' or 'close' for the page to do. */
+  /** A button pressed: quantity and options are handled here; returns 'add', 'close' or 'option' (another
+   * variant chosen, for analytics) for the page to do. */
   press(name) {
     const p = this.product;
     if (!p) return null;
@@ -82,6 +83,7 @@ export class VRPanel {
       this.choice.choose(k, this.choice.axes[k].values[Number(value)]);
       this.qty = Math.min(this.qty, Math.max(1, this.product.stock));
       this.note = '';
+      return 'option';
     }
     if (name === 'add') return this.product.stock > 0 ? 'add' : null;
     return name === 'close' ? 'close' : null;

@@ -38,10 +38,10 @@ function renderFunnel(funnel) {
 
 function productTable(list, id) {
   if (!list.length) return el('p', { class: 'muted', id }, t('an.none'));
-  return table([t('products.sku'), [t('an.views'), 'num'], [t('an.adds'), 'num'], [t('an.sold'), 'num'],
-    [t('an.conversion'), 'num']], list.map((p) => el('tr', { dataset: { sku: p.sku } },
+  return table([t('products.sku'), [t('an.views'), 'num'], [t('an.panels'), 'num'], [t('an.adds'), 'num'],
+    [t('an.sold'), 'num'], [t('an.conversion'), 'num']], list.map((p) => el('tr', { dataset: { sku: p.sku } },
     el('td', {}, el('code', {}, p.sku)), el('td', { class: 'num' }, number(p.views)),
-    el('td', { class: 'num' }, number(p.adds)), el('td', { class: 'num' }, number(p.sold)),
+    el('td', { class: 'num' }, number(p.panels)), el('td', { class: 'num' }, number(p.adds)), el('td', { class: 'num' }, number(p.sold)),
     el('td', { class: 'num' }, percent(p.conversion)))), { id });
 }
 

@@ -133,6 +133,7 @@ export default {
   'an.top': { ko: '많이 본 상품', en: 'Most viewed' },
   'an.flop': { ko: '보고도 사지 않은 상품', en: 'Looked at, not bought' },
   'an.views': { ko: '조회', en: 'Views' },
+  'an.panels': { ko: '상세 보기', en: 'Panel opens' },
   'an.adds': { ko: '담기', en: 'Adds' },
   'an.sold': { ko: '판매 수량', en: 'Units sold' },
   'an.conversion': { ko: '담기 비율', en: 'Add rate' },

@@ -117,6 +117,15 @@ class Focus(ClientMessage):
     sku: Sku | None
 
 
+class Look(ClientMessage):
+    """The shopper opened a product's panel (``panel``) or chose another of its options (``option``). Counted by
+    analytics only (server/domain/analytics.py); nothing goes back to the room."""
+
+    type: Literal["look"]
+    what: Literal["panel", "option"]
+    sku: Sku
+
+
 class Chat(ClientMessage):
     """A chat line to the shopper's instance (not stored)."""
 
@@ -152,6 +161,7 @@ class MessageSpec:
 MESSAGES: Final[Mapping[str, MessageSpec]] = {
     "hello": MessageSpec(Hello, "on_hello", rate=0.2, burst=2),
     "focus": MessageSpec(Focus, "on_focus", rate=10.0, burst=10),
+    "look": MessageSpec(Look, "on_look", rate=2.0, burst=6),
     "chat": MessageSpec(Chat, "on_chat", rate=0.5, burst=5),  # 5 per 10 s
     "emote": MessageSpec(Emote, "on_emote", rate=1.0, burst=3),
     "ping": MessageSpec(Ping, "on_ping", rate=1.0, burst=5),

@@ -34,6 +34,7 @@ from server.live.core.protocol import (
     Focus,
     FocusCounts,
     JoinRefused,
+    Look,
     PeerIdentity,
     PeerSnapshot,
     Ping,
@@ -100,6 +101,7 @@ class Room(RemoteSeats):
         self._focus: Counter[str] = Counter()
         self._focus_dirty: set[str] = set()
         self._focus_sent = float("-inf")
+        self._looks: list[tuple[str, str, str]] = []
 
     # ------------------------------------------------------------ membership
 
@@ -318,6 +320,19 @@ class Room(RemoteSeats):
         """Count what the shopper looks at; counts go out with the tick at most at 2 Hz."""
         self._set_focus(m, cast(Focus, msg).sku)
         return []
+
+    def on_look(self, m: Member, msg: ClientMessage, now: float) -> list[Action]:
+        """Keep a panel opening or option change for analytics until :meth:`take_looks` (the message's token
+        bucket bounds how many a member adds between two reads)."""
+        look = cast(Look, msg)
+        self._looks.append((m.session, look.what, look.sku))
+        return []
+
+    def take_looks(self) -> list[tuple[str, str, str]]:
+        """(session, ``panel`` or ``option``, sku) of every look since the last call; read once a second by
+        analytics, like :meth:`glances`."""
+        out, self._looks = self._looks, []
+        return out
 
     def _set_focus(self, m: Member, sku: str | None) -> None:
         if m.focus == sku:

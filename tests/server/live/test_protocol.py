@@ -41,7 +41,7 @@ INVALID = {
 
 
 def test_table_covers_every_client_type_and_each_handler_exists() -> None:
-    assert set(MESSAGES) == {"hello", "focus", "chat", "emote", "ping"}
+    assert set(MESSAGES) == {"hello", "focus", "look", "chat", "emote", "ping"}
     for spec in MESSAGES.values():
         assert callable(getattr(Room, spec.handler))
         assert spec.rate > 0 and spec.burst >= 1

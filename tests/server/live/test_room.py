@@ -122,6 +122,21 @@ def test_emotes_go_to_those_who_see_the_peer_and_are_rate_limited() -> None:
     assert texts(room2.tick(0.2), 3) == []  # z's one nearest is y: it does not see x
 
 
+def test_looks_are_kept_for_analytics_only_and_rate_limited() -> None:
+    room, a, b = two()
+    out = room.handle(a, '{"type":"look","what":"panel","sku":"SKU-1"}', now=1.0)
+    out += room.handle(b, '{"type":"look","what":"option","sku":"SKU-2"}', now=1.0)
+    assert out == []  # nothing goes back to anyone
+    sessions = {m.peer_id: m.session for m in room.seats()}
+    assert room.take_looks() == [(sessions[a], "panel", "SKU-1"), (sessions[b], "option", "SKU-2")]
+    assert room.take_looks() == []  # taken once
+    replies = [texts(room.handle(a, '{"type":"look","what":"panel","sku":"S"}', now=2.0), 1) for _ in range(8)]
+    assert [m["code"] for r in replies for m in r] == ["rate_limited", "rate_limited"]  # a burst of 6
+    assert len(room.take_looks()) == 6
+    [bad] = texts(room.handle(a, '{"type":"look","what":"buy","sku":"S"}', now=9.0), 1)
+    assert bad["type"] == "error" and room.take_looks() == []
+
+
 def test_focus_counts_at_most_2_hz_with_changed_counts_only() -> None:
     room, a, _b = two()
     sent_at = []

@@ -84,9 +84,11 @@ async def churn_round(mall: Mall, shoppers: int, clock: Clock, next_tick: Callab
     url = mall.url.replace("http", "ws", 1) + f"/api/v1/live?store={mall.tenant.store}"
 
     async def join(i: int) -> ClientConnection:
-        ws = await websockets.connect(url, additional_headers=bearer(tokens[i]), compression=None)
+        # tracemalloc makes every allocation slow: on a busy machine a handshake may take longer than the
+        # library's 10 s default, which is no fault of the server under test.
+        ws = await websockets.connect(url, additional_headers=bearer(tokens[i]), compression=None, open_timeout=60)
         await ws.send(json.dumps({"type": "hello", "v": 1}))
-        welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), 60))
         assert welcome["type"] == "welcome", welcome
         await ws.send(pose_frame(i % 7 - 3.0, 1.6, i % 5 - 2.0))
         return ws

@@ -293,6 +293,9 @@ function onLive(msg) {
       tags.invalidate();
       liveCount();
       sendFocus();
+      // The cart's live events reach us only from now on: re-read it, or a change made between the page's
+      // read and this welcome (a friend joining, a line changed) would stay unseen until the next one.
+      cart.refresh();
       break;
     case 'product': applyProduct(msg); break;
     case 'cart': cart.onLive(msg); break;

@@ -28,6 +28,7 @@ from server.payment_gateways import payments_context
 from server.persistence import migrate
 from server.persistence.database import Database
 from server.quick_pool import quick_pool_context
+from server.recommend_watch import recommend_context
 from server.redis_conn import redis_client
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
@@ -53,7 +54,9 @@ def _import_handlers() -> None:
         order_groups,
         organizer,
         queue,
+        recommend,
         search,
+        wayfinding,
     )
 
 
@@ -70,9 +73,12 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     # client_max_size bounds every body aiohttp reads for us; uploads stream with their own limit.
     # Outermost first: the security headers reach every answer, problems included; the checks inside the problem
     # middleware refuse as problems. handler_args lifts aiohttp's own header limits so that header_limits answers.
+    # A browser's 404 outside the API becomes a page just inside the problem middleware (web_pages.not_found_pages).
+    from server.http.handlers import web as web_pages  # the shopper client's pages, static files and 404 pages
+
     app = web.Application(
         middlewares=[metrics_middleware, security.security_headers, problems.problem_middleware,
-                     header_limits.header_limits, csrf.csrf_middleware],
+                     web_pages.not_found_pages, header_limits.header_limits, csrf.csrf_middleware],
         client_max_size=settings.max_json_bytes,
         handler_args=header_limits.PARSER_LIMITS,
     )
@@ -93,6 +99,7 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app.cleanup_ctx.append(image_fetch_context(image_fetch_test_network))  # uses the pool, storage and database
     app.cleanup_ctx.append(analytics_context)  # before live_context, which reads its counters
     app.cleanup_ctx.append(live_context)
+    app.cleanup_ctx.append(recommend_context)  # after live_context: it samples the live rooms
     app.cleanup_ctx.append(admitter_context)
     app.cleanup_ctx.append(load_watch_context)
     app.on_shutdown.append(live_shutdown)
@@ -104,8 +111,6 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     live_ws.install(app)
     order_groups.install(app)  # the order page's event stream (not an API operation)
     api.install(app)
-    from server.http.handlers import web as web_pages  # the shopper client's pages and static files
-
     web_pages.install(app)
     return app
 

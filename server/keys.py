@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from server.live.service import Live
     from server.metrics import Metrics
     from server.persistence.database import Database
+    from server.recommend_watch import Recorder
     from server.services.payments import Payments
     from server.services.product_snapshots import ProductSnapshots
     from server.services.rate_limiter import RateLimiter
@@ -48,6 +49,7 @@ RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")  # the abuse 
 PAYMENTS: web.AppKey[Payments] = web.AppKey("payments")  # the payment providers offered (payment_gateways.py)
 ORDER_STREAMS: web.AppKey[asyncio.Event] = web.AppKey("order_streams")  # set: the order pages' streams end
 ANALYTICS: web.AppKey[Accumulator] = web.AppKey("analytics")  # this worker's unflushed minutes (if enabled)
+RECOMMEND: web.AppKey[Recorder] = web.AppKey("recommend")  # this worker's visits (server/recommend_watch.py)
 # Open organizer dashboard streams (server-sent events): the app cancels them at shutdown.
 ANALYTICS_STREAMS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("analytics_streams")
 OPENAPI_JSON: web.AppKey[bytes] = web.AppKey("openapi_json", bytes)  # built once per app, before it freezes

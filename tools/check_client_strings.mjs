@@ -5,17 +5,26 @@
 //  - every label is {ko, en}, both non-empty, naming the same {placeholders};
 //  - no key is in two of the app's tables (the one registered last would win without a word);
 //  - every data-i18n* key of its pages and every literal t('key') of its modules is in its tables.
-// Keys put together at run time (t(`kind.${kind}`)) are not checked.
+// Across the client (one i18n system, one name per thing):
+//  - every *strings.js table under web_client/ belongs to an app, so none escapes these checks;
+//  - store kind names (kind.*) are only in shared/kind_strings.js, which every app registers (shared/kinds.js);
+//  - no module but a table holds a {ko: '…', en: '…'} label of its own, and only shared/i18n.js reads the
+//    language setting (js/loading.js, the store page's first paint before any bundle, is the one exception).
+// Keys put together at run time (t(`kind.${kind}`)) are not checked; tests/server/test_client_strings.py checks
+// the kinds and the server's problem codes against the server.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const CLIENT = fileURLToPath(new URL('../web_client/', import.meta.url));
+const SHARED = ['shared/problem_strings.js', 'shared/kind_strings.js'];
 const APPS = {
-  shopper: { tables: ['js/strings.js', 'js/checkout_strings.js', 'shared/problem_strings.js'], pages: ['index.html', 'store.html', 'order.html'], modules: ['js'] },
-  merchant: { tables: ['consoles/strings.js', 'merchant/strings.js', 'merchant/orders_strings.js', 'shared/problem_strings.js'], pages: ['merchant/index.html'], modules: ['merchant', 'consoles'] },
-  organizer: { tables: ['consoles/strings.js', 'organizer/strings.js'], pages: ['organizer/index.html'], modules: ['organizer', 'consoles'] },
+  shopper: { tables: ['js/strings.js', 'js/checkout_strings.js', ...SHARED], pages: ['index.html', 'store.html', 'order.html'], modules: ['js', 'shared'] },
+  merchant: { tables: ['consoles/strings.js', 'merchant/strings.js', 'merchant/orders_strings.js', ...SHARED], pages: ['merchant/index.html'], modules: ['merchant', 'consoles', 'shared'] },
+  organizer: { tables: ['consoles/strings.js', 'organizer/strings.js', ...SHARED], pages: ['organizer/index.html'], modules: ['organizer', 'consoles', 'shared'] },
 };
+const KIND_TABLE = 'shared/kind_strings.js';
+const LANG_READERS = new Set(['shared/i18n.js', 'js/loading.js']);
 const PAGE_KEY = /data-i18n(?:-placeholder|-title|-aria-label)?="([^"]+)"/g;
 // t('key' …) and t(condition ? 'key' : 'other')
 const CALL_KEY = /\bt\(\s*'([\w.]+)'/g;
@@ -57,6 +66,22 @@ for (const [name, app] of Object.entries(APPS)) {
     }
   }
   for (const [file, key] of used) if (!known.has(key)) problems.add(`${name}: ${file} uses ${key}, which no table has`);
+}
+
+// One i18n system across the client.
+const sources = readdirSync(CLIENT, { recursive: true }).filter((f) => f.endsWith('.js') && !f.startsWith('dist'));
+for (const file of sources.filter((f) => f.endsWith('strings.js'))) {
+  if (!tables.has(file)) problems.add(`${file}: a label table no app lists in tools/check_client_strings.mjs`);
+}
+for (const [file, table] of tables) {
+  for (const key of Object.keys(table)) {
+    if (key.startsWith('kind.') && file !== KIND_TABLE) problems.add(`${file}: ${key} belongs in ${KIND_TABLE}`);
+  }
+}
+for (const file of sources.filter((f) => !f.endsWith('strings.js'))) {
+  const text = readFileSync(join(CLIENT, file), 'utf8');
+  if (/\bko:\s*['"`]/.test(text)) problems.add(`${file}: a {ko, en} label outside a strings table`);
+  if (text.includes('vrstore.lang') && !LANG_READERS.has(file)) problems.add(`${file}: reads the language setting itself; use shared/i18n.js`);
 }
 
 if (problems.size) {

@@ -73,7 +73,14 @@ class _NoControls:
         return core_schema.with_info_before_validator_function(self._check, handler(source))
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        return {**handler(schema), "pattern": self.pattern}
+        json_schema = handler(schema)
+        if json_schema.get("minLength", 0) >= 1:
+            # Request bodies are stripped of outer whitespace before the length is checked (InputModel), so a
+            # required text must hold at least one character that is not a space: the schema says so too.
+            allowed = self.pattern.removeprefix("^").removesuffix("*$")
+            visible = f"[^\\s{CONTROL_CHARACTERS}]"
+            return {**json_schema, "pattern": f"^{allowed}*{visible}{allowed}*$"}
+        return {**json_schema, "pattern": self.pattern}
 
 
 ONE_LINE = _NoControls("", f"^[^{CONTROL_CHARACTERS}]*$")
@@ -312,6 +319,10 @@ class StoreList(BaseModel):
 class SessionCreate(InputModel):
     display_name: Annotated[str, Field(min_length=1, max_length=40), ONE_LINE]
     locale: Literal["ko", "en"] = "ko"
+
+
+class SessionRename(InputModel):
+    display_name: Annotated[str, Field(min_length=1, max_length=40), ONE_LINE]
 
 
 class SessionOut(BaseModel):

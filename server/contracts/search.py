@@ -6,11 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.contracts.foundation import JSON_NUMBER, ONE_LINE, InputModel, Names, Omittable
+from server.contracts.foundation import CONTROL_CHARACTERS, JSON_NUMBER, ONE_LINE, InputModel, Names, Omittable
 
 QueryText = Annotated[str, Field(max_length=100), ONE_LINE]
 Term = Annotated[str, Field(min_length=1, max_length=40), ONE_LINE]
-OPTIONS_PATTERN = r"^[^:,]{1,40}:[^:,]{1,40}(?:,[^:,]{1,40}:[^:,]{1,40}){0,7}$"
+# One option name or value: 1–40 characters, no separator or control character, no space at either end (the
+# query is stripped before it is matched, and so are its parts).
+_OPTION_PART = (f"[^:,\\s{CONTROL_CHARACTERS}](?:[^:,{CONTROL_CHARACTERS}]{{0,38}}"
+                f"[^:,\\s{CONTROL_CHARACTERS}])?")
+OPTIONS_PATTERN = f"^{_OPTION_PART}:{_OPTION_PART}(?:,{_OPTION_PART}:{_OPTION_PART}){{0,7}}$"
 
 
 class SearchQuery(InputModel):

@@ -33,6 +33,8 @@ RULES: dict[str, Rule] = {
     "builds": Rule("10/minute", "scene builds started by one merchant account"),
     "image_fetches": Rule("20/hour", "image URL fetches started by one merchant account (each fetches a catalog)"),
     "checkout": Rule("30/minute", "checkout attempts by one session"),
+    "advisor": Rule("20/minute", "shopping advisor questions by one session (or address, without one): each is "
+                    "several searches, or a call to the LLM"),
 }
 
 OFF = "off"

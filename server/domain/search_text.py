@@ -83,6 +83,31 @@ class Document:
         """All fields without spaces: what the index matches substrings in (a superset of what ``score`` keeps)."""
         return SEP.join((self.name, self.category, self.other)).replace(" ", "")
 
+    @property
+    def name_flat(self) -> str:
+        """The names without spaces (what a non-Latin alternative is looked for in)."""
+        return self.name.replace(" ", "")
+
+    @property
+    def category_flat(self) -> str:
+        return self.category.replace(" ", "")
+
+
+STARTS_CHARS = 32  # the longest Latin alternative matched by ``word_starts`` (a longer one: ``contains``)
+
+
+def word_starts(field: str) -> str:
+    """Where a Latin alternative may match in ``field``: for each word that starts with a Latin letter or digit,
+    the rest of its part from that word on, without spaces, cut to ``STARTS_CHARS``, each after a ``|``.
+
+    For a Latin ``alternative`` of at most ``STARTS_CHARS`` characters, ``contains(field, alternative)`` is
+    exactly ``"|" + alternative in word_starts(field)`` (what SQL asks of the stored form)."""
+    out: list[str] = []
+    for part in field.split(SEP):
+        ws = part.split(" ")
+        out.extend("|" + "".join(ws[i:])[:STARTS_CHARS] for i, w in enumerate(ws) if w and w[0].isascii())
+    return "".join(out)
+
 
 def _field(parts: Iterable[str]) -> str:
     return SEP.join(dict.fromkeys(t for t in (" ".join(tokens(p)) for p in parts) if t))
@@ -248,6 +273,20 @@ def option_matches(options: Mapping[str, str], wanted: Mapping[str, str]) -> boo
     ``사이즈``)."""
     have = {option_name(k): compact(v) for k, v in options.items()}
     return all(have.get(option_name(k)) == compact(v) for k, v in wanted.items())
+
+
+def options_of(data: object) -> dict[str, str]:
+    """A variant's options from its catalog data (``data_json`` parsed), names and values as text."""
+    options = data.get("options") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in options.items()} if isinstance(options, dict) else {}
+
+
+def option_index(options: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+    """A variant's options as the index keeps them: (name, value, name key, value key), one per option. Every
+    option of one name key carries the value key :func:`option_matches` compares (the last one's, as a dict keeps
+    it), so "has an option of this name key and value key" is exactly ``option_matches`` for one wanted pair."""
+    have = {option_name(k): compact(v) for k, v in options.items()}
+    return [(k, v, option_name(k), have[option_name(k)]) for k, v in options.items()]
 
 
 @lru_cache(maxsize=4096)  # a catalog has few category paths; each search asks about every product's

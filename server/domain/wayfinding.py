@@ -6,7 +6,9 @@ store's ``bounds``, and per product its pick box (``position``, ``rotation_y``, 
 at the front of its slot. A cell of the grid is walkable when its centre lies in one of the rectangles. The goal
 is a point ``STAND_OFF`` metres in front of the slot, moved to the nearest walkable cell. Moves go to the eight
 neighbours, never across a corner of a blocked cell; the path is the centres of the cells, with the points that
-lie on a straight run dropped.
+lie on a straight run dropped and the grid's stair steps straightened wherever the straight leg stays on the walkable
+rectangles (``straighten``). A walk may also end in front of a portal (``portal_front``: on the walkable side of
+its doorway, clear of the doorway itself, so following the walk never carries the shopper through it).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 CELL = 0.25  # metres: finer than the narrowest gap the builder keeps (0.4 m)
 STAND_OFF = 0.6  # metres in front of the slot where a shopper stands to look at it
+PORTAL_STAND_OFF = 1.0  # metres from a portal's centre: past the doorway a client walks through (0.35 m deep)
 Point = tuple[float, float]  # x, z on the floor
 Cell = tuple[int, int]  # column (x), row (z)
 
@@ -32,6 +35,7 @@ class Grid:
     columns: int
     rows: int
     free: frozenset[Cell]
+    rects: tuple[tuple[float, float, float, float], ...] = ()  # the walkable rectangles the grid was made from
 
     def cell_of(self, point: Point) -> Cell:
         return (min(self.columns - 1, max(0, int((point[0] - self.x0) // self.cell))),
@@ -46,7 +50,7 @@ def grid(manifest: Mapping[str, Any], cell: float = CELL) -> Grid:
     lo, hi = manifest["bounds"]["min"], manifest["bounds"]["max"]
     x0, z0 = float(lo[0]), float(lo[2])
     columns, rows = max(1, math.ceil((float(hi[0]) - x0) / cell)), max(1, math.ceil((float(hi[2]) - z0) / cell))
-    rects = [tuple(float(v) for v in r) for r in manifest.get("walkable", [])]
+    rects = [(float(r[0]), float(r[1]), float(r[2]), float(r[3])) for r in manifest.get("walkable", [])]
     free = set()
     for rx0, rz0, rx1, rz1 in rects:
         for c in range(max(0, int((rx0 - x0) // cell)), min(columns, math.ceil((rx1 - x0) / cell))):
@@ -56,7 +60,7 @@ def grid(manifest: Mapping[str, Any], cell: float = CELL) -> Grid:
             for r in range(max(0, int((rz0 - z0) // cell)), min(rows, math.ceil((rz1 - z0) / cell))):
                 if rz0 <= z0 + (r + 0.5) * cell <= rz1:
                     free.add((c, r))
-    return Grid(x0, z0, cell, columns, rows, frozenset(free))
+    return Grid(x0, z0, cell, columns, rows, frozenset(free), tuple(rects))
 
 
 def slot_front(product: Mapping[str, Any], stand_off: float = STAND_OFF) -> Point:
@@ -145,17 +149,65 @@ def simplify(points: Sequence[Point]) -> list[Point]:
     return kept
 
 
+def product_entry(manifest: Mapping[str, Any], sku: str) -> Mapping[str, Any] | None:
+    """The manifest's entry of a product by its SKU or any of its variants' (the shelf shows one per product)."""
+    products = manifest.get("products", {})
+    found: Mapping[str, Any] | None = products.get(sku) or next(
+        (p for p in products.values() if sku in p.get("variants", ())), None)
+    return found
+
+
+def portal_front(g: Grid, portal: Mapping[str, Any], stand_off: float = PORTAL_STAND_OFF) -> Point:
+    """Where a shopper stands before a portal: ``stand_off`` along its facing, on the side with walkable floor."""
+    turn = math.radians(float(portal.get("rotation_y", 0.0)))
+    x, z = float(portal["position"][0]), float(portal["position"][2])
+    sides = [(x + s * stand_off * math.sin(turn), z + s * stand_off * math.cos(turn)) for s in (1, -1)]
+
+    def miss(point: Point) -> float:  # how far the nearest walkable cell is (inf: none near)
+        cell = nearest_free(g, point, reach=stand_off)
+        return math.dist(g.centre(cell), point) if cell is not None else math.inf
+
+    return min(sides, key=miss)
+
+
+def walk(g: Grid, start: Point, goal: Point) -> list[Point] | None:
+    """The turning points of the shortest walk from the walkable cell nearest ``start`` to the one nearest ``goal``;
+    None when either has no walkable cell near or no way joins them."""
+    first, last = nearest_free(g, start), nearest_free(g, goal)
+    if first is None or last is None:
+        return None
+    cells = astar(g, first, last)
+    return straighten(g, simplify([g.centre(c) for c in cells])) if cells is not None else None
+
+
+def on_floor(g: Grid, a: Point, b: Point, step: float = 0.05) -> bool:
+    """Whether the straight leg a→b stays on the walkable rectangles (checked every ``step`` metres)."""
+    n = max(1, math.ceil(math.dist(a, b) / step))
+    for i in range(n + 1):
+        x, z = a[0] + (b[0] - a[0]) * i / n, a[1] + (b[1] - a[1]) * i / n
+        if not any(r[0] <= x <= r[2] and r[1] <= z <= r[3] for r in g.rects):
+            return False
+    return True
+
+
+def straighten(g: Grid, points: list[Point]) -> list[Point]:
+    """The path with the grid's stair steps taken out: from each kept point, straight on to the farthest later point
+    the leg to which stays on the floor (a grid without its rectangles is left as it is)."""
+    if not g.rects or len(points) < 3:
+        return points
+    kept, i = [points[0]], 0
+    while i < len(points) - 1:
+        j = next(j for j in range(len(points) - 1, i, -1) if j == i + 1 or on_floor(g, points[i], points[j]))
+        kept.append(points[j])
+        i = j
+    return kept
+
+
 def path_to_product(manifest: Mapping[str, Any], start: Point, sku: str, cell: float = CELL) -> list[Point] | None:
     """The walk from ``start`` to the front of product ``sku``'s slot (by its SKU or any of its variants'), as floor
     points from the nearest walkable cell of ``start`` to the nearest walkable cell in front of the slot; None
     when the product is not in the scene or no way leads there."""
-    products = manifest.get("products", {})
-    product = products.get(sku) or next((p for p in products.values() if sku in p.get("variants", ())), None)
+    product = product_entry(manifest, sku)
     if product is None:
         return None
-    g = grid(manifest, cell)
-    first, last = nearest_free(g, start), nearest_free(g, slot_front(product))
-    if first is None or last is None:
-        return None
-    cells = astar(g, first, last)
-    return simplify([g.centre(c) for c in cells]) if cells is not None else None
+    return walk(grid(manifest, cell), start, slot_front(product))

@@ -23,12 +23,16 @@ _ERROR_TEXT = {
 }
 
 # Request headers a handler reads itself (the registry describes bodies and queries), by operation id.
+_PERSONALISE = {"name": "X-Vrstore-Personalise", "in": "header", "required": False,
+                "description": "off: this answer uses nothing of the shopper's own visit",
+                "schema": {"type": "string", "enum": ["on", "off"]}}
 _REQUEST_HEADERS: dict[str, list[dict[str, Any]]] = {
     "checkout_cart": [{
         "name": "Idempotency-Key", "in": "header", "required": True,
         "description": "One per checkout attempt (e.g. a UUID); the same key with the same body replays the answer",
         "schema": {"type": "string", "pattern": KEY_PATTERN},
     }],
+    "get_popular": [_PERSONALISE],
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -18,14 +18,14 @@ import itertools
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Coroutine
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSCloseCode, web
 
 from server import keys
-from server.domain.analytics import Accumulator
+from server.domain.analytics import Accumulator, Glance
 from server.domain.events import CartChanged, Event, ProductChanged, ScenePublished, StoreSuspended, TokenRevoked
 from server.live.cluster.cluster import Cluster
 from server.live.core.actions import Action, Close, ConnId, Send
@@ -91,6 +91,8 @@ class Live:
         self._tasks: set[asyncio.Task[Any]] = set()  # closes and other short jobs, cancelled with the app
         # Festival analytics (None when VRSTORE_ANALYTICS is off): fed at joins, leaves and once a second.
         self.analytics: Accumulator | None = app.get(keys.ANALYTICS)
+        # Others that read the same once-a-second sample of every room (recommendations): (wall, store, glances).
+        self.glance_readers: list[Callable[[float, str, list[Glance]], None]] = []
         self._sampled_at = 0.0
 
     # ------------------------------------------------------------ connections
@@ -128,14 +130,19 @@ class Live:
             self.analytics.enter(time.time(), festival, store, session)
 
     def sample_analytics(self) -> None:
-        """Once a second: every present shopper's store, floor cell and look, into this minute's counters."""
-        if self.analytics is None:
+        """Once a second: every present shopper's store, floor cell and look, into this minute's counters, and
+        the same glances to the other readers — one walk over the rooms for all of them."""
+        if self.analytics is None and not self.glance_readers:
             return
         wall = time.time()
         for store, _, room in self.hub.local_instances():
-            festival = self.hub.festival_of(store)
-            self.analytics.sample(wall, festival, store, room.glances())
-            self.analytics.looks(wall, festival, store, room.take_looks())
+            glances = room.glances()
+            if self.analytics is not None:
+                festival = self.hub.festival_of(store)
+                self.analytics.sample(wall, festival, store, glances)
+                self.analytics.looks(wall, festival, store, room.take_looks())
+            for read in self.glance_readers:
+                read(wall, store, glances)
 
     def now(self) -> float:
         return time.monotonic()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -148,8 +149,11 @@ class Product(Base):
     variants)."""
 
     __tablename__ = "products"
+    # ix_products_shelf covers what search reads of every variant of a product group on the shelf (its price,
+    # stock and category), so a broad search never touches the rows themselves (migration 0011).
     __table_args__ = (UniqueConstraint("store_id", "sku", name="uq_products_store_sku"),
-                      Index("ix_products_store_id_group_key", "store_id", "group_key"))
+                      Index("ix_products_shelf", "store_id", "group_key", "active", "status", "id", "price",
+                            "sale_price", "stock", "category"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
@@ -523,6 +527,16 @@ class SearchDoc(Base):
     category_text: Mapped[str] = mapped_column(Text)
     other_text: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # Migration 0011: the names and the category path without spaces, and each field's Latin word starts
+    # (search_text.word_starts): what SQL scores words in; the category of the group's first variant, and
+    # whether all its variants share it (then search needs no variant's category to count or filter by it).
+    name_flat: Mapped[str] = mapped_column(Text, server_default="")
+    category_flat: Mapped[str] = mapped_column(Text, server_default="")
+    name_starts: Mapped[str] = mapped_column(Text, server_default="")
+    category_starts: Mapped[str] = mapped_column(Text, server_default="")
+    other_starts: Mapped[str] = mapped_column(Text, server_default="")
+    category_path: Mapped[str] = mapped_column(Text, server_default="")
+    one_category: Mapped[bool] = mapped_column(server_default=true())
 
 
 class SearchSynonyms(Base):
@@ -547,3 +561,65 @@ class SearchMiss(Base):
     day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
     query: Mapped[str] = mapped_column(String(100))
     n: Mapped[int] = mapped_column(Integer)
+
+
+class SearchOption(Base):
+    """One option (colour, size …) of a variant on the shelf, as search filters and counts them without reading
+    the catalog data (``server/domain/search_text.option_index``): rebuilt with its product group's document."""
+
+    __tablename__ = "search_options"
+    __table_args__ = (Index("ix_search_options_product_id", "product_id"),)
+
+    # Keyed by the document too: a variant that moved to another group has its old rows until that group's
+    # document is rebuilt, and reads join on both.
+    doc_id: Mapped[int] = mapped_column(ForeignKey("search_docs.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    pos: Mapped[int] = mapped_column(Integer, primary_key=True)  # the option's place in the variant's options
+    name: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    value_key: Mapped[str] = mapped_column(Text)
+    # The first row of its (name, value) in the group: counting these counts groups (the facets' unit).
+    first_in_doc: Mapped[bool] = mapped_column()
+
+
+# --- Recommendations (issue 21): item-to-item co-occurrence, counts only --------------------------------------
+
+
+class RecommendPair(Base):
+    """How many distinct shoppers produced a pair of products in one visit (server/domain/recommend.py):
+    ``looked`` (both looked at; ``a_id < b_id``) or ``bought`` (looked at ``a``, bought ``b``). Products are each
+    group's first variant. Shown only from ``K_MIN`` shoppers (the analytics rule)."""
+
+    __tablename__ = "recommend_pairs"
+    __table_args__ = (UniqueConstraint("kind", "a_id", "b_id", name="uq_recommend_pairs_key"),
+                      Index("ix_recommend_pairs_kind_b_id", "kind", "b_id"),
+                      Index("ix_recommend_pairs_updated_at", "updated_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    a_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    b_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    shoppers: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RecommendTag(Base):
+    """While a pair has fewer than ``K_MIN`` shoppers: one keyed hash per shopper and pair (not the session, not
+    linkable across pairs), so a shopper counted once is never counted again, on any worker. Deleted once the
+    pair reaches ``K_MIN``, and with the pair."""
+
+    __tablename__ = "recommend_tags"
+
+    pair_id: Mapped[int] = mapped_column(ForeignKey("recommend_pairs.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class RecommendOptOut(Base):
+    """A shopper session that turned personalisation off: none of its looks, cart lines or orders are counted
+    in pairs, and it gets no personal shelf (docs/ANALYTICS.md)."""
+
+    __tablename__ = "recommend_opt_outs"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("shopper_sessions.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -134,7 +134,7 @@ def advise_sync(conn: Connection, body: cs.AdvisorBody, now: datetime) -> tuple[
         # Drop the words that find nothing on their own (filler the parser did not know), keep the rest; with
         # no word left, the constraints alone (a category, a price) still say what is wanted.
         kept = [w for w in intent.words if search_sync(conn, where.festival, cs.SearchQuery(
-            q=w, store=runs[0][0].store, limit=1), now).total]  # a word the catalog knows at all stays
+            q=w, store=runs[0][0].store, limit=1), now, facets=False).total]  # a word the catalog knows at all stays
         if (kept or constrained) and kept != intent.words:
             intent.words = kept
             runs = [(runs[0][0].model_copy(update={"q": " ".join(kept)}), "match")]
@@ -147,7 +147,7 @@ def advise_sync(conn: Connection, body: cs.AdvisorBody, now: datetime) -> tuple[
 def _cards(conn: Connection, where: Where, runs: list[tuple[cs.SearchQuery, str]], context: Context | None,
            limit: int, now: datetime) -> list[tuple[cs.SearchHit, str]]:
     """Search hits for every run, taken in turns (a gift's categories alternate), each product once."""
-    results = [(search_sync(conn, where.festival, query, now).items, why) for query, why in runs]
+    results = [(search_sync(conn, where.festival, query, now, facets=False).items, why) for query, why in runs]
     seen: set[tuple[str, str]] = set()
     if context is not None:
         seen.add((context.store, context.group))
@@ -167,7 +167,7 @@ def _suggest(conn: Connection, where: Where, runs: list[tuple[cs.SearchQuery, st
     for query, _ in runs:
         loose = query.model_copy(update={"min_price": None, "max_price": None, "options": None, "on_sale": None,
                                          "in_stock": None, "limit": 100})
-        result = search_sync(conn, where.festival, loose, now)
+        result = search_sync(conn, where.festival, loose, now, facets=False)
         if result.total:
             cheapest = min(hit.price_min for hit in result.items)
             best = (result.total + (best[0] if best else 0), min(cheapest, best[1]) if best else cheapest)

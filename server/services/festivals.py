@@ -31,7 +31,7 @@ async def create_festival(
     try:
         await db.flush()
     except IntegrityError:
-        raise Conflict(f"festival {slug!r} already exists") from None
+        raise Conflict(f"festival {slug!r} already exists", extra={"reason": "slug_taken"}) from None
     token, digest = new_token("organizer")
     db.add(ApiToken(token_hash=digest, role="organizer", festival_id=festival.id))
     return festival, token

@@ -1,4 +1,5 @@
-"""The one pricing rule, used by the store API, the cart, the checkout and (through the API) the client.
+"""The one pricing rule, used by the store API, the cart, the checkout, search (whose SQL states it as
+``unit_price_sql``) and (through the API) the client.
 
     base       = the merchant's sale price if it has one, else the regular price
     percent    = the largest festival discount rule that matches the product, only while the festival's
@@ -76,17 +77,32 @@ def quote(
 ) -> Quote:
     """Price one unit of a product now."""
     base = sale_price if sale_price is not None and sale_price < price else price
-    best: Rule | None = None
-    if festival.window_open(now):
-        for rule in festival.rules:
-            if rule.matches(store_id, category) and (best is None or rule.percent > best.percent):
-                best = rule
+    best = best_rule(festival, store_id=store_id, category=category, now=now)
     percent = best.percent if best else 0
     unit = base * (100 - percent) // 100
     return Quote(
         regular=price, unit_price=unit, currency=currency, on_sale=unit < price, festival_percent=percent,
         rule_id=best.id if best else None, sale_ends_at=festival.ends_at if best else None,
     )
+
+
+def best_rule(festival: FestivalPricing, *, store_id: int, category: str, now: datetime) -> Rule | None:
+    """The festival discount rule that applies to a product of ``store_id`` and ``category`` now, if any."""
+    best: Rule | None = None
+    if festival.window_open(now):
+        for rule in festival.rules:
+            if rule.matches(store_id, category) and (best is None or rule.percent > best.percent):
+                best = rule
+    return best
+
+
+def unit_price_sql(*, price: str, sale_price: str, percent: str) -> str:
+    """``quote``'s unit price as a SQL expression over integer columns (SQLite and PostgreSQL alike), for reads
+    that filter, count and sort whole catalogs by price (search): the same rule, a test holds them equal.
+    ``percent`` is an expression giving each row's ``best_rule`` percent (0 without one). Integer division
+    truncates in both databases, which is the floor here: every amount is non-negative."""
+    base = f"(CASE WHEN {sale_price} IS NOT NULL AND {sale_price} < {price} THEN {sale_price} ELSE {price} END)"
+    return base if percent == "0" else f"({base} * (100 - ({percent})) / 100)"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ in units of ``BATCH`` groups, so a 100,000-row catalog never holds the writer (o
 search joins the old documents with the new shelf: products gone from it drop out at once (the join reads
 ``on_shelf``), new ones appear batch by batch. Product patches change price and stock only, which search reads
 live from ``products``: they need no reindex. On SQLite, triggers of migration 0010 carry each row into the FTS5
-table.
+table. With each document go its variants' options (``search_options``), which search filters and counts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, exists, insert, select
 
-from server.domain.search_text import Document, document
+from server.domain.search_text import Document, document, option_index, options_of, word_starts
 from server.persistence.database import Database
 from server.persistence.tables import Base, on_shelf
 
@@ -24,6 +24,7 @@ BATCH = 1_000  # product groups per unit of the batched rebuild
 DOCS: Table = Base.metadata.tables["search_docs"]
 PRODUCTS: Table = Base.metadata.tables["products"]
 STORES: Table = Base.metadata.tables["stores"]
+OPTIONS: Table = Base.metadata.tables["search_options"]
 
 
 def reindex_store(conn: Connection, store_id: int) -> int:
@@ -62,32 +63,46 @@ def _drop_stale(conn: Connection, store_id: int) -> None:
 def _index_groups(conn: Connection, store_id: int, keys: list[str] | None) -> int:
     festival_id = conn.execute(select(STORES.c.festival_id).where(STORES.c.id == store_id)).scalar_one()
     p = PRODUCTS.c
-    query = (select(p.group_key, p.sku, p.name_ko, p.name_en, p.category, p.data_json)
+    query = (select(p.id, p.group_key, p.sku, p.name_ko, p.name_en, p.category, p.data_json)
              .where(p.store_id == store_id, on_shelf(p)).order_by(p.id))
     if keys is not None:
         query = query.where(p.group_key.in_(keys))
-    groups: dict[str, list[Any]] = {}
+    groups: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
     for row in conn.execute(query):
-        groups.setdefault(row.group_key or row.sku, []).append(row)
+        groups.setdefault(row.group_key or row.sku, []).append((row, _data(row.data_json)))
     docs = [_doc_row(festival_id, store_id, key, variants) for key, variants in groups.items()]
-    if docs:
-        conn.execute(insert(DOCS), docs)
+    if not docs:
+        return 0
+    conn.execute(insert(DOCS), docs)
+    mine = select(DOCS.c.group_key, DOCS.c.id).where(DOCS.c.store_id == store_id)
+    ids = {k: i for k, i in conn.execute(mine if keys is None else mine.where(DOCS.c.group_key.in_(list(groups))))}
+    options = []
+    for key, variants in groups.items():
+        seen: set[tuple[str, str]] = set()
+        for row, data in variants:
+            for pos, (name, value, name_key, value_key) in enumerate(option_index(options_of(data))):
+                options.append({"doc_id": ids[key], "product_id": row.id, "pos": pos, "name": name, "value": value,
+                                "name_key": name_key, "value_key": value_key,
+                                "first_in_doc": (name, value) not in seen})
+                seen.add((name, value))
+    if options:
+        conn.execute(insert(OPTIONS), options)
     return len(docs)
 
 
-def _doc_row(festival_id: int, store_id: int, key: str, variants: list[Any]) -> dict[str, Any]:
-    first = variants[0]
-    data = _data(first.data_json)
-    values: list[str] = []
-    for v in variants:
-        options = _data(v.data_json).get("options") if v is not first else data.get("options")
-        if isinstance(options, dict):
-            values.extend(str(x) for x in options.values())
-    names = [n for v in variants for n in (v.name_ko, v.name_en)]
+def _doc_row(festival_id: int, store_id: int, key: str, variants: list[tuple[Any, dict[str, Any]]]
+             ) -> dict[str, Any]:
+    first, data = variants[0]
+    values = [value for _, variant in variants for value in options_of(variant).values()]
+    names = [n for v, _ in variants for n in (v.name_ko, v.name_en)]
     doc: Document = document(names=names, category=first.category, brand=_text(data.get("brand")),
                              option_values=values, description=_text(data.get("description")))
     return {"festival_id": festival_id, "store_id": store_id, "group_key": key, "name_text": doc.name,
-            "category_text": doc.category, "other_text": doc.other, "body": doc.body}
+            "category_text": doc.category, "other_text": doc.other, "body": doc.body, "name_flat": doc.name_flat,
+            "category_flat": doc.category_flat, "name_starts": word_starts(doc.name),
+            "category_starts": word_starts(doc.category), "other_starts": word_starts(doc.other),
+            "category_path": first.category,
+            "one_category": len({v.category for v, _ in variants}) == 1}
 
 
 def _data(data_json: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contracts import foundation as schemas
+from server.domain.errors import NotFound
 from server.domain.principal import Principal, new_token
 from server.persistence.tables import ApiToken, Festival, ShopperSession, utcnow
 
@@ -30,6 +31,15 @@ async def me(db: AsyncSession, principal: Principal) -> schemas.Me:
         if shopper is not None:
             out.session = schemas.SessionOut(id=shopper.id, display_name=shopper.display_name, locale=shopper.locale)
     return out
+
+
+async def rename(db: AsyncSession, principal: Principal, body: schemas.SessionRename) -> schemas.SessionOut:
+    """A shopper's new display name: carts and orders read it from here; a live room sees it at the next join."""
+    shopper = await db.get(ShopperSession, principal.session_id) if principal.session_id is not None else None
+    if shopper is None:
+        raise NotFound("no such shopper session")
+    shopper.display_name = body.display_name
+    return schemas.SessionOut(id=shopper.id, display_name=shopper.display_name, locale=shopper.locale)
 
 
 async def revoke(db: AsyncSession, principal: Principal) -> None:

@@ -57,7 +57,7 @@ async def create_store(db: AsyncSession, principal: Principal, body: schemas.Sto
     try:
         await db.flush()
     except IntegrityError:
-        raise Conflict(f"store slug {body.slug!r} is taken") from None
+        raise Conflict(f"store slug {body.slug!r} is taken", extra={"reason": "slug_taken"}) from None
     return store
 
 

@@ -92,9 +92,9 @@ def new_page(shop_browser: Any) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
     def make(name: str = "민지", *, xr: bool = False, viewport: tuple[int, int] | None = None) -> Any:
-        # An emulated headset renders both eyes into the page's canvas: a small one keeps SwiftShader's frames
-        # cheap, and no VR test looks at pixels.
-        viewport = viewport or ((640, 360) if xr else (1280, 720))
+        # An emulated headset renders both eyes into the page's canvas: a smaller one keeps SwiftShader's frames
+        # cheap (no VR test looks at pixels), while staying a desktop layout (over 900×500: phones fold the HUD).
+        viewport = viewport or ((960, 540) if xr else (1280, 720))
         context = shop_browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="ko-KR")
         context.add_init_script(f"localStorage.setItem('vrstore.name', {name!r})")
         if xr:

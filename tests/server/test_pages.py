@@ -16,12 +16,12 @@ CLIENT = Path(__file__).resolve().parents[2] / "web_client"
 
 async def test_pages_carry_no_test_hook_unless_the_setting_asks(sqlite_client: TestClient[Any, Any],
                                                                 tmp_path: Path) -> None:
-    for path in ("/", "/store/somewhere", "/merchant", "/organizer"):
+    for path in ("/", "/store/plaza", "/merchant", "/organizer"):
         r = await sqlite_client.get(path)
         assert r.status == 200 and TEST_HOOK_META not in await r.read(), path
     settings = make_settings(tmp_path / "hooked", f"sqlite+aiosqlite:///{tmp_path / 'hooked.db'}", test_hooks=True)
     async with running_client(settings) as hooked:
-        r = await hooked.get("/store/somewhere")
+        r = await hooked.get("/store/plaza")
         html = await r.read()
         assert TEST_HOOK_META in html
         # the CSP still allows exactly the page's import map (the built page has none: its bundle needs none)

@@ -32,6 +32,7 @@ MAX_EXAMPLES = 25
 # that is not binary glTF). Every other operation must accept whatever its schema allows.
 ANALYTICS_RANGE = ("the analytics range (until defaults to now) must start before it ends, lie in 2000–2100 and "
                    "span at most 2 days of minutes, 62 days of hours or 400 days of days")
+WAYFINDING_FROM = "a point of the right form that is not on the scene's floor, or from which no way leads"
 STATE_RULES: dict[str, tuple[str, str]] = {
     "add_line": ("422", "99 units per line after merging; 100 lines; one currency and festival per cart"),
     "checkout_cart": ("422", "the cart is empty; the pickup slot is past or over 90 days ahead, or not one the "
@@ -53,6 +54,8 @@ STATE_RULES: dict[str, tuple[str, str]] = {
     "get_heatmap": ("422", ANALYTICS_RANGE),
     "get_heatmap_png": ("422", ANALYTICS_RANGE),
     "get_store_csv": ("422", ANALYTICS_RANGE),
+    "get_store_path": ("422", WAYFINDING_FROM),
+    "get_plaza_path": ("422", WAYFINDING_FROM),
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 CLIENT = Path(__file__).resolve().parents[2] / "web_client"
-PAGES = ("/", "/store/somewhere", "/merchant", "/organizer")
+PAGES = ("/", "/store/plaza", "/merchant", "/organizer")
 EVERYWHERE = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",

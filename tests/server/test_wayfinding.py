@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from server.domain.wayfinding import Grid, astar, grid, path_to_product, simplify, slot_front
+from server.domain.wayfinding import Grid, astar, grid, path_to_product, simplify, slot_front, walk
 from storefront_builder.layout.geometry import walkable_rects
 
 # A 10 × 10 m store with a shelf wall across the middle (x −5…3, z −0.5…0.5): the way round is at the right.
@@ -61,3 +61,15 @@ def test_astar_is_shortest_and_never_cuts_a_corner() -> None:
     path = astar(blocked, (0, 0), (2, 0))
     assert path == [(0, 0), (0, 1), (1, 1), (2, 1), (2, 0)]  # round the blocked cell, never diagonally past it
     assert simplify([(0, 0), (1, 0), (2, 0), (2, 1)]) == [(0, 0), (2, 0), (2, 1)]
+
+
+def test_the_grid_stair_steps_are_straightened_where_the_floor_allows() -> None:
+    # An open floor: the diagonal walk is one straight leg, not the grid's stairs of 8-neighbour moves.
+    open_floor = {"bounds": {"min": [0, 0, 0], "max": [10, 3, 4]}, "walkable": [[0.3, 0.3, 9.7, 3.7]]}
+    path = walk(grid(open_floor), (0.5, 0.5), (9.5, 3.0))
+    assert path is not None and len(path) == 2
+    # Round a shelf the legs bend at its end and every one stays on the floor.
+    manifest = _manifest(**{"A": {"position": [-2.0, 1.0, -0.3], "rotation_y": 180.0, "size": [0.2, 0.2, 0.2]}})
+    bent = walk(grid(manifest), (-4.0, 4.0), (-4.0, -4.0))
+    assert bent is not None and 3 <= len(bent) <= 4
+    assert all(_segment_clear(manifest, a, b) for a, b in itertools.pairwise(bent))

@@ -31,7 +31,7 @@ from server.http.handlers import web
 
 ROOT = Path(__file__).resolve().parents[2]
 IMMUTABLE = "public, max-age=31536000, immutable"
-PAGES = {"/": "/web/js/lobby.js", "/store/somewhere": "/web/js/main.js", "/merchant": "/web/merchant/app.js",
+PAGES = {"/": "/web/js/lobby.js", "/store/plaza": "/web/js/main.js", "/merchant": "/web/merchant/app.js",
          "/organizer": "/web/organizer/app.js"}
 
 
@@ -138,7 +138,7 @@ async def test_source_maps_are_served_beside_the_bundles(client: TestClient[Any,
 async def test_the_setting_off_serves_the_unbundled_modules(build_dir: Path, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'db'}", client_build=False)
     async with running_client(settings) as c:
-        html = await (await c.get("/store/somewhere")).text()
+        html = await (await c.get("/store/plaza")).text()
         assert 'type="importmap"' in html and 'src="/web/js/main.js"' in html and "/web/dist/" not in html
         r = await c.get("/web/js/main.js", headers={"Accept-Encoding": "gzip, br"})
         assert r.status == 200 and "Content-Encoding" not in r.headers and r.headers["Cache-Control"] == "no-cache"
@@ -152,9 +152,9 @@ async def test_a_checkout_ignores_a_build_older_than_its_sources(
     fresh = manifest.stat()
     try:
         os.utime(manifest, ns=(fresh.st_atime_ns, max(s.stat().st_mtime_ns for s in _sources(build_dir)) + 10**9))
-        assert "/web/dist/" in await (await client.get("/store/somewhere")).text()
+        assert "/web/dist/" in await (await client.get("/store/plaza")).text()
         os.utime(manifest, ns=(fresh.st_atime_ns, 10**9))  # 1970: every source is newer
-        html = await (await client.get("/store/somewhere")).text()
+        html = await (await client.get("/store/plaza")).text()
         assert 'src="/web/js/main.js"' in html and "/web/dist/" not in html
     finally:
         os.utime(manifest, ns=(fresh.st_atime_ns, fresh.st_mtime_ns))
@@ -168,7 +168,7 @@ async def test_no_build_serves_the_modules(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(web, "BUILD_DIR", tmp_path / "nothing")
     monkeypatch.setattr(web._LastBuild, "key", None)
     async with running_client(make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'db'}")) as c:
-        html = await (await c.get("/store/somewhere")).text()
+        html = await (await c.get("/store/plaza")).text()
         assert 'type="importmap"' in html and 'src="/web/js/main.js"' in html
         assert (await c.get("/web/dist/main.js")).status == 404
 

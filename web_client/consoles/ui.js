@@ -1,6 +1,8 @@
 // The consoles' own UI: small DOM helpers, the one way both show an API problem, sign-in and the language menu.
 
 import { lang, setLang, t } from '../shared/i18n.js';
+import { ApiError } from '../shared/api.js';
+import { problemText } from '../shared/problems.js';
 
 /** `el('td', {class: 'num', dataset: {sku}}, 'text', child)` — attributes, then children. */
 export function el(tag, attrs = {}, ...children) {
@@ -29,18 +31,31 @@ export function locText(loc) {
   return parts.join(' › ');
 }
 
-/** A problem+json (or any error) as a readable block: title, detail, then each `loc: msg [code]`. */
-export function problemBox(err) {
+/**
+ * A problem as a readable block in the console's language. From the server (an ApiError): the message of its
+ * `type` (shared/problems.js) and status, then each field or row at fault (`loc: msg [code]`), and the server's
+ * English `detail` folded away under "server message" for support. An error the console makes itself
+ * (`{title, detail, status}`, already in the page's language) shows as it is. `detail` (a text in the page's
+ * language) and `errors` override the error's own.
+ */
+export function problemBox(err, { detail = null, errors = null } = {}) {
   const box = el('div', { class: 'problem', role: 'alert' });
+  const fromServer = err instanceof ApiError;
   const status = err.status ? ` (${err.status})` : '';
-  box.append(el('strong', { class: 'problem-title' }, `${err.title || t('error')}${status}`));
-  if (err.detail && err.detail !== err.title) box.append(el('div', { class: 'problem-detail' }, err.detail));
-  if (err.errors && err.errors.length) {
-    box.append(el('ul', { class: 'problem-errors' }, err.errors.map((e) => el('li', { dataset: { loc: (e.loc || []).join('.') } },
+  box.append(el('strong', { class: 'problem-title' }, `${fromServer ? problemText(err) : err.title || t('error')}${status}`));
+  const said = detail ?? (fromServer ? null : err.detail);
+  if (said && said !== err.title) box.append(el('div', { class: 'problem-detail' }, said));
+  const list = errors ?? err.errors ?? [];
+  if (list.length) {
+    box.append(el('ul', { class: 'problem-errors' }, list.map((e) => el('li', { dataset: { loc: (e.loc || []).join('.') } },
       locText(e.loc) ? el('code', { class: 'loc' }, locText(e.loc)) : null,
       locText(e.loc) ? ': ' : '',
       e.msg || '',
       e.code ? el('code', { class: 'error-code' }, e.code) : null))));
+  }
+  if (fromServer && err.detail && err.detail !== said) {
+    box.append(el('details', { class: 'problem-more' }, el('summary', {}, t('serverSays')),
+      el('p', { lang: 'en' }, err.detail)));
   }
   return box;
 }
@@ -71,9 +86,13 @@ export async function busy(button, out, fn) {
   }
 }
 
-/** `headers` are labels; a `[label, 'num']` pair right-aligns its column heading like its numbers. */
+/**
+ * `headers` are labels; a `[label, 'num']` pair right-aligns its column heading like its numbers. An empty label
+ * (a column of buttons) is named "actions" for screen readers only: no header cell is left without a name.
+ */
 export function table(headers, rows, attrs = {}) {
-  const th = (h) => (Array.isArray(h) ? el('th', { class: h[1] }, h[0]) : el('th', {}, h));
+  const named = (label) => (label === '' ? el('span', { class: 'sr-only' }, t('table.actions')) : label);
+  const th = (h) => (Array.isArray(h) ? el('th', { class: h[1] }, named(h[0])) : el('th', {}, named(h)));
   return el('table', attrs,
     el('thead', {}, el('tr', {}, headers.map(th))),
     el('tbody', {}, rows));
@@ -98,14 +117,19 @@ export function wireSignIn(api, signIn, signOut) {
   $('#sign-out').addEventListener('click', signOut);
   $('#sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    busy(event.target.querySelector('button'), $('#sign-in-out'), () => signIn($('#token').value.trim()));
+    busy(event.target.querySelector('button'), $('#sign-in-out'), () => signIn($('#token').value.trim()).catch(refused));
   });
   if (api.token) {
-    signIn(api.token).catch((err) => {
+    signIn(api.token).catch(refused).catch((err) => {
       api.token = null;
       showProblem($('#sign-in-out'), err);
     });
   }
+}
+
+/** At sign-in a 401 means the token typed (or kept) is wrong, not that a session ran out. */
+function refused(err) {
+  throw err && err.status === 401 ? { title: t('signIn.badToken'), status: 401 } : err;
 }
 
 /** Wire the header's language <select> to the shared language setting. */

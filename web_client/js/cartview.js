@@ -11,6 +11,7 @@ import strings from './checkout_strings.js';
 import { PAYMENT_METHODS as METHODS, checkoutBody } from './cart.js';
 import { api } from './net.js';
 import { toast } from './ui.js';
+import { FocusTrap, showModal } from './focustrap.js';
 
 register(strings);
 
@@ -42,11 +43,17 @@ export class CartView {
     this._fulfilment();
     this.paying = false; // our own checkout is under way: its answer, not the live echo, shows the receipt
     cart.addEventListener('change', () => this._cartChanged());
+    // A dialog over the store for the keyboard (focustrap.js): focus moves in, Tab stays, Escape closes.
+    this.trap = new FocusTrap(this.el, { onEscape: () => this.toggle(false) });
     document.getElementById('cart-toggle').addEventListener('click', () => this.toggle());
     this.render();
   }
 
-  toggle(open = this.el.hidden) { this.el.hidden = !open; if (open) this.render(); }
+  toggle(open = this.el.hidden) {
+    this.el.hidden = !open;
+    document.getElementById('cart-toggle').setAttribute('aria-expanded', String(open));
+    if (open) { this.render(); this.trap.activate(); } else this.trap.deactivate();
+  }
 
   _methods() {
     const box = $('.methods', this.form);
@@ -230,7 +237,7 @@ export class CartView {
     return new Promise((resolve) => {
       dialog.addEventListener('close', () => resolve(dialog.returnValue || 'cancel'), { once: true });
       dialog.returnValue = '';
-      dialog.showModal();
+      showModal(dialog);
     });
   }
 
@@ -353,8 +360,9 @@ export class CartView {
     const qty = el('span', { class: 'q' },
       el('button', { type: 'button', class: 'btn small step', dataset: { action: 'less', line: l.id },
         'aria-label': t('co.qtyLess', { name: l.name }) }, '−'),
+      el('label', { class: 'sr', for: `line-qty-${l.id}` }, t('co.qtyLabel', { name: l.name })),
       el('input', { type: 'number', class: 'qty', min: 1, max: 99, value: l.quantity, inputmode: 'numeric',
-        dataset: { line: l.id }, 'aria-label': t('co.qtyLabel', { name: l.name }) }),
+        id: `line-qty-${l.id}`, dataset: { line: l.id } }),
       el('button', { type: 'button', class: 'btn small step', dataset: { action: 'more', line: l.id },
         'aria-label': t('co.qtyMore', { name: l.name }), disabled: l.quantity >= Math.min(99, l.available) }, '+'));
     return el('li', { dataset: { sku: l.sku, line: l.id } }, name, qty,

@@ -8,6 +8,7 @@
 // What this relies on from scene.js (public API only): `scene.products.get(sku)` → {feature?}, `scene.features`
 // (the manifest's sku list, index = feature id) and `scene.root` (the loaded glTF scene with world matrices).
 import * as THREE from 'three';
+import { reducedMotion } from './motion.js';
 
 const FEATURE_INSTANCED = '_FEATURE_ID_0'; // EXT_mesh_gpu_instancing attribute (GLTFLoader keeps its name)
 const FEATURE_VERTEX = '_feature_id_0'; // a baked mesh's vertex attribute (GLTFLoader lower-cases it)
@@ -170,7 +171,7 @@ export class Closeup {
     const { clientWidth: w, clientHeight: h } = this.canvas;
     if (!w || !h || !this.model) return; // hidden (display: none)
     if (this.canvas.width !== Math.round(w * this.renderer.getPixelRatio())) this.renderer.setSize(w, h, false);
-    if (performance.now() - this.touched > IDLE_MS) this.yaw += SPIN * dt;
+    if (performance.now() - this.touched > IDLE_MS && !reducedMotion()) this.yaw += SPIN * dt; // no idle spin under reduced motion
     this.camera.aspect = w / h;
     const distance = (this.radius / Math.sin(THREE.MathUtils.degToRad(FOV / 2))) * this.zoom;
     const target = new THREE.Vector3(0, this.height, 0);

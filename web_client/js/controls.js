@@ -2,11 +2,14 @@
 // to open it or the floor to walk there. Phone: a joystick bottom-left, drag anywhere else to look, tap to
 // pick. The player is a "rig" (feet on the floor, yaw); the camera is its child (eye height, pitch).
 import * as THREE from 'three';
+import { reducedMotion } from './motion.js';
 
 const SPEED = 2.2; // m/s, a brisk shopping walk
 const LOOK = 0.0032; // radians per pixel
 const TAP_SLOP = 6; // px a press may move and still count as a click/tap
 const MAX_STEP_S = 0.05; // the longest single movement step (collision is checked per step)
+const EYE = 1.6; // m above the floor
+const TURN_RATE = 7; // 1/s: a turn towards a product closes ~70 % of the gap in the first sixth of a second
 
 export class Controls {
   constructor({ element, rig, camera, walkable, onTap, joystick }) {
@@ -14,6 +17,7 @@ export class Controls {
     this.keys = new Set();
     this.pitch = 0;
     this.target = null; // click-to-walk destination
+    this.turn = null; // {yaw, pitch} the view turns to (a product chosen in the list), or null
     this.stick = { x: 0, y: 0 };
     this.enabled = true;
     this._press = null;
@@ -43,12 +47,33 @@ export class Controls {
       return;
     }
     if (['w', 'a', 's', 'd', 'q', 'e', 'arrowup', 'arrowdown', 'arrowleft', 'arrowright'].includes(k)) {
-      if (down) { this.keys.add(k); this.target = null; } else this.keys.delete(k);
+      if (down) { this.keys.add(k); this.target = null; this.turn = null; } else this.keys.delete(k);
       e.preventDefault();
     }
   }
 
+  /** Turn the view to a world point (a product chosen in the list): a short glide, instant under reduced motion. */
+  faceTowards(point) {
+    const d = point.clone().sub(this.rig.position).setY(point.y - EYE);
+    const yaw = this.rig.rotation.y + wrapAngle(Math.atan2(-d.x, -d.z) - this.rig.rotation.y);
+    const pitch = THREE.MathUtils.clamp(Math.atan2(d.y, Math.hypot(d.x, d.z)), -1.3, 1.3);
+    this.turn = { yaw, pitch };
+    if (reducedMotion()) this._turn(Infinity);
+  }
+
+  _turn(dt) {
+    const k = 1 - Math.exp(-TURN_RATE * dt);
+    this.rig.rotation.y += (this.turn.yaw - this.rig.rotation.y) * k;
+    this.pitch += (this.turn.pitch - this.pitch) * k;
+    if (Math.abs(this.turn.yaw - this.rig.rotation.y) + Math.abs(this.turn.pitch - this.pitch) < 1e-3) {
+      this.rig.rotation.y = this.turn.yaw;
+      this.pitch = this.turn.pitch;
+      this.turn = null;
+    }
+  }
+
   look(dx, dy) {
+    this.turn = null; // the shopper looks around: a glide in progress gives way
     this.rig.rotation.y -= dx * LOOK;
     this.pitch = THREE.MathUtils.clamp(this.pitch - dy * LOOK, -1.3, 1.3);
   }
@@ -78,11 +103,11 @@ export class Controls {
 
   _joystick(el) {
     const knob = el.querySelector('.knob');
-    let id = null, cx = 0, cy = 0;
-    const radius = 48;
+    let id = null, cx = 0, cy = 0, radius = 48;
     el.addEventListener('pointerdown', (e) => {
       id = e.pointerId; el.setPointerCapture(e.pointerId);
       const r = el.getBoundingClientRect(); cx = r.left + r.width / 2; cy = r.top + r.height / 2;
+      radius = r.width * 0.4; // full speed 48 px out on the 120 px pad; the pad's size is the layout's (app.css)
       e.stopPropagation();
     });
     el.addEventListener('pointermove', (e) => {
@@ -110,10 +135,11 @@ export class Controls {
 
   update(dt, presenting) {
     if (!presenting) {
-      this.camera.position.set(0, 1.6, 0);
+      this.camera.position.set(0, EYE, 0);
       this.camera.rotation.set(this.pitch, 0, 0);
     }
     if (!this.enabled) return;
+    if (this.turn) this._turn(dt);
     // Frame-rate independent: a slow frame (a phone at 3 fps) walks the whole distance its time allows, in
     // sub-steps short enough that the walkable-area check still stops the shopper at a shelf.
     const steps = Math.max(1, Math.ceil(dt / MAX_STEP_S));
@@ -145,4 +171,9 @@ export class Controls {
     const move = this._forward.clone().multiplyScalar(fwd).addScaledVector(this._right, side).multiplyScalar(SPEED * dt);
     this._step(move.x, move.z);
   }
+}
+
+/** An angle brought into [−π, π): the short way round. */
+function wrapAngle(a) {
+  return a - 2 * Math.PI * Math.floor((a + Math.PI) / (2 * Math.PI));
 }

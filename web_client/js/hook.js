@@ -3,7 +3,7 @@
 import * as THREE from 'three';
 
 export function installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls,
-  panel, vrPanel, cart, avatars, xr, tags, wrist }) {
+  panel, vrPanel, cart, avatars, xr, tags, wrist, advisor, highlight, productList }) {
   function project(sku) {
     const p = state.scene?.products.get(sku);
     if (!p) return null;
@@ -42,6 +42,19 @@ export function installTestHook({ ready, state, stats, enterStore, select, tap, 
       rig.position.copy(p.world).addScaledVector(front, distance).setY(0);
       return window.vrstore.lookAt(sku);
     },
+    /** The product the 3D view outlines (the selected one, else the one under the pointer), or null. */
+    highlighted: () => highlight.sku,
+    /** How squarely the view faces a product: the cosine between where the eyes look (the rig's yaw and the
+     * camera's pitch, as the frame loop will draw them) and the way from the eyes to it; 1 is dead ahead. */
+    facing: (sku) => {
+      const p = state.scene?.products.get(sku);
+      if (!p) return null;
+      const yaw = rig.rotation.y, pitch = controls.pitch;
+      const look = new THREE.Vector3(-Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), -Math.cos(yaw) * Math.cos(pitch));
+      return look.dot(p.world.clone().sub(rig.position.clone().setY(1.6)).normalize());
+    },
+    /** The 2D product list: {open, found, page, pages, skus on the page}. */
+    productList: () => productList.describe(),
     productPanel: () => (panel.isOpen ? {
       sku: panel.product.sku, slot: panel.slot, unit_price: panel.product.unit_price, stock: panel.product.stock,
       text: document.getElementById('panel').innerText,
@@ -72,6 +85,8 @@ export function installTestHook({ ready, state, stats, enterStore, select, tap, 
       return true;
     },
     portals: () => state.scene?.portals.map((p) => ({ id: p.id, target: p.target })) ?? [],
+    /** The advisor: {open, answer, cards: [{store, sku}], glowing: [sku], pulsing, path: {points, arrives, …}, offer}. */
+    advisor: () => advisor.info(),
     xr: {
       get presenting() { return xr.presenting; },
       /** Where a controller at `from` (rig-local) must point to hit a product: a rig-local quaternion. */

@@ -2,6 +2,7 @@
 // visitor count. The festival is ?festival=…, else the first one the server lists.
 import { langToggle, saleLine } from './locale.js';
 import { applyDom, onLangChange, pick, t } from '../shared/i18n.js';
+import { kindName } from '../shared/kinds.js';
 import { api } from './net.js';
 import { problemText } from '../shared/problems.js';
 
@@ -53,7 +54,7 @@ function render() {
     info.className = 'info';
     info.innerHTML = '<h3></h3><span class="kind"></span><span class="visitors"></span><a class="btn primary enter"></a>';
     info.querySelector('h3').textContent = pick(store.name);
-    info.querySelector('.kind').textContent = t(`kind.${store.kind}`);
+    info.querySelector('.kind').textContent = kindName(store.kind);
     info.querySelector('.visitors').textContent = t('lobby.visitors', { n: store.visitors ?? 0 });
     const enter = info.querySelector('.enter');
     enter.textContent = store.scene ? t('lobby.enter') : t('lobby.noscene');

@@ -4,7 +4,7 @@
 import * as THREE from 'three';
 import { langToggle, saleLine } from './locale.js';
 import { applyDom, lang, onLangChange, pick, t } from '../shared/i18n.js';
-import { api, createSession, currentSession, encodePose, LiveSocket } from './net.js';
+import { api, createSession, currentSession, encodePose, forgetResume, LiveSocket } from './net.js';
 import { CLOSE } from '../shared/protocol.js';
 import { WaitingLine } from './queue.js';
 import { Highlight, loadStoreScene } from './scene.js';
@@ -21,6 +21,11 @@ import { Chat, ProductPanel, askName, progress, setLiveStatus, showStats, toast 
 import { FocusCounts } from './focus.js';
 import { groupIndex, withDefaults } from './variants.js';
 import { productModel } from './closeup.js';
+import { friendlyName, rememberName, storedName } from './names.js';
+import { HudMenu } from './hudmenu.js';
+import { ProductList } from './productlist.js';
+import { storeRenderer } from './nogl.js';
+import { Advisor } from './advisor.js';
 
 const params = new URLSearchParams(location.search);
 const SHOW_STATS = params.get('stats') === '1';
@@ -39,11 +44,13 @@ let markReady;
 const ready = new Promise((resolve) => { markReady = resolve; });
 
 // ------------------------------------------------------------------ renderer, camera, rig
-const renderer = new THREE.WebGLRenderer({ antialias: true, powerPreference: 'high-performance' });
+const renderer = storeRenderer({ antialias: true, powerPreference: 'high-performance' });
+const has3d = !renderer.flat; // without WebGL the store is its product list (nogl.js)
 renderer.setPixelRatio(Math.min(devicePixelRatio, 2));
 renderer.setSize(innerWidth, innerHeight);
 renderer.outputColorSpace = THREE.SRGBColorSpace;
 renderer.toneMapping = THREE.ACESFilmicToneMapping;
+renderer.domElement.setAttribute('role', 'img'); // named in hud()
 document.getElementById('app').append(renderer.domElement);
 const world = new THREE.Scene();
 world.background = new THREE.Color(0xcfe3f2);
@@ -84,8 +91,16 @@ const panel = new ProductPanel({
   onOption: (product) => sendLook('option', product.sku),
   sale: () => state.festival ?? {},
   variants: variantsOf,
-  model: (sku) => productModel(state.scene, sku),
+  model: (sku) => (has3d ? productModel(state.scene, sku) : null),
   minFrameMs: MIN_FRAME_MS,
+});
+// The same store as a list (productlist.js): an item opens the panel above, and the view outlines and turns to it.
+const productList = new ProductList({
+  source: () => ({ products: state.products, groups: state.groups, placed: (sku) => Boolean(state.scene?.products.has(sku)) }),
+  onSelect: (sku) => {
+    const spot = select(sku) && state.scene?.products.get(sku);
+    if (spot && has3d && !xr.presenting) controls.faceTowards(spot.world);
+  },
 });
 const chat = new Chat({
   onSend: (text) => state.live?.send({ type: 'chat', text }),
@@ -97,12 +112,20 @@ cart.addEventListener('change', () => {
   state.live?.setGroup(cart.data ? cart.id : null);
 });
 langToggle(document.getElementById('lang'));
-onLangChange(() => { panel.render(); cartView.render(); tags.invalidate(); hud(); });
+onLangChange(() => { panel.render(); cartView.render(); tags.invalidate(); hud(); productList.render(); });
 applyDom(document);
 const touch = matchMedia('(pointer: coarse)').matches;
 document.getElementById('help').textContent = t(touch ? 'help.touch' : 'help.desktop');
 document.getElementById('joystick').hidden = !touch;
+if (!has3d) { // nothing to walk: the list is the store
+  document.getElementById('help').hidden = true;
+  document.getElementById('joystick').hidden = true;
+  document.querySelector('#product-list .no3d').hidden = false;
+  productList.toggle(true, { remember: false });
+}
 document.getElementById('to-plaza').addEventListener('click', () => enterStore('plaza'));
+new HudMenu(document.getElementById('menu-toggle'), document.getElementById('hud-menu'));
+document.getElementById('rename').addEventListener('click', () => rename());
 
 // ------------------------------------------------------------------ input
 const raycaster = new THREE.Raycaster();
@@ -112,6 +135,7 @@ const controls = new Controls({
   walkable: (x, z) => state.scene?.walkableAt(x, z) ?? false,
   onTap: (ndc) => tap(ndc),
 });
+controls.enabled = has3d;
 renderer.domElement.addEventListener('pointermove', (e) => {
   if (e.pointerType !== 'mouse') return;
   const r = renderer.domElement.getBoundingClientRect();
@@ -154,15 +178,20 @@ const xr = new XRRig({
   onMenu: () => wrist.toggle(),
 });
 xr.addTo(world);
+// The shopping advisor: its panel, the answer's glow on the shelves and the walk to a product (advisor.js).
+const advisor = new Advisor({
+  world, state, select, enterStore, toast, position: () => (xr.presenting ? xr.head() : rig.position),
+  cartLines: () => (cart.data?.status === 'open' ? cart.data.lines : []),
+});
 const wrist = new WristMenu({
-  cart, sale: () => state.festival, storeName, form: cartView.form,
+  cart, sale: () => state.festival, storeName, form: cartView.form, advisor,
   onChat: (text) => state.live?.send({ type: 'chat', text }),
   onEmote: (name) => state.live?.send({ type: 'emote', name }),
   onPlaza: () => enterStore('plaza'),
   canLeave: () => state.store !== 'plaza' && Boolean(state.festival?.plaza),
   emotes: EMOTES,
 });
-xr.mount(document.getElementById('vr-slot'), document.getElementById('vr-status'));
+if (has3d) xr.mount(document.getElementById('vr-slot'), document.getElementById('vr-status'));
 renderer.xr.addEventListener('sessionstart', () => { panel.close(); controls.enabled = false; wrist.attach(xr); });
 renderer.xr.addEventListener('sessionend', () => { vrPanel.close(); wrist.detach(); controls.enabled = true; });
 
@@ -178,6 +207,7 @@ async function vrButton(name) {
 function select(sku) {
   const opening = sku !== state.selected;
   state.selected = sku;
+  productList.mark(sku);
   const product = sku ? state.products.get(sku) : null;
   highlight.show(sku ? state.scene?.products.get(sku) : null);
   if (!product) { panel.close(); vrPanel.close(); sendFocus(); return null; }
@@ -240,6 +270,7 @@ function applyProduct(msg) {
   panel.update(p);
   vrPanel.update(p, state.selected ? variantsOf(state.selected) : null);
   tags.invalidate(msg.sku);
+  productList.refresh();
   if (panel.product?.sku === msg.sku) {
     // An omitted sale_price may also mean "cleared": confirm the open product with the API.
     api(`/api/v1/stores/${state.store}/products/${encodeURIComponent(msg.sku)}`).then((fresh) => {
@@ -326,10 +357,30 @@ function noticeText(kind) {
 async function ensureSession(force = false) {
   if (!force) state.session = await currentSession();
   if (state.session && !force) return state.session;
-  let name = localStorage.getItem('vrstore.name');
-  if (!name) { name = await askName(); localStorage.setItem('vrstore.name', name); }
+  // Nothing blocks the first visit: a made-up name (names.js), which "Change name" can replace at any time.
+  let name = storedName();
+  const madeUp = !name;
+  if (madeUp) { name = friendlyName(); rememberName(name); }
   state.session = await createSession(name, lang());
+  if (madeUp) toast(t('name.welcome', { name }), 6000);
   return state.session;
+}
+
+/** "Change name": the session's new name (carts and orders show it at once), then a fresh live join, whose
+ * welcome names the shopper anew (a resumed seat would keep the old name). */
+async function rename() {
+  const name = await askName(state.session?.display_name ?? storedName() ?? '');
+  if (!name) return;
+  try {
+    state.session = state.session
+      ? await api('/api/v1/sessions/current', { method: 'PATCH', body: { display_name: name } })
+      : await createSession(name, lang());
+    rememberName(name);
+    toast(t('name.changed', { name }));
+    if (state.scene && state.store) { forgetResume(state.store); connectLive(); }
+  } catch (err) {
+    toast(problemText(err));
+  }
 }
 
 // ------------------------------------------------------------------ scenes
@@ -372,6 +423,7 @@ async function enterStore(slug, { push = true, reload = false } = {}) {
     state.detail = detail;
     state.products = new Map(detail.products.map((p) => [p.sku, withDefaults(p)]));
     state.groups = groupIndex(state.products.values());
+    productList.refresh();
     state.focus.reset();
     select(null);
     hover(null);
@@ -421,6 +473,7 @@ function hud() {
   const name = state.detail ? pick(state.detail.name) : '';
   document.getElementById('store-name').textContent = name;
   document.title = `${name} · vrstore`;
+  renderer.domElement.setAttribute('aria-label', t(has3d ? 'store.view' : 'store.no3d', { name }));
   document.getElementById('to-plaza').hidden = state.store === 'plaza' || !state.festival?.plaza;
   document.getElementById('sale-line').textContent = state.festival ? saleLine(state.festival.starts_at, state.festival.ends_at) : '';
 }
@@ -443,6 +496,7 @@ function frame(time) {
   const t0 = performance.now();
   controls.update(dt, xr.presenting);
   vrPanel.tick(dt);
+  advisor.update(dt);
   if (state.scene) {
     if (xr.presenting) {
       // A headset draws at 72–120 Hz: a longer frame is a stall, and catching the walk up after it would jolt
@@ -500,7 +554,7 @@ async function installTestHookIfAsked() {
   if (!document.querySelector('meta[name="vrstore-test-hook"]')) return;
   const { installTestHook } = await import('./hook.js');
   installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls, panel, vrPanel,
-    cart, avatars, xr, tags, wrist });
+    cart, avatars, xr, tags, wrist, advisor, highlight, productList });
 }
 
 // ------------------------------------------------------------------ start

@@ -130,6 +130,9 @@ export function decodeTick(buffer) {
 // ------------------------------------------------------------------ live socket
 
 
+/** Forget a store's resume token: the next join is a fresh seat, which the room names anew (after a rename). */
+export function forgetResume(store) { sessionStorage.removeItem(`vrstore.resume.${store}`); }
+
 /**
  * One live connection to a store's room, reconnecting with backoff. Events: 'message' (every JSON
  * message), 'tick' (decoded binary tick), 'status' ('connecting'|'open'|'offline'|'closed', detail).

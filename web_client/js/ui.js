@@ -1,9 +1,10 @@
-// DOM overlays outside VR: loading bar, product panel, display-name dialog, chat, toasts, stats.
+// DOM overlays outside VR: loading bar, product panel, the change-name dialog, chat, toasts, stats.
 import { money } from '../shared/format.js';
 import { applyDom, pick, t } from '../shared/i18n.js';
 import { saleLine } from './locale.js';
 import { Closeup } from './closeup.js';
 import { VariantChoice } from './variants.js';
+import { FocusTrap, showModal } from './focustrap.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -26,20 +27,19 @@ export function toast(text, ms = 2500) {
   toastTimer = setTimeout(() => el.classList.remove('show'), ms);
 }
 
-/** Ask once for the display name; resolves with it (the dialog cannot be dismissed empty). */
+/** The "Change name" dialog: resolves with the new name, or null when cancelled (Cancel, Escape) or unchanged. */
 export function askName(initial = '') {
   const dialog = $('#name-dialog');
   const input = $('input', dialog);
   input.value = initial;
+  dialog.returnValue = '';
   applyDom(dialog);
-  dialog.showModal();
+  showModal(dialog);
   return new Promise((resolve) => {
-    dialog.addEventListener('close', function done() {
-      const name = input.value.trim();
-      if (!name) { dialog.showModal(); return; }
-      dialog.removeEventListener('close', done);
-      resolve(name);
-    });
+    dialog.addEventListener('close', () => {
+      const name = input.value.trim(); // an empty one never gets here as 'ok': the input is required
+      resolve(dialog.returnValue === 'ok' && name && name !== initial ? name : null);
+    }, { once: true });
   });
 }
 
@@ -47,7 +47,8 @@ export function askName(initial = '') {
  * The product panel, a non-modal dialog: pictures and the 3D close-up, name, description (text only), prices
  * with the sale countdown, option pickers over the product's variants, stock, "N looking", quantity and add to
  * cart. It opens for the shelf slot's product (the group's first variant); `product` is the variant chosen, the
- * one the cart line is for. Focus moves in on open, Escape closes, focus goes back to where it was.
+ * one the cart line is for. Focus moves in on open, Tab stays inside, Escape closes, focus goes back to where it
+ * was (focustrap.js).
  */
 export class ProductPanel {
   constructor({ onAdd, onClose, onOption = () => {}, sale, variants, model, minFrameMs = 0 }) {
@@ -61,7 +62,7 @@ export class ProductPanel {
     this.looking = 0;
     this.media = 0; // index into mediaList()
     this.has3d = false;
-    this.returnFocus = null;
+    this.trap = new FocusTrap(this.el, { onEscape: () => this.close() });
     this.broken = new Set(); // picture URLs that failed to load: left out of the gallery
     this.closeup = new Closeup($('canvas.closeup', this.el), { minFrameMs });
     this.el.addEventListener('click', (e) => {
@@ -81,7 +82,6 @@ export class ProductPanel {
       this.render();
     });
     this.el.addEventListener('keydown', (e) => this.key(e));
-    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && this.isOpen) this.close(); });
     this.el.addEventListener('pointerdown', (e) => e.stopPropagation());
     $('.image', this.el).addEventListener('error', (e) => {
       this.broken.add(e.target.getAttribute('src'));
@@ -104,7 +104,6 @@ export class ProductPanel {
   }
 
   open(product, looking = 0) {
-    const opening = this.el.hidden;
     if (this.slot !== product.sku) {
       this.slot = product.sku;
       this.choice = new VariantChoice(this.variantsOf(product.sku), product.sku);
@@ -117,10 +116,9 @@ export class ProductPanel {
       this.buildOptions();
     }
     this.looking = looking;
-    if (opening) this.returnFocus = document.activeElement;
     this.el.hidden = false;
     this.render();
-    if (opening) this.el.focus({ preventScroll: true });
+    this.trap.activate(); // also for another product while open: a list item chosen takes the keyboard in again
   }
 
   close() {
@@ -130,9 +128,7 @@ export class ProductPanel {
     this.closeup.show(null);
     this.choice = null;
     this.slot = null;
-    const back = this.returnFocus;
-    this.returnFocus = null;
-    if (back && back !== document.body && back.isConnected) back.focus({ preventScroll: true });
+    this.trap.deactivate();
     this.onClose();
   }
 
@@ -152,7 +148,6 @@ export class ProductPanel {
   note(text) { $('.note', this.el).textContent = text; }
 
   key(e) {
-    if (e.key === 'Escape') { e.stopPropagation(); this.close(); return; }
     if (!e.key.startsWith('Arrow')) return;
     e.stopPropagation(); // arrows inside the panel never walk the shopper
     const inMedia = e.target.closest('.thumbs') || e.target.classList.contains('image');

@@ -1,7 +1,8 @@
 // The wrist menu in VR: a canvas panel docked above the left controller (or hand), shown while the palm is
 // turned up or after X pins it. Tabs: the cart (lines with −/+, per-store subtotals with shipping, total,
 // share code), checkout (saved address or a pickup slot, payment method, one large confirm button, the test
-// provider's approve/decline step, the confirmation), chat presets and emotes; the header carries the sale
+// provider's approve/decline step, the confirmation), chat presets and emotes, the shopping advisor (preset
+// questions, the answer's cards: show, take me there; advisor.js); the header carries the sale
 // countdown and the way back to the plaza. It is drawn like vrpanel.js: buttons are canvas rectangles laid out
 // as the page is drawn, and a controller ray's uv on the plane says which one was pressed. Sizes are chosen for
 // reading at arm's length and still at 1 m: body text is ~12 mm tall, headings more.
@@ -16,6 +17,8 @@ import { canvasPanel, pressedButton } from './vrhit.js';
 const W = 512, H = 720;
 const PLANE_W = 0.3, PLANE_H = PLANE_W * (H / W);
 const PRESETS = ['vr.preset.hello', 'vr.preset.look', 'vr.preset.deal', 'vr.preset.come', 'vr.preset.thanks'];
+// The advisor page's questions (nothing can be typed in the headset); its answer's cards follow them.
+const ASK = ['advisor.preset.sale', 'advisor.preset.cheap', 'advisor.preset.stock', 'advisor.preset.gift'];
 const MAX_LINES = 4;
 const font = (px, weight = 500) => `${weight} ${px}px system-ui, "Noto Sans CJK KR", "NanumGothic", sans-serif`;
 
@@ -26,8 +29,8 @@ export class WristMenu {
    * @param storeName(slug) a store's display name
    * @param form the 2D checkout form (its delivery fields are the saved address)
    */
-  constructor({ cart, sale, storeName, form, onChat, onEmote, onPlaza, canLeave, emotes }) {
-    Object.assign(this, { cart, sale, storeName, form, onChat, onEmote, onPlaza, canLeave, emotes });
+  constructor({ cart, sale, storeName, form, onChat, onEmote, onPlaza, canLeave, emotes, advisor }) {
+    Object.assign(this, { cart, sale, storeName, form, onChat, onEmote, onPlaza, canLeave, emotes, advisor });
     Object.assign(this, canvasPanel(W, H, PLANE_W, PLANE_H));
     this.mesh.renderOrder = 30;
     // Above the wrist, tilted back towards the eyes.
@@ -129,6 +132,10 @@ export class WristMenu {
       if (kind === 'cancel') this.page = 'checkout';
       if (kind === 'preset') this.onChat(t(PRESETS[Number(arg)]));
       if (kind === 'emote') this.onEmote(arg);
+      if (kind === 'ask') { this.draw(); await this.advisor.ask(t(ASK[Number(arg)])); }
+      if (kind === 'show') await this.advisor.show(Number(arg));
+      if (kind === 'go') await this.advisor.go(Number(arg));
+      if (kind === 'enter') await this.advisor.goOn();
     } catch (err) {
       this.message = problemText(err);
     }
@@ -214,7 +221,8 @@ export class WristMenu {
     ctx.font = font(24, 700); ctx.fillStyle = '#ffd54a';
     ctx.fillText(festival ? saleLine(festival.starts_at, festival.ends_at) : '', 20, 18, W - 40);
     const count = this.cart.data?.status === 'open' ? this.cart.data.lines.reduce((n, l) => n + l.quantity, 0) : 0;
-    const tabs = [['tab:cart', `${t('cart.title')} ${count}`], ['tab:checkout', t('vr.checkout')], ['tab:chat', t('vr.chat')]];
+    const tabs = [['tab:cart', `${t('cart.title')} ${count}`], ['tab:checkout', t('vr.checkout')], ['tab:chat', t('vr.chat')],
+      ['tab:advisor', t('vr.advisor')]];
     if (this.canLeave()) tabs.push(['plaza', t('nav.plaza')]);
     const tw = (W - 40 - (tabs.length - 1) * 8) / tabs.length;
     tabs.forEach(([name, label], i) => {
@@ -227,6 +235,7 @@ export class WristMenu {
     else if (this.page === 'checkout') this._checkout(ctx, y);
     else if (this.page === 'approve') this._approve(ctx, y);
     else if (this.page === 'done') this._done(ctx, y);
+    else if (this.page === 'advisor') this._advisor(ctx, y);
     else this._chat(ctx, y);
     if (this.message) {
       ctx.font = font(20, 600); ctx.fillStyle = '#ffb4b4';
@@ -340,6 +349,31 @@ export class WristMenu {
     ctx.font = font(24, 700); ctx.fillStyle = '#fff';
     ctx.fillText(t('co.receiptTotal', { total: money(g.total, g.currency), method: t(`pay.${g.payment?.method || 'card'}`) }), 20, y + 10, W - 40);
     this._button(ctx, 'tab:cart', [20, H - 150, W - 40, 64], t('vr.backToCart'));
+  }
+
+  /** Preset questions, the answer, and its cards with "show" and "take me there" (the glow and the walk as in 2D). */
+  _advisor(ctx, y) {
+    const half = (W - 48) / 2, a = this.advisor;
+    ASK.forEach((key, i) => this._button(ctx, `ask:${i}`, [20 + (i % 2) * (half + 8), y + Math.floor(i / 2) * 52, half, 44],
+      t(key), { px: 18, on: !a.busy }));
+    y += 112;
+    ctx.font = font(20); ctx.fillStyle = '#dde';
+    wrap(ctx, a.message || a.result?.answer || '', 20, y, W - 40, 26, 2);
+    y += 60;
+    if (a.offer) {
+      this._button(ctx, 'enter', [20, y, W - 40, 56], t('advisor.goStore', { store: a.offer.name }), { color: '#1f9d55' });
+      y += 68;
+    }
+    a.cards.slice(0, a.offer ? 3 : 4).forEach((card, i) => {
+      const p = card.product;
+      ctx.font = font(20, 700); ctx.fillStyle = '#fff';
+      ctx.fillText(pick(p.name), 20, y, W - 180);
+      ctx.textAlign = 'right'; ctx.fillStyle = '#ffd54a';
+      ctx.fillText(money(p.price_min, p.currency), W - 20, y, 150); ctx.textAlign = 'left';
+      this._button(ctx, `show:${i}`, [20, y + 30, half, 44], t('advisor.show'), { px: 20 });
+      this._button(ctx, `go:${i}`, [28 + half, y + 30, half, 44], t('advisor.go'), { px: 20, color: '#3a7bd5' });
+      y += 86;
+    });
   }
 
   _chat(ctx, y) {

@@ -4,7 +4,8 @@
 // move the rig, and the head follows. Controls: left stick walks (head-relative), right stick left/right snap
 // turns 30°, right stick forward aims the teleport arc (release to go; the marker is blue when the spot is
 // valid, red when not), trigger (or a pinch) selects, X (or turning the left palm up) opens the wrist menu.
-// Without WebXR everything else works and the page says why VR is off.
+// Without VR everything else works; where a headset was plausible (a phone or a headset's browser with WebXR) the
+// page says once why VR is off (shouldTell()), and never on a desktop that simply has no headset.
 import * as THREE from 'three';
 import { VRButton } from 'three/addons/webxr/VRButton.js';
 import { XRHandModelFactory } from 'three/addons/webxr/XRHandModelFactory.js';
@@ -23,6 +24,32 @@ export async function vrUnavailableReason() {
   } catch {
     return t('vr.unsupported');
   }
+}
+
+const TOLD = 'vrstore.vrNotice'; // set once the "VR unavailable" notice was shown in this browser
+// Phones and tablets (the page's touch layout) and headsets' own browsers: where "why no VR" is worth a line.
+const HEADSET_UA = /Android|iPhone|iPad|Mobile|OculusBrowser|Quest|Pico|Wolvic/i;
+
+/**
+ * Whether to show the reason VR is off: only with WebXR present (a browser without it gets no lecture), on a device
+ * where someone may expect VR (a phone or tablet, a headset's browser), and once per browser.
+ */
+export function shouldTell() {
+  if (!('xr' in navigator)) return false;
+  const plausible = Boolean(navigator.userAgentData?.mobile) || HEADSET_UA.test(navigator.userAgent)
+    || matchMedia('(pointer: coarse)').matches;
+  try {
+    return plausible && localStorage.getItem(TOLD) === null;
+  } catch {
+    return false; // no storage, no way to keep it to once: say nothing
+  }
+}
+
+function tell(statusEl, reason) {
+  statusEl.querySelector('.text').textContent = reason;
+  statusEl.hidden = false;
+  try { localStorage.setItem(TOLD, '1'); } catch { /* shouldTell() said storage works */ }
+  statusEl.querySelector('.close').addEventListener('click', () => { statusEl.hidden = true; }, { once: true });
 }
 
 /** A thumbstick's {x, y} (xr-standard puts it at axes 2, 3; older layouts at 0, 1). */
@@ -98,12 +125,12 @@ export class XRRig {
   /** Add the marker and arc to the world (they live in world space, not on the rig). */
   addTo(world) { world.add(this.marker, this.arcLine); }
 
-  /** Mount the VR button, or the reason VR is unavailable, into `container`. */
+  /** Mount the VR button into `container`; without VR, tell why in `statusEl` when that is worth it (shouldTell). */
   async mount(container, statusEl) {
     const reason = await vrUnavailableReason();
+    container.dataset.vr = reason ? 'off' : 'on'; // the check is done (the notice, if any, is up)
     if (reason) {
-      statusEl.textContent = reason;
-      statusEl.hidden = false;
+      if (shouldTell()) tell(statusEl, reason);
       return false;
     }
     const button = VRButton.createButton(this.renderer, { optionalFeatures: ['local-floor', 'bounded-floor', 'hand-tracking'] });

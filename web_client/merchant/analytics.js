@@ -4,7 +4,7 @@
 
 import { t } from '../shared/i18n.js';
 import { number } from '../shared/format.js';
-import { seg } from '../shared/api.js';
+import { ApiError, seg } from '../shared/api.js';
 import { $, el, showProblem, table } from '../consoles/ui.js';
 
 let heatUrl = null;
@@ -50,7 +50,7 @@ async function heatmapImage(ctx) {
   const response = await fetch(`/api/v1/stores/${seg(ctx.slug)}/analytics/heatmap.png?${query}`, {
     headers: { Authorization: `Bearer ${ctx.api.token}` }, credentials: 'omit',
   });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null)); // its problem, localized
   if (heatUrl) URL.revokeObjectURL(heatUrl);
   heatUrl = URL.createObjectURL(await response.blob());
   const img = el('img', { class: 'heatmap', id: 'heatmap-img', alt: t('an.heatmap') });

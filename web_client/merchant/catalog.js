@@ -68,8 +68,7 @@ function rowsOfProblem(err) {
 /** The problem with its texts in the console's language (a whole-file refusal names columns and typos). */
 function localProblem(err) {
   const errors = (err.errors || []).map((e) => ({ ...e, msg: said(e.msg_ko, e.msg) }));
-  const first = errors.length === 1 && errors[0].code ? errors[0].msg : err.detail;
-  return problemBox({ title: err.title, status: err.status, detail: first, errors });
+  return problemBox(err, { errors, detail: errors.length === 1 && errors[0].code ? errors[0].msg : null });
 }
 
 function rowTable(rows, id) {
@@ -99,7 +98,7 @@ export function wireCatalog(ctx) {
           out.replaceChildren(localProblem(err));
           return;
         }
-        out.replaceChildren(problemBox({ title: err.title, status: err.status, detail: err.detail }),
+        out.replaceChildren(problemBox(err, { errors: [] }),
           el('h3', {}, t('catalog.rejectedRows')), rowTable(rows, 'rejected-rows'));
         return;
       }

@@ -1,6 +1,7 @@
 // Layout: a template ({"template": kind}) or an uploaded YAML/JSON layout (422 errors shown with their loc).
 
 import { t } from '../shared/i18n.js';
+import { kindName } from '../shared/kinds.js';
 import { $, busy, showNote } from '../consoles/ui.js';
 import { seg } from '../shared/api.js';
 import { fillKindSelect } from './stores.js';
@@ -9,9 +10,9 @@ const TEMPLATES = ['department_store', 'traditional_market', 'street_district', 
 
 function showCurrent(layout, store) {
   let what;
-  if (layout.source === 'template') what = t(`kind.${layout.template}`);
+  if (layout.source === 'template') what = kindName(layout.template);
   else if (layout.source === 'custom') what = t('layout.custom');
-  else what = t('layout.auto', { kind: t(`kind.${store.kind}`) });
+  else what = t('layout.auto', { kind: kindName(store.kind) });
   $('#layout-current').textContent = t('layout.current', { what });
   if (layout.template && TEMPLATES.includes(layout.template)) $('#template').value = layout.template;
 }

@@ -4,7 +4,8 @@
 import { pick, t } from '../shared/i18n.js';
 import { bytes, minorDigits, money, toMajorInput } from '../shared/format.js';
 import { $, busy, el, locText, problemBox, showNote, table } from '../consoles/ui.js';
-import { seg } from '../shared/api.js';
+import { ApiError, seg } from '../shared/api.js';
+import { problemText } from '../shared/problems.js';
 import { parsePrice } from './price.js';
 
 // The importer's refusal codes (price.js) → what the row says.
@@ -47,9 +48,11 @@ function showRowError(row, err, field = null) {
   const cell = row.querySelector('.cell-error');
   cell.replaceChildren();
   if (!err) return;
+  // The server's refusal in the page's language first (never its English detail), then the fields at fault.
+  if (err instanceof ApiError) cell.append(el('div', {}, problemText(err)));
   if (err.errors && err.errors.length) {
     cell.append(...err.errors.map((e) => el('div', {}, locText(e.loc) ? `${locText(e.loc)}: ` : '', e.msg)));
-  } else {
+  } else if (!(err instanceof ApiError)) {
     cell.append(el('div', {}, err.detail || err.title || String(err)));
   }
 }
@@ -116,7 +119,8 @@ function productRow(ctx, product) {
     el('td', {}, product.category || '—'),
     ...inputs,
     el('td', { class: 'num unit-price' }, money(product.unit_price, product.currency)),
-    el('td', {}, product.model ? '🧊' : '', product.image ? ' 🖼' : ''),
+    el('td', {}, product.model ? el('span', { role: 'img', 'aria-label': t('assets.kind.model') }, '🧊') : '',
+      product.image ? el('span', { role: 'img', 'aria-label': t('assets.kind.image') }, ' 🖼') : ''),
     el('td', { class: 'cell-error' }),
   );
   const refusal = refusals.get(product.sku);

@@ -1,13 +1,12 @@
 // "My stores": the list (GET /api/v1/stores), creation (POST /api/v1/stores) and choosing the store to work on.
 
 import { pick, t } from '../shared/i18n.js';
+import { KINDS, kindName } from '../shared/kinds.js';
 import { $, busy, el, showNote, table } from '../consoles/ui.js';
-
-export const KINDS = ['department_store', 'traditional_market', 'street_district', 'convenience_store', 'brand_shop'];
 
 export function fillKindSelect(select, kinds = KINDS) {
   const value = select.value;
-  select.replaceChildren(...kinds.map((k) => el('option', { value: k }, t(`kind.${k}`))));
+  select.replaceChildren(...kinds.map((k) => el('option', { value: k }, kindName(k))));
   if (value) select.value = value;
 }
 
@@ -20,7 +19,7 @@ export function renderStores(ctx) {
   const rows = ctx.stores.map((s) => el('tr', { class: ctx.slug === s.slug ? 'selected' : '', dataset: { store: s.slug } },
     el('td', {}, el('code', {}, s.slug)),
     el('td', {}, pick(s.name)),
-    el('td', {}, t(`kind.${s.kind}`)),
+    el('td', {}, kindName(s.kind)),
     el('td', {}, el('span', { class: `badge ${s.status}` }, t(`status.${s.status}`))),
     el('td', {}, s.scene ? el('code', { title: s.scene.hash }, s.scene.hash.slice(0, 10)) : '—'),
     el('td', {}, el('button', { class: 'open-store', onclick: () => ctx.openStore(s.slug) }, t('stores.open')))));

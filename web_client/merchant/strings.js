@@ -59,6 +59,7 @@ export default {
   'layout.saved': { ko: '레이아웃을 저장했습니다. 다시 빌드하면 반영됩니다.', en: 'Layout saved; build again to apply it.' },
   'build.title': { ko: '빌드와 미리보기', en: 'Build and preview' },
   'build.start': { ko: '빌드 시작', en: 'Start build' },
+  'build.progress': { ko: '빌드 진행률', en: 'Build progress' },
   'build.report': { ko: '빌드 결과', en: 'Build report' },
   'build.draw_calls': { ko: '드로 콜', en: 'Draw calls' },
   'build.triangles': { ko: '삼각형', en: 'Triangles' },

@@ -6,15 +6,18 @@ import { seg } from '../shared/api.js';
 
 function ruleRow(ctx, rule) {
   const stores = ctx.stores || [];
-  const storeSelect = el('select', { class: 'rule-store' },
+  // Each field is named after its column: a row of inputs in a table has no <label> of its own.
+  const storeSelect = el('select', { class: 'rule-store', 'aria-label': t('discounts.store') },
     el('option', { value: '' }, t('discounts.allStores')),
     stores.map((s) => el('option', { value: s.slug }, s.slug)));
   if (rule.store && !stores.some((s) => s.slug === rule.store)) storeSelect.append(el('option', { value: rule.store }, rule.store));
   storeSelect.value = rule.store || '';
   const row = el('tr', {},
-    el('td', {}, el('input', { class: 'rule-percent', type: 'number', min: '1', max: '90', value: String(rule.percent ?? 10) })),
+    el('td', {}, el('input', { class: 'rule-percent', type: 'number', min: '1', max: '90', value: String(rule.percent ?? 10),
+      'aria-label': t('discounts.percent') })),
     el('td', {}, storeSelect),
-    el('td', {}, el('input', { class: 'rule-category', value: rule.category || '', placeholder: '식품 > 과일' })),
+    el('td', {}, el('input', { class: 'rule-category', value: rule.category || '', placeholder: '식품 > 과일',
+      'aria-label': t('discounts.category') })),
     el('td', {}, el('button', { type: 'button', onclick: () => { row.remove(); } }, t('remove'))));
   return row;
 }

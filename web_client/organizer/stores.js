@@ -2,6 +2,7 @@
 // (POST /festivals/{f}/merchants: the token is shown once, with a copy button).
 
 import { pick, t } from '../shared/i18n.js';
+import { kindName } from '../shared/kinds.js';
 import { $, busy, copyText, el, showNote, table } from '../consoles/ui.js';
 import { seg } from '../shared/api.js';
 
@@ -28,7 +29,7 @@ export function renderStores(ctx) {
     t('store.status'), ''], ctx.stores.map((s) => el('tr', { dataset: { store: s.slug, status: s.status } },
     el('td', {}, el('code', {}, s.slug)),
     el('td', {}, pick(s.name)),
-    el('td', {}, t(`kind.${s.kind}`)),
+    el('td', {}, kindName(s.kind)),
     el('td', { class: 'num' }, `#${s.merchant_id}`),
     el('td', {}, s.scene ? el('code', { title: s.scene.hash }, s.scene.hash.slice(0, 10)) : '—'),
     el('td', {}, el('span', { class: `badge ${s.status}` }, t(`status.${s.status}`))),
@@ -63,7 +64,8 @@ export function wireInvite(ctx) {
     if (!body.contact_email) delete body.contact_email;
     busy(form.querySelector('button'), out, async () => {
       const { data } = await ctx.api.post(`/api/v1/festivals/${seg(ctx.slug)}/merchants`, body);
-      const input = el('input', { class: 'token-once', id: 'invite-token', readonly: true, value: data.token });
+      const input = el('input', { class: 'token-once', id: 'invite-token', readonly: true, value: data.token,
+        'aria-label': t('invite.token') });
       const copied = el('span', { class: 'muted', id: 'copied' });
       const copy = el('button', { type: 'button', id: 'copy-token', onclick: async () => {
         copied.textContent = (await copyText(data.token, input)) ? t('invite.copied') : '';

@@ -89,6 +89,7 @@ export default {
   'invite.email': { ko: '연락 이메일', en: 'Contact e-mail' },
   'invite.go': { ko: '초대', en: 'Invite' },
   'invite.tokenOnce': { ko: '{name}의 토큰입니다. 지금 한 번만 보여 드립니다. 복사해서 전달하세요.', en: 'The token of {name}. It is shown only this once: copy it and pass it on.' },
+  'invite.token': { ko: '입점사 토큰', en: 'Merchant token' },
   'invite.copy': { ko: '복사', en: 'Copy' },
   'invite.copied': { ko: '복사했습니다', en: 'Copied' },
   'invite.merchants': { ko: '입점사 목록', en: 'Merchants' },

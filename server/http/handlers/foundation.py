@@ -131,6 +131,13 @@ async def current_session(call: Call[None, None]) -> schemas.Me:
         return await sessions.me(db, call.user)
 
 
+@api.op("PATCH", "/api/v1/sessions/current", summary="Change the shopper's display name", tag="sessions",
+        body=schemas.SessionRename, response=schemas.SessionOut, roles=("shopper",))
+async def rename_session(call: Call[schemas.SessionRename, None]) -> schemas.SessionOut:
+    async with database_of(call.request).write() as db:
+        return await sessions.rename(db, call.user, call.body)
+
+
 @api.op("DELETE", "/api/v1/sessions/current", summary="Sign out: revoke the token used", tag="sessions",
         status=204, roles=("organizer", "merchant", "shopper"))
 async def delete_session(call: Call[None, None]) -> web.Response:

@@ -64,7 +64,7 @@ async def get_store_misses(call: Call[None, cs.MissesQuery]) -> cs.MissesOut:
 
 
 @api.op("POST", "/api/v1/advisor", summary="Ask the shopping advisor (Korean or English): an answer with product "
-        "cards from search", tag="search", body=cs.AdvisorBody, response=cs.AdvisorAnswer)
+        "cards from search", tag="search", body=cs.AdvisorBody, response=cs.AdvisorAnswer, limit="advisor")
 async def post_advisor(call: Call[cs.AdvisorBody, None]) -> cs.AdvisorAnswer:
     settings = call.request.app[keys.SETTINGS]
     if settings.advisor_llm_url:

@@ -12,6 +12,9 @@ are revalidated every time. In a checkout, a build older than any of its sources
 warning), so a developer who edits a module and reloads gets the module.
 Paths are checked component by component: no dot files, no ``..``, and no symlinks at all (a link
 inside a served folder could point anywhere), whatever aiohttp's static handler would allow.
+A browser that asks for a page we do not have (a GET for HTML outside ``/api/``) gets a small 404 page in Korean
+and English with a link to the lobby (``not_found_pages``); ``/store/<slug>`` of a store shoppers cannot visit
+gets the store's version of it instead of an empty store page. API clients keep their problem+json.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -39,6 +43,8 @@ from server.http.client_build import (
     use_build,
 )
 from server.http.security import page_policy
+from server.keys import database_of
+from server.services import access
 from storefront_builder.resources import bundled
 
 SERVER_PACKAGE = Path(__file__).resolve().parents[2]
@@ -56,7 +62,9 @@ MEDIA_TYPES = {
 }
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
 PAGES = {"lobby": "index.html", "store": "store.html", "order": "order.html",
-         "merchant": "merchant/index.html", "organizer": "organizer/index.html"}
+         "merchant": "merchant/index.html", "organizer": "organizer/index.html",
+         "not_found": "not_found.html", "store_not_found": "store_not_found.html"}
+PLAZA = "plaza"  # /store/plaza is the festival plaza, never a store (contracts/foundation.py reserves the slug)
 # The client's own files change between releases without new names: revalidate every time (ETag → 304).
 CLIENT_CACHE = "no-cache"
 VENDOR_CACHE = "public, max-age=86400"
@@ -145,7 +153,7 @@ def _newest(sources: tuple[str, ...]) -> int:
     return newest
 
 
-async def _page(request: web.Request, name: str) -> web.Response:
+async def _page(request: web.Request, name: str, status: int = 200) -> web.Response:
     path = safe_file(WEB_ROOT, PAGES[name])
     html = await asyncio.to_thread(path.read_bytes)
     if request.app[keys.SETTINGS].client_build and (build := await asyncio.to_thread(_read_build)):
@@ -159,9 +167,9 @@ async def _page(request: web.Request, name: str) -> web.Response:
     etag = 'W/"' + hashlib.sha256(html + policy.encode()).hexdigest()[:24] + '"'
     headers = {"Content-Security-Policy": policy, "Cache-Control": CLIENT_CACHE, "ETag": etag,
                "Vary": "Accept-Encoding"}
-    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+    if status == 200 and etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return web.Response(status=304, headers=headers)
-    response = web.Response(body=html, content_type="text/html", charset="utf-8", headers=headers)
+    response = web.Response(status=status, body=html, content_type="text/html", charset="utf-8", headers=headers)
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
         response.enable_compression(web.ContentCoding.gzip)  # the store page is ~10 kB of markup: ~3 kB
     return response
@@ -171,10 +179,22 @@ async def lobby(request: web.Request) -> web.Response:
     return await _page(request, "lobby")
 
 
+class UnknownStore(NotFound):
+    """No store a shopper may visit has this slug: a browser gets the store's not-found page."""
+
+
 async def store_page(request: web.Request) -> web.Response:
-    # The page validates nothing about the store: the API answers 404 for an unknown one and the page says so.
-    if not _SEGMENT.match(request.match_info["store"]):
-        raise NotFound("no such store")
+    slug = request.match_info["store"]
+    if not _SEGMENT.match(slug):
+        raise UnknownStore("no such store")
+    if slug != PLAZA:
+        # The rule of who may see a store is the API's (approved ones, publicly); the page's scripts could only
+        # say so after loading a whole store page for nothing.
+        async with database_of(request).read() as db:
+            try:
+                await access.visible_store(db, None, slug)
+            except NotFound:
+                raise UnknownStore("no such store") from None
     return await _page(request, "store")
 
 
@@ -216,6 +236,30 @@ async def vendor_file(request: web.Request) -> web.FileResponse:
 
 async def uplot_file(request: web.Request) -> web.FileResponse:
     return _file(safe_file(UPLOT_ROOT, request.match_info["name"]), VENDOR_CACHE)
+
+
+def wants_page(request: web.Request) -> bool:
+    """A browser finding its way (a GET or HEAD that accepts HTML) outside the API, which keeps problem+json."""
+    if request.method not in ("GET", "HEAD") or request.path == "/api" or request.path.startswith("/api/"):
+        return False
+    accepted = (part.split(";")[0].strip().lower() for part in request.headers.get("Accept", "").split(","))
+    return "text/html" in accepted
+
+
+@web.middleware
+async def not_found_pages(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A browser's 404 as a page it can read (Korean and English, a link to the lobby), not as problem+json.
+
+    It sits inside the problem middleware, so every other answer, and every answer to an API client, is as before.
+    """
+    try:
+        return await handler(request)
+    except (NotFound, web.HTTPNotFound) as exc:
+        if not wants_page(request):
+            raise
+        return await _page(request, "store_not_found" if isinstance(exc, UnknownStore) else "not_found", status=404)
 
 
 def install(app: web.Application) -> None:

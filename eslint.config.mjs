@@ -1,4 +1,4 @@
-// ESLint for the browser client (web_client/) and the Node tools (tools/); run by scripts/test.sh.
+// ESLint for the browser client (web_client/) and the Node tools (tools/, bench/); run by scripts/test.sh.
 import js from '@eslint/js';
 import globals from 'globals';
 
@@ -25,7 +25,7 @@ export default [
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['tools/**/*.mjs'],
+    files: ['tools/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.node } },
   },
 ];

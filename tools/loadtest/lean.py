@@ -188,8 +188,10 @@ class LeanClient(asyncio.Protocol):
         self._abort()
 
 
-async def connect_lean(base_url: str, store: str, token: str, *, timeout: float = 30.0) -> LeanClient:  # noqa: ASYNC109
-    """Open ``/api/v1/live?store=…`` with a bearer token, say hello and wait for ``welcome``.
+async def connect_lean(base_url: str, store: str, token: str, *, timeout: float = 30.0,  # noqa: ASYNC109
+                       client: type[LeanClient] = LeanClient) -> LeanClient:
+    """Open ``/api/v1/live?store=…`` with a bearer token, say hello and wait for ``welcome`` (``client``: a
+    subclass that records more, as bench/joins.py's does).
 
     Raises :class:`HandshakeRefused` on an HTTP refusal, :class:`Refused` when the server closes before ``welcome``
     (4011 ``busy``: wait in line), ``TimeoutError``, or ``ConnectionError``/``OSError``.
@@ -203,10 +205,10 @@ async def connect_lean(base_url: str, store: str, token: str, *, timeout: float 
     hello = json.dumps({"type": "hello", "v": 1}).encode()
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(timeout):
-        _, client = await loop.create_connection(lambda: LeanClient(request, hello), host, port)
+        _, proto = await loop.create_connection(lambda: client(request, hello), host, port)
         try:
-            await client.ready
+            await proto.ready
         except BaseException:
-            client._abort()
+            proto._abort()
             raise
-    return client
+    return proto

@@ -114,13 +114,15 @@ class AdmissionPolicy:
         share = sample.backlog / sample.connections if sample.connections else 0.0
         self._backlog = _ewma(self._backlog, share, cfg.window)
         self._connections = sample.connections
-        if sample.connections:
+        # A handful of shoppers is no measure of the per-shopper cost: the tick's fixed part divided by one shopper
+        # seeded the estimate at hundreds of µs, and a crowd arriving at 150 a second reached 50 before it had
+        # decayed, so the peak kept that for minutes and shut the door at ~150 shoppers (issue #22).
+        if sample.connections >= 50:
             cost = sample.tick_s / sample.connections  # an estimate, not a pressure: it starts at what was seen
             self._per_conn_s = cost if self._per_conn_s is None else _ewma(self._per_conn_s, cost, cfg.window)
-            if sample.connections >= 50:  # a handful of shoppers is no measure of the per-shopper cost
-                decayed = self._peak_cost * 0.5 ** ((sample.now - self._peak_at) / cfg.peak_cost_half_life_s)
-                if self._per_conn_s >= decayed:
-                    self._peak_cost, self._peak_at = self._per_conn_s, sample.now
+            decayed = self._peak_cost * 0.5 ** ((sample.now - self._peak_at) / cfg.peak_cost_half_life_s)
+            if self._per_conn_s >= decayed:
+                self._peak_cost, self._peak_at = self._per_conn_s, sample.now
         self.pressure = max(self._tick / tick_limit, self._lag / cfg.lag_limit_s, self._backlog / cfg.backlog_limit)
         self._step(sample.now)
         return self.level

@@ -22,6 +22,7 @@ import numpy as np
 from server.live.core.actions import Action, Close, ConnId, Send
 from server.live.core.bounds import EVERYWHERE, Bounds
 from server.live.core.members import Member, RoomConfig, clean_name, scene_dict
+from server.live.core.nearby import JoinWork
 from server.live.core.poses import HANDS_DTYPE, REC_DTYPE, PeerInfo, PoseFrameError, check_pose_frame, dequantize_quats
 from server.live.core.poses import encode_peer_info as _blob
 from server.live.core.protocol import (
@@ -109,6 +110,11 @@ class Room(RemoteSeats):
     def size(self) -> int:
         """Members holding a seat: present plus away (within grace)."""
         return len(self._members)
+
+    @property
+    def join_work(self) -> JoinWork:
+        """What the welcome snapshots have cost so far (rows examined, grids built): tests and bench/joins.py."""
+        return self._state.join_work
 
     @property
     def present_count(self) -> int:
@@ -253,17 +259,16 @@ class Room(RemoteSeats):
 
     def _welcome(self, m: Member, scene: Mapping[str, str], *, resumed: bool) -> str:
         st = self._state
-        slots = st.snapshot_slots(m.slot, self.config.k)
+        slots = st.snapshot_slots(m.slot, self.config.k, m.group)
         peers = []
-        for s in slots:
-            o = cast("Member | RemotePeer", self._slots[s])
-            rec = st.rec[s]
-            pose = None
-            if st.has_pose[s]:
-                q = dequantize_quats(rec["rot"])
-                p = rec["pos"].astype(float) / 100.0
-                pose = PoseJson(p=(p[0], p[1], p[2]), q=(q[0], q[1], q[2], q[3]), t=int(rec["t"]))
-            peers.append(PeerSnapshot(id=o.peer_id, name=o.name, color=o.color, group=o.group, pose=pose))
+        if slots:  # the K poses decoded in one numpy pass each: per peer, numpy's call overhead was most of a join
+            recs = st.rec[slots]
+            posed, times = st.has_pose[slots].tolist(), recs["t"].tolist()
+            metres, quats = (recs["pos"] / 100.0).tolist(), dequantize_quats(recs["rot"]).tolist()
+            for s, has, p, q, t in zip(slots, posed, metres, quats, times, strict=True):
+                o = cast("Member | RemotePeer", self._slots[s])
+                pose = PoseJson(p=(p[0], p[1], p[2]), q=(q[0], q[1], q[2], q[3]), t=t) if has else None
+                peers.append(PeerSnapshot(id=o.peer_id, name=o.name, color=o.color, group=o.group, pose=pose))
         msg = Welcome(
             you=PeerIdentity(id=m.peer_id, name=m.name, color=m.color, group=m.group),
             store=self.store, instance=self.instance, resume=m.token, resumed=resumed,

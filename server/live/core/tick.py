@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from server.live.core.actions import Action, ConnId, Send
 from server.live.core.interest import nearest_k
 from server.live.core.members import RoomConfig
+from server.live.core.nearby import FRESH_CAP, JoinWork, SpawnGrid
 from server.live.core.poses import (
     FLAG_HANDS,
     HANDS_DTYPE,
@@ -52,6 +53,8 @@ class TickState:
     reset: set[int] = field(default_factory=set)
     emotes: list[tuple[int, int, str]] = field(default_factory=list)  # (slot, peer id, emote)
     seq: int = 0
+    spawn: SpawnGrid | None = None  # where members stood at a tick, for the welcome snapshots (nearby.py)
+    join_work: JoinWork = field(default_factory=JoinWork)
 
     @classmethod
     def empty(cls, cfg: RoomConfig, capacity: int = 16) -> TickState:
@@ -74,7 +77,7 @@ class TickState:
         new.present[:n], new.has_pose[:n], new.remote[:n] = self.present, self.has_pose, self.remote
         new.known[:n, :n] = self.known
         new.groups, new.left, new.reset = self.groups, self.left, self.reset
-        new.emotes, new.seq = self.emotes, self.seq
+        new.emotes, new.seq, new.spawn, new.join_work = self.emotes, self.seq, self.spawn, self.join_work
         return new
 
     def admit(self, slot: int, peer_id: int, spawn_cm: NDArray[Any], group: str | None) -> None:
@@ -85,6 +88,8 @@ class TickState:
         self.present[slot], self.has_pose[slot], self.remote[slot] = True, False, False
         if group is not None:
             self.groups.setdefault(group, set()).add(slot)
+        if self.spawn is not None:
+            self.spawn.fresh.append(slot)
 
     def remove(self, slot: int, peer_id: int, group: str | None) -> None:
         """Free a slot; whoever knew the peer gets its id in ``left``."""
@@ -120,17 +125,21 @@ class TickState:
                         cs.append(c)
         return np.array(rs, dtype=np.intp), np.array(cs, dtype=np.intp)
 
-    def snapshot_slots(self, slot: int, k: int) -> list[int]:
-        """Who a newcomer in ``slot`` is told about in ``welcome``: its K nearest plus its group; marks them
+    def snapshot_slots(self, slot: int, k: int, group: str | None = None) -> list[int]:
+        """Who a newcomer in ``slot`` is told about in ``welcome``: its K nearest (nearby.py: O(1) per join, the
+        grid built at most once per tick, or after as many joins as it holds) plus its ``group``; marks them
         known so the first tick does not announce them again."""
-        cand = np.flatnonzero(self.present & self.has_pose)
-        cand = cand[cand != slot]
-        ids, pos = self.rec["id"], self.rec["pos"]
-        near = nearest_k(pos[[slot]], ids[[slot]], pos[cand], ids[cand], k=k)  # one recipient: its rows in order
-        out = [int(cand[i]) for i in near.cand]
-        for g in self.groups.values():
-            if slot in g:
-                out.extend(s for s in sorted(g) if s != slot and s not in out and self.present[s])
+        grid, work = self.spawn, self.join_work
+        if grid is None or grid.seq != self.seq or len(grid.fresh) > max(FRESH_CAP, grid.size):
+            posed = np.flatnonzero(self.present | self.has_pose)  # away peers too: they may come back
+            grid = self.spawn = SpawnGrid.build(posed, self.rec["pos"], self.has_pose, k, self.seq)
+            work.builds, work.indexed = work.builds + 1, work.indexed + len(posed) * len(grid.levels)
+        rec = self.rec
+        out = grid.nearest(slot, k, rec["pos"], rec["id"], self.present, self.has_pose, work)
+        if group is not None:
+            near = set(out)
+            out.extend(s for s in sorted(self.groups.get(group, ())) if s != slot and s not in near
+                       and self.present[s])
         self.known[slot, out] = True
         return out
 

@@ -148,3 +148,14 @@ def test_a_small_crowd_always_gets_in_whatever_the_machine_does() -> None:
     assert p.room_for() == 90 and p.admit_one()  # ...but up to 100 shoppers there is room
     p.forced_closed = True
     assert p.room_for() == 0  # the organizer's word still goes
+
+
+def test_a_crowd_arriving_at_150_a_second_is_judged_by_its_own_cost() -> None:
+    """The first ticks, with a shopper or two, cost the tick's fixed part: no measure of what a shopper costs."""
+    p = policy()
+    now, conns = 0.0, 1
+    for _ in range(40):  # 15 more shoppers a tick, each costing 20 µs, over 0.5 ms of fixed work per tick
+        now += BUDGET
+        p.observe(LoadSample(now=now, tick_s=0.0005 + 20e-6 * conns, lag_s=0.0, connections=conns, backlog=0))
+        conns = min(300, conns + 15)
+    assert p.room_for() >= 400  # a 25 ms tick holds ~1,000 such shoppers; judged by the first tick, none more

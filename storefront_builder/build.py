@@ -24,6 +24,7 @@ from storefront_builder.build_steps.output import encode_glb, manifest
 from storefront_builder.build_steps.products import assign_features, product_meshes
 from storefront_builder.build_steps.shell import floor_and_walls
 from storefront_builder.build_steps.signage import signage
+from storefront_builder.catalog import category_names
 from storefront_builder.errors import BuilderError, BuildStepError
 from storefront_builder.geometry.kit_models import kit_ident
 from storefront_builder.geometry.signage import find_font
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when the output for the same inputs changes (geometry, materials, writer): it is part of the hash.
-BUILDER_VERSION = "2.0.0"
+BUILDER_VERSION = "2.1.0"
 
 Step = Callable[[BuildContext], None]
 Progress = Callable[[int, str], None]
@@ -97,11 +98,12 @@ def _referenced_assets(plan: StorePlan) -> set[str]:
 def content_hash(plan: StorePlan, assets: Mapping[str, bytes] = _NO_ASSETS) -> str:
     """sha256 of the canonical inputs: plan JSON, hashes of the assets the plan references, builder version.
 
-    Unreferenced assets are left out because they cannot change the output; the sign font and the asset kit are
-    in because they can.
+    Unreferenced assets are left out because they cannot change the output; the sign font, the asset kit and the
+    category names (signs carry both languages) are in because they can.
     """
     h = hashlib.sha256()
-    h.update(f"vrstore-scene:{BUILDER_VERSION}:{find_font().ident}:{kit_ident()}\n".encode())
+    idents = f"{find_font().ident}:{kit_ident()}:{category_names.ident()}"
+    h.update(f"vrstore-scene:{BUILDER_VERSION}:{idents}\n".encode())
     h.update(json.dumps(plan.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
                         ensure_ascii=False).encode("utf-8"))
     for key in sorted(_referenced_assets(plan)):

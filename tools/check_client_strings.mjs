@@ -8,6 +8,8 @@
 // Across the client (one i18n system, one name per thing):
 //  - every *strings.js table under web_client/ belongs to an app, so none escapes these checks;
 //  - store kind names (kind.*) are only in shared/kind_strings.js, which every app registers (shared/kinds.js);
+//  - category names (category.*) are only in shared/category_strings.js, generated from the builder's table
+//    (tests/storefront_builder/test_category_names.py checks that it is fresh);
 //  - no module but a table holds a {ko: '…', en: '…'} label of its own, and only shared/i18n.js reads the
 //    language setting (js/loading.js, the store page's first paint before any bundle, is the one exception).
 // Keys put together at run time (t(`kind.${kind}`)) are not checked; tests/server/test_client_strings.py checks
@@ -17,13 +19,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const CLIENT = fileURLToPath(new URL('../web_client/', import.meta.url));
-const SHARED = ['shared/problem_strings.js', 'shared/kind_strings.js'];
+const SHARED = ['shared/problem_strings.js', 'shared/kind_strings.js', 'shared/category_strings.js'];
 const APPS = {
   shopper: { tables: ['js/strings.js', 'js/checkout_strings.js', ...SHARED], pages: ['index.html', 'store.html', 'order.html'], modules: ['js', 'shared'] },
   merchant: { tables: ['consoles/strings.js', 'merchant/strings.js', 'merchant/orders_strings.js', ...SHARED], pages: ['merchant/index.html'], modules: ['merchant', 'consoles', 'shared'] },
   organizer: { tables: ['consoles/strings.js', 'organizer/strings.js', ...SHARED], pages: ['organizer/index.html'], modules: ['organizer', 'consoles', 'shared'] },
 };
 const KIND_TABLE = 'shared/kind_strings.js';
+const CATEGORY_TABLE = 'shared/category_strings.js';
 const LANG_READERS = new Set(['shared/i18n.js', 'js/loading.js']);
 const PAGE_KEY = /data-i18n(?:-placeholder|-title|-aria-label)?="([^"]+)"/g;
 // t('key' …) and t(condition ? 'key' : 'other')
@@ -76,6 +79,7 @@ for (const file of sources.filter((f) => f.endsWith('strings.js'))) {
 for (const [file, table] of tables) {
   for (const key of Object.keys(table)) {
     if (key.startsWith('kind.') && file !== KIND_TABLE) problems.add(`${file}: ${key} belongs in ${KIND_TABLE}`);
+    if (key.startsWith('category.') && file !== CATEGORY_TABLE) problems.add(`${file}: ${key} belongs in ${CATEGORY_TABLE}`);
   }
 }
 for (const file of sources.filter((f) => !f.endsWith('strings.js'))) {

@@ -7,6 +7,7 @@ from typing import Any
 from storefront_builder.build_steps.context import BuildContext
 from storefront_builder.build_steps.markers import product_anchor
 from storefront_builder.build_steps.signage import all_signs
+from storefront_builder.catalog.category_names import names
 from storefront_builder.gltf.writer import rnd, rnd_list
 
 # 2: products have no nodes in the GLB; their anchors (pick box, price tag) are here.
@@ -55,7 +56,8 @@ def manifest(ctx: BuildContext) -> None:
                      "position": rnd_list(p.position, 4), "rotation_y": rnd(p.rotation_y, 3),
                      "size": rnd_list(p.size, 4)} for p in plan.portals],
         "signs": [s.id for s, _ in all_signs(plan)],
-        "zones": [{"name": z.name, "bounds": rnd_list(z.bounds, 4)} for z in plan.zones],
+        # "name" as the layout or catalog wrote it (analytics match on it); "names" for shoppers of either language.
+        "zones": [{"name": z.name, "names": names(z.name), "bounds": rnd_list(z.bounds, 4)} for z in plan.zones],
         "walkable": walkable,
         "bounds": {"min": [rnd(-hx, 4), 0.0, rnd(-hz, 4)], "max": [rnd(hx, 4), rnd(plan.wall_height, 4), rnd(hz, 4)]},
         "stats": {

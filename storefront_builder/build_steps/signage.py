@@ -1,8 +1,13 @@
-"""Step ``signage``: store name, zone and portal signs, all from one text atlas (one draw call)."""
+"""Step ``signage``: store name, zone and portal signs, all from one text atlas (one draw call).
+
+The scene is one GLB for every shopper, so a zone or portal sign the category table knows carries both names,
+Korean over English (``catalog/category_names.py``); the store's own name is the merchant's and stays as written.
+"""
 
 from __future__ import annotations
 
 from storefront_builder.build_steps.context import BuildContext
+from storefront_builder.catalog.category_names import sign_lines
 from storefront_builder.geometry import signage as text
 from storefront_builder.geometry.batch import bake_instances
 from storefront_builder.geometry.mesh import box_between
@@ -49,6 +54,11 @@ def all_signs(plan: StorePlan) -> list[tuple[Sign, str]]:
     return signs
 
 
+def _board_text(sign: Sign, style: str) -> str:
+    """What the board says: the store's name as it is, other signs in both languages when the table knows them."""
+    return sign.text if style == "store" else "\n".join(sign_lines(sign.text))
+
+
 def signage(ctx: BuildContext) -> None:
     """Render every sign's text into the sign atlas and draw the boards as one baked mesh."""
     signs = all_signs(ctx.plan)
@@ -56,7 +66,7 @@ def signage(ctx: BuildContext) -> None:
         return
     if not text.find_font().cjk and any(ord(ch) >= 0x1100 for s, _ in signs for ch in s.text):
         ctx.warnings.append("no CJK font installed (fonts-noto-cjk or fonts-nanum): Hangul omitted on signs")
-    atlas = text.render([(s.id, text.drawable_text(s.text, s.id), s.size[0] / s.size[1], style)
+    atlas = text.render([(s.id, text.drawable_text(_board_text(s, style), s.id), s.size[0] / s.size[1], style)
                          for s, style in signs])
     ctx.doc.add_texture("signs", atlas.png, "image/png")
     # A unit board with its bottom at y = -0.5 so the sign's position is its centre.

@@ -79,12 +79,12 @@ def _font(size: int) -> FontT:
 
 
 def drawable_text(text: str, fallback: str) -> str:
-    """The text as the current font can draw it: without a CJK font, Hangul and CJK are dropped."""
+    """The text as the current font can draw it: without a CJK font, Hangul and CJK are dropped (and a line left
+    empty by that with them)."""
     if find_font().cjk:
         return text
-    kept = "".join(ch for ch in text if ord(ch) < 0x1100)
-    kept = " ".join(kept.split())
-    return kept or fallback
+    lines = [" ".join("".join(ch for ch in line if ord(ch) < 0x1100).split()) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line) or fallback
 
 
 @dataclass
@@ -95,8 +95,23 @@ class SignAtlas:
     rects: dict[str, tuple[float, float, float, float]]
 
 
+# Per line count: each line's font size (share of the row) and centre (fraction of the row's height).
+_LINE_SLOTS = {1: ((0.6, 0.5),), 2: ((0.42, 0.33), (0.3, 0.74))}
+
+
+def _draw_line(draw: ImageDraw.ImageDraw, line: str, width: int, size: int, y: float,
+               colour: tuple[int, int, int]) -> None:
+    """One line centred at ``y``, shrunk until it fits the board (few iterations: sizes step by 15 %)."""
+    font = _font(size)
+    while size > 12 and draw.textlength(line, font=font) > width - 24:
+        size = int(size * 0.85)
+        font = _font(size)
+    draw.text((width / 2, y), line, font=font, fill=colour, anchor="mm")
+
+
 def render(signs: Sequence[tuple[str, str, float, str]]) -> SignAtlas:
-    """Render (key, text, aspect = width/height, style) boards into one PNG page, packed in rows."""
+    """Render (key, text, aspect = width/height, style) boards into one PNG page, packed in rows; a text of two
+    lines (``"\\n"``) is drawn as two."""
     rects_px: list[tuple[str, int, int, int, int]] = []
     tiles: list[Image.Image] = []
     x = y = 0
@@ -106,13 +121,10 @@ def render(signs: Sequence[tuple[str, str, float, str]]) -> SignAtlas:
         tile = Image.new("RGB", (width, ROW_PX), style.background)
         draw = ImageDraw.Draw(tile)
         draw.rectangle((3, 3, width - 4, ROW_PX - 4), outline=style.text, width=3)
-        size = int(ROW_PX * 0.6)
-        font = _font(size)
-        # Shrink long text until it fits the board (few iterations: sizes step by 15 %).
-        while size > 12 and draw.textlength(text, font=font) > width - 24:
-            size = int(size * 0.85)
-            font = _font(size)
-        draw.text((width / 2, ROW_PX / 2), text, font=font, fill=style.text, anchor="mm")
+        lines = text.split("\n")
+        # One line fills the board; two (Korean over English) share it, the second one smaller.
+        for line, (share, centre) in zip(lines, _LINE_SLOTS[min(len(lines), 2)], strict=False):
+            _draw_line(draw, line, width, round(ROW_PX * share), ROW_PX * centre, style.text)
         if x + width > PAGE_W:
             x, y = 0, y + ROW_PX
         rects_px.append((key, x, y, width, ROW_PX))

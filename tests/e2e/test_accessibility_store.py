@@ -6,12 +6,14 @@ the skip link leads to the product list, its search finds a product, Enter opens
 opens (focus inside, Tab kept inside, Escape closes, focus back on the list item) while the 3D view outlines the
 product and turns to it; under reduced motion that turn is instant and CSS transitions are off. The cart and the
 name dialog keep and give back the focus the same way, and every field has a label. Without WebGL the page opens
-as its product list. One store page serves the module's tests in order (each leaves it as it found it);
-every wait is on a condition, never a bare sleep.
+as its product list, which speaks English with its categories (and the scene's zones) in English too. One store
+page serves the module's tests in order (each leaves it as it found it); every wait is on a condition, never a
+bare sleep.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +23,13 @@ from helpers import TEST_FPS, hook, in_stock_product, open_store, wait
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from seeding import Seeded, call
 
+from storefront_builder.catalog.category_names import names
+
 pytestmark = pytest.mark.e2e
 
 STORE = "hyundai-dept"  # 360 products: the list has several pages
 FESTIVAL = "korea-sale-festa"
+HANGUL = re.compile("[\uac00-\ud7a3]")
 INSIDE = "(sel) => document.querySelector(sel).contains(document.activeElement)"
 NO_WEBGL = """{ const original = HTMLCanvasElement.prototype.getContext;
   HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
@@ -275,6 +280,13 @@ def test_without_webgl_the_store_opens_as_its_list(shop_browser: Browser, demo: 
         page.click("#lang")  # English, all through
         expect(page.locator("#list-toggle")).to_have_text("Product list")
         expect(page.locator("#product-list .count")).to_have_text(f"{hook(page, 'productList()')['found']} products")
+        # Categories too, from the builder's one table (storefront_builder/catalog/category_names.py).
+        english = " > ".join(names(part)["en"] for part in product["category"].split(">"))
+        expect(page.locator("#panel .category")).to_contain_text(english)
+        options = page.locator("#product-list select[name=category] option").all_inner_texts()
+        assert "Clothing" in options and not [o for o in options if HANGUL.search(o)], options
+        zones = call(demo.url + call(f"{demo.url}/api/v1/stores/{STORE}")["scene"]["manifest"])["zones"]
+        assert zones and all(HANGUL.search(z["names"]["ko"]) and not HANGUL.search(z["names"]["en"]) for z in zones)
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
         context.close()

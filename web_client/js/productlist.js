@@ -7,6 +7,7 @@
 import { money, locale } from '../shared/format.js';
 import { pick, t } from '../shared/i18n.js';
 import { el } from '../shared/dom.js';
+import { categoryName, categoryNames } from '../shared/categories.js';
 import { summary } from './variants.js';
 
 const PAGE_SIZE = 24;
@@ -28,7 +29,7 @@ function entriesOf({ products, groups, placed }) {
     out.push({
       sku: slot.sku, product: slot, price: cheapest.unit_price, currency: cheapest.currency, from, stock,
       category: (slot.category || '').split('>')[0].trim(),
-      words: fold([...names, slot.brand, slot.category, ...variants.map((v) => v.sku)].join(' ')),
+      words: fold([...names, slot.brand, ...categoryNames(slot.category), ...variants.map((v) => v.sku)].join(' ')),
     });
   }
   return out;
@@ -127,14 +128,18 @@ export class ProductList {
     next?.firstElementChild.focus();
   }
 
+  /** The category filter's options: each top category once, named and sorted in the page's language. */
   categories() {
+    if (!this.entries) return;
     const select = this.form.category;
     const chosen = select.value;
-    const names = [...new Set(this.entries.map((e) => e.category).filter(Boolean))].sort((a, b) => a.localeCompare(b, 'ko'));
-    if (select.dataset.names === names.join('\n')) return; // unchanged: an open picker stays as it is
-    select.dataset.names = names.join('\n');
+    const names = [...new Set(this.entries.map((e) => e.category).filter(Boolean))]
+      .map((name) => [name, categoryName(name)]).sort((a, b) => a[1].localeCompare(b[1], locale()));
+    const key = names.map(([, label]) => label).join('\n');
+    if (select.dataset.names === key) return; // unchanged: an open picker stays as it is
+    select.dataset.names = key;
     select.replaceChildren(el('option', { value: '' }, t('list.allCategories')),
-      ...names.map((name) => el('option', { value: name, selected: name === chosen }, name)));
+      ...names.map(([name, label]) => el('option', { value: name, selected: name === chosen }, label)));
   }
 
   /** The entries that match the search words (all of them) and the category, in the chosen order. */
@@ -151,6 +156,7 @@ export class ProductList {
 
   render() {
     if (!this.isOpen) return;
+    this.categories(); // in the page's language, which may have changed
     this.form.category.firstElementChild.textContent = t('list.allCategories');
     this.shown = this.entries ? this.filtered() : [];
     const pages = Math.max(1, Math.ceil(this.shown.length / PAGE_SIZE));
@@ -179,7 +185,7 @@ export class ProductList {
     }
     const button = li.firstElementChild;
     const price = money(entry.price, entry.currency);
-    const meta = [entry.category, entry.from ? t('tag.from', { p: price }) : price];
+    const meta = [categoryName(entry.category), entry.from ? t('tag.from', { p: price }) : price];
     if (entry.stock <= 0) meta.push(t('product.soldout'));
     button.querySelector('.n').textContent = pick(entry.product.name) || entry.sku;
     button.querySelector('.meta').textContent = meta.filter(Boolean).join(' · ');

@@ -2,6 +2,7 @@
 import { money } from '../shared/format.js';
 import { applyDom, pick, t } from '../shared/i18n.js';
 import { saleLine } from './locale.js';
+import { categoryPath } from '../shared/categories.js';
 import { Closeup } from './closeup.js';
 import { VariantChoice } from './variants.js';
 import { FocusTrap, showModal } from './focustrap.js';
@@ -271,7 +272,7 @@ export class ProductPanel {
     el.dataset.sku = p.sku;
     el.dataset.slot = this.slot;
     $('.name', el).textContent = pick(p.name);
-    $('.category', el).textContent = [p.brand, p.category].filter(Boolean).join(' · ');
+    $('.category', el).textContent = [p.brand, categoryPath(p.category)].filter(Boolean).join(' · ');
     const onSale = p.unit_price < p.price;
     $('.price', el).textContent = money(p.unit_price, p.currency);
     $('.price', el).classList.toggle('sale', onSale);

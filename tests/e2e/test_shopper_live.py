@@ -116,3 +116,15 @@ def test_a_shopper_waits_in_line_and_enters_by_itself_when_admitted(demo: Seeded
         page.wait_for_selector("#waiting", state="hidden", timeout=10_000)
     finally:
         call(queue, "PUT", {"mode": "auto"}, token=demo.organizer)
+
+
+def test_a_tab_replaced_by_another_says_why_in_the_pages_language(demo: Seeded, new_page: Any) -> None:
+    first = new_page()
+    open_store(first, demo.url, STORE)
+    _live(first)
+    second = first.context.new_page()  # the same browser: the same shopper session enters again
+    open_store(second, demo.url, STORE)
+    _live(second)
+    # The first tab's seat was taken over (4008): it stops for good and says so, never "replaced".
+    first.wait_for_selector("#live-status[data-state=closed]")
+    assert first.inner_text("#live-status") == "다른 탭이나 기기에서 이 매장에 들어와 여기서는 연결을 닫았습니다"

@@ -19,7 +19,7 @@ from pathlib import Path
 from server.contracts.foundation import StoreKind
 from server.domain.errors import ErrorCode
 from server.http import problems
-from server.live.core.protocol import NOTICE_KINDS
+from server.live.core.protocol import NO_AUTOMATIC_RETRY, NOTICE_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIET = "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON"  # web_client/ declares no module type (the browser needs none)
@@ -80,3 +80,9 @@ def test_every_store_kind_has_one_name_in_korean_and_english() -> None:
 def test_every_live_notice_shown_to_a_shopper_has_a_korean_and_english_text() -> None:
     shown = set(NOTICE_KINDS) - {"scene_published"}  # that one reloads the scene instead of saying anything
     assert _missing(_table("web_client/js/strings.js"), {f"notice.{kind}" for kind in shown}) == []
+
+
+def test_every_close_that_ends_the_live_connection_is_said_in_both_languages() -> None:
+    """After these the page does not reconnect (docs/PROTOCOL.md): it says why, never the bare close name."""
+    wanted = {f"live.close.{code.name.lower()}" for code in NO_AUTOMATIC_RETRY}
+    assert _missing(_table("web_client/js/strings.js"), wanted) == []

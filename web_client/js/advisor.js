@@ -10,6 +10,7 @@ import { problemText } from '../shared/problems.js';
 import { api } from './net.js';
 import { ProductGlow } from './advisor_glow.js';
 import { fetchPath, WayPath } from './advisor_path.js';
+import { FocusTrap } from './focustrap.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const Recognition = globalThis.SpeechRecognition || globalThis.webkitSpeechRecognition || null;
@@ -181,7 +182,7 @@ export class Advisor {
     this.showing = this.cards.length > 0;
     this._glowCards();
     this.render();
-    if (opening) $('#advisor-input').focus({ preventScroll: true });
+    if (opening) this.trap.activate(); // focus to the question box, Tab kept inside, Escape closes
   }
 
   close(keepGlow = false) {
@@ -189,12 +190,13 @@ export class Advisor {
     this.el.hidden = true;
     this.toggleButton.setAttribute('aria-expanded', 'false');
     if (!keepGlow) { this.showing = false; this.glow.clear(); } // the answer stays in the panel
-    this.toggleButton.focus({ preventScroll: true });
+    this.trap.deactivate(); // focus back to what opened the panel
   }
 
   get isOpen() { return !this.el.hidden; }
 
   _wire() {
+    this.trap = new FocusTrap(this.el, { onEscape: () => this.close(), initial: () => $('#advisor-input') });
     const form = $('form.ask', this.el);
     form.addEventListener('submit', (e) => { e.preventDefault(); this.ask(form.message.value); });
     this.toggleButton.addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
@@ -209,7 +211,6 @@ export class Advisor {
         default: break;
       }
     });
-    this.el.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); this.close(); } });
     this.el.addEventListener('pointerdown', (e) => e.stopPropagation());
     this.guideEl.addEventListener('click', (e) => {
       const action = e.target.closest('[data-action]')?.dataset.action;

@@ -5,7 +5,7 @@ import * as THREE from 'three';
 import { langToggle, saleLine } from './locale.js';
 import { applyDom, lang, onLangChange, pick, t } from '../shared/i18n.js';
 import { api, createSession, currentSession, encodePose, forgetResume, LiveSocket } from './net.js';
-import { CLOSE } from '../shared/protocol.js';
+import { CLOSE, CLOSE_NAMES } from '../shared/protocol.js';
 import { WaitingLine } from './queue.js';
 import { Highlight, loadStoreScene } from './scene.js';
 import { Controls } from './controls.js';
@@ -287,6 +287,12 @@ const waiting = new WaitingLine({
   festival: () => state.festival,
 });
 
+/** Why the live connection closed for good, for the shopper (a code we have no words for: the general line). */
+function closedText(code) {
+  const key = `live.close.${CLOSE_NAMES[code]}`;
+  return t(key) === key ? t('live.closed') : t(key);
+}
+
 function connectLive() {
   state.live?.close();
   if (!state.session) return;
@@ -298,7 +304,8 @@ function connectLive() {
   state.focusSent = undefined;
   live.addEventListener('status', (e) => {
     state.liveState = e.detail.state;
-    if (e.detail.state === 'closed') setLiveStatus(t('live.closed', { e: e.detail.reason }), 'closed');
+    // Never the raw close reason (`store_closed`): the shopper reads why in the page's language.
+    if (e.detail.state === 'closed') setLiveStatus(closedText(e.detail.code), 'closed');
     else if (e.detail.state === 'offline' && e.detail.code === CLOSE.BUSY) {
       setLiveStatus(t('live.busy'), 'offline');
       live.pause(); // no retry loop while waiting: the line says when to come in

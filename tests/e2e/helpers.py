@@ -58,3 +58,30 @@ def next_frames(page: Any, n: int = 2) -> None:
     skips animation frames, so counting requestAnimationFrame callbacks would not mean anything was drawn)."""
     target = hook(page, "state.frames") + n
     page.wait_for_function("(target) => window.vrstore.state.frames >= target", arg=target, timeout=15_000)
+
+
+def point(page: Any, hand: str, target: str, origin: list[float] | None = None) -> None:
+    """Hold an emulated controller at `origin` (rig-local) aimed at a product, 'panel:<button>' or
+    'menu:<button>' (the page's xr.aim finds the pose)."""
+    aim = hook(page, "xr.aim(args[0], args[1])", target, origin) if origin else hook(page, "xr.aim(args[0])", target)
+    assert aim is not None, target
+    page.evaluate("""([hand, aim]) => {
+        const c = window.__xrDevice.controllers[hand];
+        c.position.set(...aim.position);
+        c.quaternion.set(...aim.quaternion);
+    }""", [hand, aim])
+    next_frames(page, 3)
+
+
+def trigger(page: Any, hand: str = "right") -> None:
+    """Pull and release the controller's trigger, a few frames each (the page reads buttons once a frame)."""
+    page.evaluate("(hand) => window.__xrDevice.controllers[hand].updateButtonValue('trigger', 1)", hand)
+    next_frames(page, 3)
+    page.evaluate("(hand) => window.__xrDevice.controllers[hand].updateButtonValue('trigger', 0)", hand)
+    next_frames(page, 2)
+
+
+def vr_select(page: Any, target: str) -> None:
+    """Aim the right controller at `target` and pull the trigger: a press in VR."""
+    point(page, "right", target)
+    trigger(page)

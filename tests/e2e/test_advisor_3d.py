@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from helpers import hook, next_frames, open_store, wait
+from helpers import hook, next_frames, open_store, vr_select, wait
 from seeding import Seeded
 
 pytestmark = pytest.mark.e2e
@@ -94,22 +94,6 @@ def test_cards_glow_and_take_me_there_walks_to_the_product(demo: Seeded, new_pag
     assert not page.errors, page.errors
 
 
-def _vr_press(page: Any, target: str) -> None:
-    """Aim the right controller at a wrist-menu button and pull the trigger (as tests/e2e/test_vr.py does)."""
-    aim = hook(page, "xr.aim(args[0])", f"menu:{target}")
-    assert aim is not None, target
-    page.evaluate("""(aim) => {
-        const c = window.__xrDevice.controllers.right;
-        c.position.set(...aim.position);
-        c.quaternion.set(...aim.quaternion);
-    }""", aim)
-    next_frames(page, 3)
-    page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
-    next_frames(page, 3)
-    page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
-    next_frames(page, 2)
-
-
 def test_the_wrist_menu_asks_a_preset_and_shows_the_way_in_vr(demo: Seeded, new_page: Any) -> None:
     page = new_page("VR 도우미", xr=True)
     open_store(page, demo.url, STORE)
@@ -120,14 +104,14 @@ def test_the_wrist_menu_asks_a_preset_and_shows_the_way_in_vr(demo: Seeded, new_
     page.evaluate("() => window.__xrDevice.controllers.left.updateButtonValue('x-button', 1)")
     wait(page, "v.xr.menu().visible && v.xr.menu().pinned")
     page.evaluate("() => window.__xrDevice.controllers.left.updateButtonValue('x-button', 0)")
-    _vr_press(page, "tab:advisor")
+    vr_select(page, "menu:tab:advisor")
     menu = wait(page, "v.xr.menu().page === 'advisor' && v.xr.menu()")
     assert {"ask:0", "ask:1", "ask:2", "ask:3"} <= set(menu["buttons"])
-    _vr_press(page, "ask:1")  # "여기 3만원 이하": this store's products under 30,000 won
+    vr_select(page, "menu:ask:1")  # "여기 3만원 이하": this store's products under 30,000 won
     info = wait(page, "v.advisor().cards.length > 0 && v.xr.menu().buttons.includes('go:0') && v.advisor()")
     assert {c["store"] for c in info["cards"]} == {STORE}
     assert set(info["glowing"]) == {c["sku"] for c in info["cards"]}
-    _vr_press(page, "go:0")
+    vr_select(page, "menu:go:0")
     path = wait(page, "v.advisor().path")
     assert path["arrives"] == "product" and path["product"] == info["cards"][0]["sku"]
     assert hook(page, "xr.presenting")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from factories import LiveServer
-from helpers import click_product, hook, next_frames, open_store, wait
+from helpers import click_product, hook, next_frames, open_store, vr_select, wait
 from seeding import PanelStore, call, seed_panel_store
 
 pytestmark = pytest.mark.e2e
@@ -227,20 +227,7 @@ def test_vr_panel_chooses_a_variant(shop: PanelStore, knit: str, new_page: Any) 
     page.click("#vr-button")
     wait(page, "v.xr.presenting")
 
-    def select(target: str) -> None:
-        aim = hook(page, "xr.aim(args[0])", target)
-        assert aim is not None, target
-        page.evaluate("""(aim) => {
-            const c = window.__xrDevice.controllers.right;
-            c.position.set(...aim.position);
-            c.quaternion.set(...aim.quaternion);
-        }""", aim)
-        next_frames(page, 3)
-        page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
-        next_frames(page, 3)
-        page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
-
-    select(knit)
+    vr_select(page, knit)
     wait(page, "v.vrPanel() && v.vrPanel().sku === arg", knit)
     assert hook(page, "vrPanel()")["model"] is True  # the product's copy turns beside the panel
     # The colour chip that is not chosen: the variant of that colour in the same size.
@@ -249,7 +236,7 @@ def test_vr_panel_chooses_a_variant(shop: PanelStore, knit: str, new_page: Any) 
     other = next(i for i, c in enumerate(colours) if c != shown["options"]["색상"])
     target = next(s for s in KNITS if _product(shop, s)["options"] == {"색상": colours[other],
                                                                        "사이즈": shown["options"]["사이즈"]})
-    select(f"panel:opt:0:{other}")
+    vr_select(page, f"panel:opt:0:{other}")
     wait(page, "v.vrPanel().sku === arg", target)
-    select("panel:add")
+    vr_select(page, "panel:add")
     wait(page, "v.cart() && v.cart().lines.some((l) => l.sku === arg)", target)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import click_product, hook, in_stock_product, next_frames, open_store, wait
+from helpers import click_product, hook, in_stock_product, next_frames, open_store, vr_select, wait
 from seeding import FESTIVAL, Seeded, call
 
 pytestmark = pytest.mark.e2e
@@ -160,21 +160,8 @@ def test_vr_controller_select_adds_to_cart(demo: Seeded, new_page: Any) -> None:
     page.click("#vr-button")
     wait(page, "v.xr.presenting")
 
-    def select(target: str) -> None:
-        aim = hook(page, "xr.aim(args[0])", target)
-        assert aim is not None
-        page.evaluate("""(aim) => {
-            const c = window.__xrDevice.controllers.right;
-            c.position.set(...aim.position);
-            c.quaternion.set(...aim.quaternion);
-        }""", aim)
-        next_frames(page, 3)
-        page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
-        next_frames(page, 3)
-        page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
-
-    select(product["sku"])
+    vr_select(page, product["sku"])
     wait(page, "v.vrPanel() && v.vrPanel().sku === arg", product["sku"])
     assert hook(page, "productPanel()") is None  # in VR the panel is in the world, not in the DOM
-    select("panel:add")
+    vr_select(page, "panel:add")
     wait(page, "v.cart() && v.cart().lines.some((l) => l.sku === arg)", product["sku"])

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 import pytest
-from helpers import hook, in_stock_product, next_frames, open_store, wait
+from helpers import hook, in_stock_product, next_frames, open_store, point, vr_select, wait
 from seeding import Seeded
 
 pytestmark = pytest.mark.e2e
@@ -49,30 +49,6 @@ def close(a: list[float], b: list[float], tol: float = 0.01) -> bool:
 
 def stick(page: Any, hand: str, x: float, y: float) -> None:
     page.evaluate("([hand, x, y]) => window.__xrDevice.controllers[hand].updateAxes('thumbstick', x, y)", [hand, x, y])
-
-
-def point(page: Any, hand: str, target: str, origin: list[float] | None = None) -> None:
-    """Hold a controller at `origin` (rig-local) aimed at a product, 'panel:<button>' or 'menu:<button>'."""
-    aim = hook(page, "xr.aim(args[0], args[1])", target, origin) if origin else hook(page, "xr.aim(args[0])", target)
-    assert aim is not None, target
-    page.evaluate("""([hand, aim]) => {
-        const c = window.__xrDevice.controllers[hand];
-        c.position.set(...aim.position);
-        c.quaternion.set(...aim.quaternion);
-    }""", [hand, aim])
-    next_frames(page, 3)
-
-
-def trigger(page: Any, hand: str = "right") -> None:
-    page.evaluate("(hand) => window.__xrDevice.controllers[hand].updateButtonValue('trigger', 1)", hand)
-    next_frames(page, 3)
-    page.evaluate("(hand) => window.__xrDevice.controllers[hand].updateButtonValue('trigger', 0)", hand)
-    next_frames(page, 2)
-
-
-def select(page: Any, target: str) -> None:
-    point(page, "right", target)
-    trigger(page)
 
 
 def test_the_head_is_the_rig_times_the_headset_pose(demo: Seeded, new_page: Any) -> None:
@@ -184,7 +160,7 @@ def test_product_panel_opens_at_arms_length_facing_the_shopper(demo: Seeded, new
     page = new_page("VR 패널", xr=True)
     enter_vr(page, demo.url, product["sku"])
     set_head(page, [0.1, 1.55, 0.05], 0.2)
-    select(page, product["sku"])
+    vr_select(page, product["sku"])
     wait(page, "v.vrPanel() && v.vrPanel().sku === arg", product["sku"])
     placement = hook(page, "xr.panelPlacement()")
     assert 0.7 <= placement["distance"] <= 1.2, placement
@@ -206,9 +182,9 @@ def test_add_to_cart_and_check_out_from_the_wrist_menu(demo: Seeded, new_page: A
     page.click("#vr-button")
     wait(page, "v.xr.presenting")
     next_frames(page, 3)
-    select(page, product["sku"])
+    vr_select(page, product["sku"])
     wait(page, "v.vrPanel() && v.vrPanel().sku === arg", product["sku"])
-    select(page, "panel:add")
+    vr_select(page, "panel:add")
     wait(page, "v.cart() && v.cart().lines.some((l) => l.sku === arg)", product["sku"])
     # X on the left controller opens the wrist menu on the cart page, with the line in it.
     page.evaluate("() => window.__xrDevice.controllers.left.updateButtonValue('x-button', 1)")
@@ -219,22 +195,22 @@ def test_add_to_cart_and_check_out_from_the_wrist_menu(demo: Seeded, new_page: A
     assert menu["page"] == "cart"
     line = hook(page, "cart().lines.find((l) => l.sku === args[0])", product["sku"])
     assert f"more:{line['id']}" in menu["buttons"]
-    select(page, f"menu:more:{line['id']}")
+    vr_select(page, f"menu:more:{line['id']}")
     wait(page, "v.cart().lines.find((l) => l.sku === arg).quantity === 2", product["sku"])
-    select(page, "menu:tab:checkout")
+    vr_select(page, "menu:tab:checkout")
     wait(page, "v.xr.menu().page === 'checkout' && v.xr.menu().buttons.includes('confirm')")
-    select(page, "menu:method:kakaopay")
-    select(page, "menu:confirm")
+    vr_select(page, "menu:method:kakaopay")
+    vr_select(page, "menu:confirm")
     wait(page, "v.xr.menu().page === 'approve'")
     # Declined by the test provider: back on the checkout page, told why in Korean, nothing ordered.
-    select(page, "menu:decline")
+    vr_select(page, "menu:decline")
     wait(page, "v.xr.menu().page === 'checkout' && v.xr.menu().message !== ''")
     message = hook(page, "xr.menu()")["message"]
     assert any("\uac00" <= ch <= "\ud7a3" for ch in message), message
     assert hook(page, "lastOrder()") is None
-    select(page, "menu:confirm")
+    vr_select(page, "menu:confirm")
     wait(page, "v.xr.menu().page === 'approve'")
-    select(page, "menu:approve")
+    vr_select(page, "menu:approve")
     wait(page, "v.xr.menu().page === 'done' && v.xr.menu().group !== null", timeout=20_000)
     assert hook(page, "xr.presenting")  # all without leaving the session
     order = hook(page, "lastOrder()")
@@ -274,9 +250,9 @@ def test_wrist_menu_palm_up_chat_plaza_and_hand_pinch(demo: Seeded, new_page: An
     page.evaluate("() => window.__xrDevice.controllers.left.updateButtonValue('x-button', 1)")
     wait(page, "v.xr.menu().visible && v.xr.menu().pinned")
     page.evaluate("() => window.__xrDevice.controllers.left.updateButtonValue('x-button', 0)")
-    select(page, "menu:tab:chat")
+    vr_select(page, "menu:tab:chat")
     wait(page, "v.xr.menu().page === 'chat'")
-    select(page, "menu:preset:0")
+    vr_select(page, "menu:preset:0")
     wait(page, "v.xr.menu().chat.some((line) => line.endsWith('안녕하세요!'))")
     # Tracked hands: a pinch is a select — on a product, and on the wrist menu (docked on the left hand now).
     page.evaluate("() => { window.__xrDevice.primaryInputMode = 'hand'; }")

@@ -23,10 +23,19 @@ let toastTimer = null;
 export function toast(text, ms = 2500) {
   const el = $('#toast');
   el.textContent = text;
-  el.classList.add('show');
+  el.classList.add('show', 'on');
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove('show'), ms);
+  toastTimer = setTimeout(() => {
+    el.classList.remove('show');
+    // `on` (the toast holds the phone's message line) lasts until the fade has really ended: a timer of the
+    // fade's length would race the style engine on a slow phone. Without a transition there is no fade to wait.
+    const fading = getComputedStyle(el).transitionDuration.split(',').some((d) => parseFloat(d) > 0);
+    if (!fading) el.classList.remove('on');
+  }, ms);
 }
+document.addEventListener('transitionend', (e) => {
+  if (e.target.id === 'toast' && !e.target.classList.contains('show')) e.target.classList.remove('on');
+});
 
 /** The "Change name" dialog: resolves with the new name, or null when cancelled (Cancel, Escape) or unchanged. */
 export function askName(initial = '') {

@@ -267,7 +267,7 @@ def test_without_webgl_the_store_opens_as_its_list(shop_browser: Browser, demo: 
     try:
         page = _page(context)
         page.goto(f"{demo.url}/store/{STORE}?maxfps={TEST_FPS}")
-        wait(page, "v.state.loads > 0 && v.state.session !== null", timeout=30_000)
+        wait(page, "v && v.state.loads > 0 && v.state.session !== null", timeout=30_000)
         expect(page.locator("#product-list")).to_be_visible()
         expect(page.locator("#product-list .no3d")).to_be_visible()
         assert "표시할 수 없습니다" in (page.get_attribute("#app canvas", "aria-label") or "")

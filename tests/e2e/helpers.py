@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from seeding import call
@@ -31,6 +32,15 @@ def wait(page: Any, predicate: str, arg: Any = None, timeout: float = 15_000) ->
     """Wait for an arrow-function predicate over ``window.vrstore`` (CSP forbids string eval)."""
     return page.wait_for_function(f"(arg) => {{ const v = window.vrstore; return {predicate}; }}", arg=arg,
                                   timeout=timeout).json_value()
+
+
+def pump_until(page: Any, condition: Any, timeout: float = 15.0) -> None:
+    """Wait for a Python-side ``condition()`` set by a Playwright callback (a route handler): the sync API delivers
+    callbacks only while a call of its own is in progress, so short page waits let them run until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the page never got there"
+        page.wait_for_timeout(20)
 
 
 def in_stock_product(url: str, store: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:

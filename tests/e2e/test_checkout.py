@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import in_stock_product, open_store, wait
+from helpers import in_stock_product, open_store, pump_until, wait
 from playwright.sync_api import expect
 from seeding import Seeded, call
 
@@ -121,6 +121,34 @@ def test_quantity_changes_inline_and_a_stale_cart_says_what_changed(demo: Seeded
     expect(changed).to_contain_text("4개 → 2개")
     wait(page, "v.cart().lines[0].quantity === 2")
     expect(line.locator("input.qty")).to_have_value("2")
+
+
+def test_a_change_heard_while_the_cart_is_being_read_is_read_again(demo: Seeded, new_page: Any) -> None:
+    """A friend's change heard while an older read is still in flight must not be answered by that read (it may
+    have left the server before the change landed): the page reads once more after it."""
+    product = in_stock_product(demo.url, STORE)
+    page, cart = cart_page(new_page, demo, "재확인", [(product["sku"], 1)])
+    friend = call(f"{demo.url}/api/v1/sessions", "POST", {"display_name": "하늘"})["token"]
+    call(f"{demo.url}/api/v1/carts/join", "POST", {"share_code": cart["share_code"]}, token=friend)
+    wait(page, "v.cart().members.length === 2")
+    line_id = page.evaluate("() => window.vrstore.cart().lines[0].id")
+    held: list[Any] = []
+
+    def hold_first_read(route: Any) -> None:
+        if route.request.method == "GET" and not held:
+            held.append(route)  # answered below, with what the server said before the second change
+        else:
+            route.continue_()
+
+    page.route(f"**/api/v1/carts/{cart['id']}", hold_first_read)
+    call(f"{demo.url}/api/v1/carts/{cart['id']}/lines/{line_id}", "PATCH", {"quantity": 2}, token=friend)
+    pump_until(page, lambda: bool(held))  # the page heard the change and is reading the cart
+    stale = held[0].fetch()  # the server's answer now: quantity 2
+    with page.expect_request(lambda r: r.method == "GET" and r.url.endswith(f"/api/v1/carts/{cart['id']}")):
+        call(f"{demo.url}/api/v1/carts/{cart['id']}/lines/{line_id}", "PATCH", {"quantity": 3}, token=friend)
+        held[0].fulfill(response=stale)
+    wait(page, "v.cart().lines[0].quantity === 3")
+    expect(page.locator(f"#cart .lines li[data-sku='{product['sku']}'] input.qty")).to_have_value("3")
 
 
 def test_each_payment_method_pays_through_its_approval_page_and_a_decline_charges_nothing(

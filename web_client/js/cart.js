@@ -11,6 +11,7 @@ export class Cart extends EventTarget {
     this.lastGroup = null; // OrderGroupOut of the last checkout
     this.id = Number(localStorage.getItem(KEY)) || null;
     this._reading = null;
+    this._again = null;
   }
 
   _set(data) {
@@ -64,8 +65,19 @@ export class Cart extends EventTarget {
 
   async refresh() {
     if (!this.id) return null;
-    // Coalesce bursts of live events into one read.
-    this._reading ??= api(`/api/v1/carts/${this.id}`).then((d) => { this._set(d); return d; })
+    // Coalesce bursts of live events, but never answer with a read that started before the call: a change heard
+    // while a read is in flight may have landed after the server answered it. So: one read in flight, and at
+    // most one more queued behind it for everything asked meanwhile.
+    if (this._reading) {
+      this._again ??= this._reading.catch(() => {}).then(() => { this._again = null; return this._read(); });
+      return this._again;
+    }
+    return this._read();
+  }
+
+  _read() {
+    if (!this.id) return Promise.resolve(null);
+    this._reading = api(`/api/v1/carts/${this.id}`).then((d) => { this._set(d); return d; })
       .finally(() => { this._reading = null; });
     return this._reading;
   }

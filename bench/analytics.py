@@ -23,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _server  # noqa: E402
 import realtime  # noqa: E402  (puts the repository and tools/ on the path too)
 from rich.table import Table  # noqa: E402
 
@@ -30,7 +31,7 @@ COLUMNS = ("server_cpu_percent", "p50_ms", "p99_ms", "delivered_percent", "gener
 
 
 def one_round(data: Path, analytics: bool, shoppers: int, duration: float, processes: int) -> dict[str, Any]:
-    server = realtime.launch(data, {"VRSTORE_ANALYTICS": "true" if analytics else "false"})
+    server = _server.start(data, extra_env={"VRSTORE_ANALYTICS": "true" if analytics else "false"})
     try:
         out = realtime.row(realtime.loadtest(server.url, shoppers, duration, processes=processes))
     finally:

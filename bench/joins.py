@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -49,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tools"))  # the load generator
 
+import _server  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import realtime  # noqa: E402
@@ -220,7 +220,7 @@ def end_to_end(n: int, rate: float, pose_hz: float, concurrency: int, retry_s: f
         data = Path(tmp) / "data"
         progress.print("seeding the demo festival …")
         realtime.seed(data)
-        server = realtime.launch(data, {"VRSTORE_INSTANCE_CAPACITY": str(max(100, n))}, profile=profile)
+        server = _server.start(data, extra_env={"VRSTORE_INSTANCE_CAPACITY": str(max(100, n))}, profile=profile)
         try:
             cfg = LoadtestConfig(url=server.url, stores=(STORE,), shoppers=n)
             plans, tokens, _, _ = asyncio.run(_prepare(cfg, progress))
@@ -346,9 +346,7 @@ def main() -> None:
     ap.add_argument("--profile-server", type=Path, default=None, help="write the server's cProfile here")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "joins.json")
     args = ap.parse_args()
-    result: dict[str, Any] = {"benchmark": "joins", "machine": {"python": platform.python_version(),
-                                                                 "cpus": os.cpu_count(),
-                                                                 "load_average_start": list(os.getloadavg())}}
+    result: dict[str, Any] = {"benchmark": "joins", "machine": _server.machine()}
     if args.profile_server:
         args.profile_server.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_e2e:
@@ -364,10 +362,7 @@ def main() -> None:
             rows.append(room_join_cost(n, args.joins))
         result["in_process"] = rows
         console.print(inprocess_table(rows))
-    result["machine"]["load_average_end"] = list(os.getloadavg())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    console.print(f"wrote {args.out}")
+    _server.write_results(result, args.out, console.print)
 
 
 if __name__ == "__main__":

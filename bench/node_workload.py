@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -27,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _server  # noqa: E402
 import realtime  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -102,14 +101,13 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     result: dict[str, Any] = {"benchmark": "node_workload", "duration_s": args.duration, "store": realtime.STORE,
-                              "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                          "load_average_start": list(os.getloadavg())}, "series": []}
+                              "machine": _server.machine(), "series": []}
     rows: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="vrstore-bench-node-") as tmp:
         data = Path(tmp) / "data"
         progress.print("seeding the demo festival …")
         realtime.seed(data)
-        server = realtime.launch(data)
+        server = _server.start(data)
         try:
             for n in sizes:
                 py = None if args.no_python else realtime.row(realtime.loadtest(server.url, n, args.duration))
@@ -120,10 +118,7 @@ def main() -> None:
         finally:
             server.stop()
     console.print(table(rows, args.duration))
-    result["machine"]["load_average_end"] = list(os.getloadavg())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    console.print(f"wrote {args.out}")
+    _server.write_results(result, args.out, console.print)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,7 @@ figures beside it. Prints rich tables and writes ``bench/results/realtime.json``
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,26 +41,6 @@ STORE = "hyundai-dept"
 DEMO_STORES = ("hyundai-dept", "gwangjang-market", "seongsu-street", "cu-plaza")
 console = Console(width=200)
 progress = Console(stderr=True)
-
-
-def _raise_nofile() -> None:
-    """preexec_fn of the server: soft open-file limit up to the hard limit (20,000 on the bench box)."""
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def launch(data_dir: Path, extra_env: dict[str, str] | None = None, profile: Path | None = None) -> _server.Server:
-    """``vrstore serve`` on a free port with a raised open-file limit (under cProfile, writing ``profile`` at
-    shutdown, if given); waits until /healthz answers."""
-    port = _server.free_port()
-    env = {**os.environ, "VRSTORE_DATA_DIR": str(data_dir), "VRSTORE_PORT": str(port),
-           "VRSTORE_HOST": "127.0.0.1", "VRSTORE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-           "VRSTORE_RATE_LIMITS": "off", **(extra_env or {})}  # every synthetic shopper comes from this address
-    log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
-    prof = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    process = subprocess.Popen([sys.executable, *prof, "-m", "server", "serve"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_raise_nofile)
-    return _server.wait_healthy(f"http://127.0.0.1:{port}", env, process, data_dir / "server.log")
 
 
 def seed(data_dir: Path) -> None:
@@ -154,8 +131,7 @@ def main() -> None:
         args.sizes, args.duration, args.idle = "100,250", 4.0, min(args.idle, 1000)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     result: dict[str, Any] = {
-        "benchmark": "realtime", "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                             "load_average_start": list(os.getloadavg())},
+        "benchmark": "realtime", "machine": _server.machine(),
         "duration_s": args.duration, "store": STORE, "rate_hz": 10.0, "k": 32,
     }
     with tempfile.TemporaryDirectory(prefix="vrstore-bench-rt-") as tmp:
@@ -165,7 +141,7 @@ def main() -> None:
         prof = args.profile_server / "server.prof" if args.profile_server else None
         if prof:
             prof.parent.mkdir(parents=True, exist_ok=True)
-        server = launch(data, profile=prof)
+        server = _server.start(data, profile=prof)
         try:
             series = [row(loadtest(server.url, n, args.duration, processes=args.processes)) for n in sizes]
         finally:
@@ -175,7 +151,7 @@ def main() -> None:
             result["server_profile_top"] = profile_top(prof)
         console.print(series_table(series, f"{STORE}, 10 Hz, K=32, {args.duration:g} s per row"))
 
-        server = launch(data, {"VRSTORE_INTEREST_K": "50"})
+        server = _server.start(data, extra_env={"VRSTORE_INTEREST_K": "50"})
         try:
             avatars = [row(loadtest(server.url, 100, args.duration, hands=hands)) | {"hands": hands}
                        for hands in ((True,) if args.quick else (False, True))]
@@ -186,10 +162,7 @@ def main() -> None:
                                    "then with hands); target ≤ 25,000 B/shopper/s"))
         if args.idle:
             result["idle"] = idle_capacity(data, args.idle, args.duration, args.idle_processes)
-    result["machine"]["load_average_end"] = list(os.getloadavg())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    console.print(f"wrote {args.out}")
+    _server.write_results(result, args.out, console.print)
 
 
 def profile_top(path: Path, n: int = 30) -> list[dict[str, Any]]:
@@ -212,7 +185,7 @@ def profile_top(path: Path, n: int = 30) -> list[dict[str, Any]]:
 
 def idle_capacity(data: Path, n: int, duration: float, processes: int) -> dict[str, Any]:
     """Idle shoppers into a fresh server process; its RSS and open-file limit."""
-    server = launch(data)
+    server = _server.start(data)
     try:
         proc = psutil.Process(server.process.pid)
         nofile = proc.rlimit(psutil.RLIMIT_NOFILE)

@@ -1,17 +1,38 @@
-"""Small helpers shared by the browser tests: waiting on the page's test hook, picking products."""
+"""Small helpers shared by the browser tests: a console page, waiting on the page's test hook, picking products."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from playwright.sync_api import Browser, Page, expect
 from seeding import call
 
 READY = "() => window.vrstore && window.vrstore.state.loads > 0 && window.vrstore.state.session !== null"
 
 
 TEST_FPS = 8  # SwiftShader renders on the CPU: pages that render no faster leave cores for the rest of the suite
+
+
+@contextmanager
+def console_page(browser: Browser, base_url: str, **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context on ``base_url`` (``options`` go to ``new_context``: viewport, locale …) with
+    30 s waits, for the merchant and organizer consoles; closed afterwards, and an error the page threw fails the
+    test. Used from a fixture, the check runs at teardown even when the test failed."""
+    context = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(30_000)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    expect.set_options(timeout=30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == []
 
 
 def open_store(page: Any, url: str, store: str, query: str = "") -> None:

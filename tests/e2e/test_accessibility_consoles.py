@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from axe import axe_violations, describe
 from factories import LiveServer
+from helpers import console_page
 from playwright.sync_api import Browser, Page, expect
 from seeding import Seeded, parse_tokens
 from test_consoles import sign_in
@@ -29,18 +30,9 @@ KIND_NAMES = {"hyundai-dept": "백화점", "gwangjang-market": "전통시장", "
 
 @pytest.fixture
 def page(shop_browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = shop_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
-                                       locale="ko-KR", bypass_csp=True)  # axe.py injects axe-core inline
-    context.set_default_timeout(30_000)
-    errors: list[str] = []
-    p = context.new_page()
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    expect.set_options(timeout=30_000)
-    try:
+    with console_page(shop_browser, live_server.url, viewport={"width": 1280, "height": 900}, locale="ko-KR",
+                      bypass_csp=True) as p:  # axe.py injects axe-core inline
         yield p
-    finally:
-        context.close()
-    assert errors == []
 
 
 def assert_accessible(page: Page, where: str) -> None:

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from factories import LiveServer
+from helpers import console_page
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from seeding import parse_tokens
@@ -57,17 +59,8 @@ def _place_order(url: str) -> None:
 
 @pytest.fixture
 def page(shop_browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = shop_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(30_000)
-    errors: list[str] = []
-    p = context.new_page()
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    expect.set_options(timeout=30_000)
-    try:
+    with console_page(shop_browser, live_server.url, viewport={"width": 1280, "height": 1000}) as p:
         yield p
-    finally:
-        context.close()
-    assert errors == []
 
 
 def _tokens(server: LiveServer) -> tuple[str, dict[str, str]]:
@@ -82,6 +75,14 @@ def _sign_in(page: Page, path: str, token: str) -> None:
     expect(page.locator("body[data-signed-in='1']")).to_be_attached()
 
 
+def _search_for_nothing(url: str, word: str) -> None:
+    """A shopper's search in the store that finds nothing: the zero-result table of both consoles counts it."""
+    festival = _call(url, "GET", f"/api/v1/stores/{STORE}")["festival"]
+    query = urllib.parse.urlencode({"q": word, "store": STORE})
+    for _ in range(2):
+        assert _call(url, "GET", f"/api/v1/festivals/{festival}/search?{query}")["total"] == 0
+
+
 def _colours(png: bytes) -> int:
     return len(Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 20) or [])
 
@@ -89,7 +90,10 @@ def _colours(png: bytes) -> int:
 def test_organizer_dashboard_charts_tiles_and_store_table(page: Page, live_server: LiveServer,
                                                           tmp_path: Path) -> None:
     organizer, _ = _tokens(live_server)
+    _search_for_nothing(live_server.url, "없는물건 qzxv")
     _sign_in(page, "/organizer", organizer)
+    misses = page.locator("#festival-misses tbody tr", has_text="없는물건 qzxv")
+    expect(misses.locator("td").last).to_have_text("2")  # searched twice, found nothing twice
     expect(page.locator("#charts[data-state=ready] .uplot")).to_have_count(3)
     assert _colours(page.locator("#charts").screenshot()) > 20, "the charts draw lines over their grid"
     expect(page.locator("#tiles [data-tile=visitors] strong")).to_have_text(NUMBER)
@@ -117,7 +121,10 @@ def test_organizer_dashboard_charts_tiles_and_store_table(page: Page, live_serve
 def test_merchant_analytics_funnel_products_and_heat_map(page: Page, live_server: LiveServer,
                                                         tmp_path: Path) -> None:
     _, merchants = _tokens(live_server)
+    _search_for_nothing(live_server.url, "빈선반 wxqz")
     _sign_in(page, "/merchant", merchants[STORE])
+    misses = page.locator("#misses-table tbody tr", has_text="빈선반 wxqz")
+    expect(misses.locator("td").last).to_have_text("2")
     expect(page.locator("#analytics-card[data-state=ready]")).to_be_attached()
     expect(page.locator("#funnel [data-count=visits]")).to_have_text(re.compile(r"\d"))
     expect(page.locator("#top-products tbody tr").first).to_be_visible()

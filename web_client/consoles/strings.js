@@ -21,4 +21,9 @@ export default {
   'status.running': { ko: '빌드 중', en: 'Running' },
   'status.succeeded': { ko: '완료', en: 'Succeeded' },
   'status.failed': { ko: '실패', en: 'Failed' },
+  // "Searches with no results" (consoles/misses.js)
+  'misses.title': { ko: '찾지 못한 검색어 (최근 30일)', en: 'Searches with no results (last 30 days)' },
+  'misses.query': { ko: '검색어', en: 'Search' },
+  'misses.count': { ko: '횟수', en: 'Times' },
+  'misses.none': { ko: '결과 없는 검색이 없습니다.', en: 'No searches came up empty.' },
 };

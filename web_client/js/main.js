@@ -26,6 +26,7 @@ import { HudMenu } from './hudmenu.js';
 import { ProductList } from './productlist.js';
 import { storeRenderer } from './nogl.js';
 import { Advisor } from './advisor.js';
+import { Recommend } from './recommend.js';
 
 const params = new URLSearchParams(location.search);
 const SHOW_STATS = params.get('stats') === '1';
@@ -112,7 +113,7 @@ cart.addEventListener('change', () => {
   state.live?.setGroup(cart.data ? cart.id : null);
 });
 langToggle(document.getElementById('lang'));
-onLangChange(() => { panel.render(); cartView.render(); tags.invalidate(); hud(); productList.render(); });
+onLangChange(() => { panel.render(); recommend.render(); cartView.render(); tags.invalidate(); hud(); productList.render(); });
 applyDom(document);
 const touch = matchMedia('(pointer: coarse)').matches;
 document.getElementById('help').textContent = t(touch ? 'help.touch' : 'help.desktop');
@@ -183,6 +184,15 @@ const advisor = new Advisor({
   world, state, select, enterStore, toast, position: () => (xr.presenting ? xr.head() : rig.position),
   cartLines: () => (cart.data?.status === 'open' ? cart.data.lines : []),
 });
+// Recommendations in the panel (recommend.js): a card opens its product, in its own store (the page goes there first).
+const recommend = new Recommend({
+  root: document.querySelector('#panel .recommend'),
+  onOpen: async (hit) => {
+    if (hit.store !== state.store) await enterStore(hit.store);
+    const slot = advisor.slotOf({ store: hit.store, product: hit }) ?? (state.products.has(hit.sku) ? hit.sku : null);
+    if (slot) select(slot);
+  },
+});
 const wrist = new WristMenu({
   cart, sale: () => state.festival, storeName, form: cartView.form, advisor,
   onChat: (text) => state.live?.send({ type: 'chat', text }),
@@ -217,6 +227,7 @@ function select(sku) {
     vrPanel.draw(saleLine(state.festival?.starts_at, state.festival?.ends_at));
   } else {
     panel.open(product, state.focus.get(sku));
+    recommend.show(state.store, sku); // read after the panel is up, never holding it
   }
   sendFocus();
   if (opening) sendLook('panel', sku);

@@ -52,6 +52,13 @@ export default {
   'product.closeupHint': { ko: '드래그: 회전 · 휠/핀치: 확대', en: 'Drag: turn · wheel/pinch: zoom' },
   'product.less': { ko: '하나 줄이기', en: 'One fewer' },
   'product.more': { ko: '하나 늘리기', en: 'One more' },
+  // recommendations in the product panel (recommend.js)
+  'rec.alsoLooked': { ko: '함께 본 상품', en: 'Shoppers also looked at' },
+  'rec.alsoBought': { ko: '함께 산 상품', en: 'Shoppers also bought' },
+  'rec.popular': { ko: '지금 인기', en: 'Popular now' },
+  'rec.because': { ko: '최근 본 상품과 비슷한: {name}', en: 'Because you looked at {name}' },
+  'rec.personalOff': { ko: '맞춤 추천 끄기', en: 'Turn off personal picks' },
+  'rec.personalOn': { ko: '맞춤 추천 켜기', en: 'Turn on personal picks' },
   'tag.from': { ko: '{p}~', en: 'from {p}' },
   'cart.title': { ko: '장바구니', en: 'Cart' },
   'cart.create': { ko: '그룹 장바구니 만들기', en: 'Start a group cart' },

@@ -1,11 +1,13 @@
 // The merchant's analytics of the open store: its funnel over the last 24 hours beside the 24 hours before,
-// top and flop products, the heat map PNG over its floor plan (zone labels drawn in) and dwell per zone.
+// top and flop products, the heat map PNG over its floor plan (zone labels drawn in) dwell per zone, and the
+// searches in the store that found nothing (consoles/misses.js).
 // Numbers made by fewer than 5 shoppers come back as null (the server's privacy rule) and show as "—".
 
 import { t } from '../shared/i18n.js';
 import { number } from '../shared/format.js';
 import { ApiError, seg } from '../shared/api.js';
 import { $, el, showProblem, table } from '../consoles/ui.js';
+import { showMisses } from '../consoles/misses.js';
 
 let heatUrl = null;
 
@@ -65,6 +67,8 @@ export async function loadAnalytics(ctx) {
   out.replaceChildren();
   if (!ctx.slug) return;
   const base = `/api/v1/stores/${seg(ctx.slug)}/analytics`;
+  // Its own problem box: the searches that found nothing do not wait for (or fail with) the rest.
+  showMisses(ctx.api, `/api/v1/stores/${seg(ctx.slug)}/search/misses`, $('#analytics-misses'), 'misses-table');
   try {
     const [funnel, products, heat] = await Promise.all([
       ctx.api.get(`${base}/funnel`, { query: { ...day(), compare: 'true' } }),

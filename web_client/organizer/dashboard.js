@@ -1,6 +1,7 @@
 // The organizer's first screen: live tiles from the server's event stream (GET …/analytics/live, one frame a
 // second, read with fetch so that the bearer token goes along), time-series charts (uPlot, served from
-// node_modules under /vendor/uplot/), the store table with sparklines and sorting, and the alerts list.
+// node_modules under /vendor/uplot/), the store table with sparklines and sorting, the alerts list, and the
+// festival's searches that found nothing (consoles/misses.js).
 // Charts and the table come from GET …/analytics (minute buckets, the last two hours), refreshed every 30 s.
 
 import uPlot from '/vendor/uplot/uPlot.esm.js';
@@ -8,6 +9,7 @@ import { lang, t } from '../shared/i18n.js';
 import { money, number } from '../shared/format.js';
 import { seg } from '../shared/api.js';
 import { $, el, showProblem, table } from '../consoles/ui.js';
+import { showMisses } from '../consoles/misses.js';
 
 const OVERVIEW_EVERY_MS = 30000;
 const RECONNECT_MS = 2000;
@@ -182,6 +184,7 @@ export function renderStoreTable() {
 }
 
 async function refreshOverview(ctx) {
+  showMisses(ctx.api, `/api/v1/festivals/${seg(ctx.slug)}/search/misses`, $('#dash-misses'), 'festival-misses');
   const since = new Date(Date.now() - 2 * 3600 * 1000).toISOString();
   try {
     state.overview = await ctx.api.get(`/api/v1/festivals/${seg(ctx.slug)}/analytics`,

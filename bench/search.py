@@ -3,8 +3,9 @@
 A festival of four stores (the demo's kinds, 2,500 catalog rows each, colour/size variants on) is seeded through
 the catalog replacement (which builds the search index), then each query runs through the service as the HTTP
 handler calls it (``services.search.search``: one read on the database's read path, scoring, facets, the
-festival price). The baseline, in the same run, is a plain ``LIKE`` scan of the product names (no index, no
-facets, no pricing, no variant collapse): what the simplest search would cost.
+festival price), each time computed afresh; one more row asks every query again within the time the HTTP
+handler keeps an answer (services/search_answers.py). The baseline, in the same run, is a plain ``LIKE`` scan of
+the product names (no index, no facets, no pricing, no variant collapse): what the simplest search would cost.
 
 Target: p99 < 30 ms on 10,000 products. The machine is shared with other engineers' work (2 cores, busy): wall
 times are an upper bound of what a quiet machine shows; the CPU column (process CPU time per query, all threads)
@@ -42,6 +43,7 @@ from server.persistence import migrate  # noqa: E402
 from server.persistence.database import Database  # noqa: E402
 from server.persistence.tables import Merchant, Store  # noqa: E402
 from server.services import catalog, festivals, search  # noqa: E402
+from server.services.search_answers import Answers  # noqa: E402
 from storefront_builder.catalog.models import ImportResult  # noqa: E402
 from storefront_builder.catalog.sample import sample_catalog  # noqa: E402
 
@@ -119,6 +121,21 @@ async def measure(url: str, rounds: int) -> dict[str, Any]:
                     hits.append(result.total)
             results[kind] = {**_stats(samples), "cpu_p99_ms": _stats(cpu)["p99_ms"],
                              "hits_median": statistics.median(hits)}
+        # The same queries asked again within search_answers.KEEP_S: served from the worker's kept answers (a sale's
+        # popular words come from many shoppers at once). The first ask of each is outside the samples.
+        answers: Answers[search.Found] = Answers(keep_s=3600.0)
+        every = [params for queries in QUERIES.values() for params in queries]
+        for params in every:
+            await search.search(database, "bench", SearchQuery(**params), now, answers)
+        samples, cpu = [], []
+        for _ in range(rounds):
+            for params in every:
+                t0, c0 = time.perf_counter(), time.process_time()
+                await search.search(database, "bench", SearchQuery(**params), now, answers)
+                samples.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+        results["(every kind, asked again: kept answer)"] = {**_stats(samples), "cpu_p99_ms": _stats(cpu)["p99_ms"],
+                                                            "hits_median": None}
         samples, cpu = [], []
         for _ in range(rounds):
             for word in BASELINE:
@@ -155,7 +172,7 @@ def main() -> None:
                       f"{r['max_ms']:.2f}", "-" if r["cpu_p99_ms"] is None else f"{r['cpu_p99_ms']:.2f}",
                       "-" if r["hits_median"] is None else f"{r['hits_median']:.0f}")
     Console().print(table)
-    searched = [r["p99_ms"] for k, r in results.items() if not k.startswith(("baseline", "(cold"))]
+    searched = [r["p99_ms"] for k, r in results.items() if not k.startswith(("baseline", "("))]
     load = os.getloadavg()
     doc = {"bench": "search", "products": args.products, "backend": args.backend, "rounds": args.rounds,
            "seed_and_index_s": round(seeded, 2), "results": results, "target_p99_ms": 30,

@@ -33,6 +33,7 @@ from server.redis_conn import redis_client
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
 from server.services.rate_limiter import RateLimiter
+from server.services.search_answers import Answers
 from server.services.waiting_rooms import LocalWaitingRooms, WaitingRooms
 from server.services.waiting_rooms_redis import RedisWaitingRooms
 from server.settings import Settings
@@ -89,9 +90,11 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app[keys.EVENTS].subscribe(app[keys.METRICS].on_event)
     app[keys.VISITORS] = VisitorBoard()
     app[keys.TOKEN_CACHE] = TokenCache()
+    app[keys.SEARCH_ANSWERS] = Answers()
     app[keys.WAITING_ROOMS] = _waiting_rooms(settings, app[keys.WORKER_ID])
     app[keys.RATE_LIMITER] = RateLimiter.configured(settings.rate_limits, settings.redis_url)
     app.on_cleanup.append(_close_rate_limiter)
+    app.on_cleanup.append(_close_search_answers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(build_context)
     app.cleanup_ctx.append(quick_pool_context)
@@ -127,6 +130,10 @@ def _waiting_rooms(settings: Settings, worker: str) -> WaitingRooms:
 
 async def _close_rate_limiter(app: web.Application) -> None:
     await app[keys.RATE_LIMITER].close()
+
+
+async def _close_search_answers(app: web.Application) -> None:
+    await app[keys.SEARCH_ANSWERS].close()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from server.services.payments import Payments
     from server.services.product_snapshots import ProductSnapshots
     from server.services.rate_limiter import RateLimiter
+    from server.services.search import Found
+    from server.services.search_answers import Answers
     from server.services.waiting_rooms import WaitingRooms
     from server.settings import Settings
     from server.storage import Storage
@@ -34,6 +36,7 @@ EVENTS: web.AppKey[EventHooks] = web.AppKey("events")
 BUILD_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("build_pool")  # scene builds and catalog imports
 QUICK_POOL: web.AppKey[ProcessPoolExecutor] = web.AppKey("quick_pool")  # short CPU jobs (see quick_pool.py)
 SNAPSHOTS: web.AppKey[ProductSnapshots] = web.AppKey("snapshots")  # every store's product document, cached
+SEARCH_ANSWERS: web.AppKey[Answers[Found]] = web.AppKey("search_answers")  # kept a moment (services/search_answers.py)
 VISITORS: web.AppKey[VisitorBoard] = web.AppKey("visitors")
 # Which server process this is: the supervisor's name for a worker, else host:pid (one process).
 WORKER_ID: web.AppKey[str] = web.AppKey("worker_id", str)

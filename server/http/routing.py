@@ -173,6 +173,10 @@ def _dispatcher(operation: Operation) -> Callable[[web.Request], Awaitable[web.S
             except ValidationError as exc:
                 raise Unprocessable("invalid request body", errors=validation_errors(exc)) from None
         result = await operation.handler(Call(request, body, query, principal))
+        if operation.method != "GET" and principal is not None and principal.role != "shopper":
+            # Staff changed what search shows (a catalog, prices, discounts, synonyms, a store's status): the next
+            # search in this worker sees it at once, other workers within search_answers.KEEP_S.
+            request.app[keys.SEARCH_ANSWERS].clear()
         if isinstance(result, web.StreamResponse):
             return result
         return json_response(result, status=operation.status, headers=operation.response_headers)

@@ -27,6 +27,7 @@ from server.persistence.database import Database
 from server.persistence.tables import Base, on_shelf
 from server.services import search_sql as sq
 from server.services.pricing import FestivalPricing, best_rule, load_pricing_sync, quote
+from server.services.search_answers import Answers
 from server.services.search_synonyms import record_miss, synonyms_sync
 
 FESTIVALS = Base.metadata.tables["festivals"]
@@ -361,13 +362,22 @@ def _counts(counter: Counter[str], top: int = 30) -> list[FacetCount]:
     return [FacetCount(value=v, count=n) for v, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
 
 
-async def search(database: Database, festival_slug: str, query: SearchQuery, now: datetime) -> SearchResult:
-    """A shopper's search; a query with words that found nothing is counted (``search_synonyms.record_miss``)."""
-    def run(conn: Connection) -> tuple[Scope, SearchResult]:
+Found = tuple[Scope, SearchResult]
+
+
+async def search(database: Database, festival_slug: str, query: SearchQuery, now: datetime,
+                 answers: Answers[Found] | None = None) -> SearchResult:
+    """A shopper's search (an answer kept in ``answers`` a moment, if given: services/search_answers.py); a query
+    with words that found nothing is counted each time it is asked (``search_synonyms.record_miss``)."""
+    def run(conn: Connection) -> Found:
         scope = scope_sync(conn, festival_slug, query.store)
         return scope, _search(conn, scope, query, now)
 
-    scope, result = await database.read_sync(run)
+    async def compute() -> Found:
+        return await database.read_sync(run)
+
+    key = festival_slug + "\n" + query.model_dump_json()
+    scope, result = await (answers.get(key, compute) if answers is not None else compute())
     if not result.total and st.words(query.q):
         await database.unit(record_miss, scope.festival_id, scope.store_id, query.q, now)
     return result

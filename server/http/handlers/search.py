@@ -18,7 +18,8 @@ F = "/api/v1/festivals/{festival}"
 @api.op("GET", F + "/search", summary="Search the products of every store of the festival (ranked, with facets)",
         tag="search", query=cs.SearchQuery, response=cs.SearchResult)
 async def get_search(call: Call[None, cs.SearchQuery]) -> cs.SearchResult:
-    return await search.search(database_of(call.request), call.path("festival"), call.query, datetime.now(UTC))
+    return await search.search(database_of(call.request), call.path("festival"), call.query, datetime.now(UTC),
+                               call.request.app[keys.SEARCH_ANSWERS])
 
 
 @api.op("GET", F + "/search/synonyms", summary="The festival's search synonyms", tag="search",

@@ -134,6 +134,7 @@ STOPWORDS = frozenset((
     "for", "find", "show", "me", "please", "can", "you", "do", "have", "something", "anything", "what", "which",
     "good", "nice", "best", "with", "under", "below", "of", "to", "in", "on", "is", "are", "it's", "its", "my",
     "our", "cheap", "new", "one", "ones", "item", "items", "stuff", "thing", "things", "that",
+    "여기", "여기서", "여기에", "이곳", "이곳에", "here", "there",  # where the shopper stands: the store asked in
 ))
 PARTICLES = ("으로", "에서", "이랑", "을", "를", "은", "는", "랑", "도", "요")
 

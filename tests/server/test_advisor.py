@@ -40,6 +40,8 @@ PROBLEM = "application/problem+json"
     ("이거보다 싼 거", {"cheaper": True, "words": []}),
     ("cheaper than this?", {"cheaper": True, "words": []}),
     ("사과를 찾아줘", {"words": ["사과"]}),
+    ("여기 가방 있어요?", {"category": "가방", "words": []}),  # "here" is the store asked in, not a word
+    ("any bags here?", {"category": "가방", "words": []}),
     ("겨울 코트 10만원 이하 있어요?", {"price_max": 100_000, "category": "아우터", "words": []}),
 ])
 def test_the_parser_reads_prices_categories_colours_and_intents(message: str, expected: dict[str, Any]) -> None:

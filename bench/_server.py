@@ -48,7 +48,7 @@ class Server:
                 self.process.wait()
 
 
-def _raise_nofile() -> None:
+def raise_nofile() -> None:
     """preexec_fn of the server: soft open-file limit up to the hard limit (20,000 on the bench box)."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -68,7 +68,7 @@ def start(data_dir: Path, database_url: str | None = None, extra_env: dict[str, 
     log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
     prof = ["-m", "cProfile", "-o", str(profile)] if profile else []
     process = subprocess.Popen([sys.executable, *prof, "-m", "server", "serve"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_raise_nofile)
+                               stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=raise_nofile)
     return wait_healthy(f"http://127.0.0.1:{port}", env, process, data_dir / "server.log")
 
 

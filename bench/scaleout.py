@@ -67,7 +67,7 @@ class Cluster:
         log = open(data_dir / f"server-{workers}.log", "ab")  # noqa: SIM115 - lives as long as the process
         args = ["serve"] if workers == 1 else ["serve", "--workers", str(workers)]
         self.process = subprocess.Popen([sys.executable, "-m", "server", *args], env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=rt._raise_nofile)
+                                        stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_server.raise_nofile)
         self.workers = workers
         self._wait_ready(data_dir / f"server-{workers}.log")
 

@@ -19,6 +19,7 @@ share this machine's two cores with the server: read the generator's CPU beside 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,14 @@ def summarise(raw: Path) -> dict[str, Any]:
             "loop_busy_percent": round(100 * busy / total, 1) if total else None, "hottest_own": hottest}
 
 
+def strip_paths(path: Path) -> None:
+    """Leave this machine's folders out of a written profile (py-spy names the command line and some files with
+    absolute paths): the results are read from the repository, on other machines."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    path.write_text(re.sub(r"/[\w./-]*?/(?:site-packages|lib/python3\.\d+)/", "", text.replace(str(ROOT) + "/", "")),
+                    encoding="utf-8")
+
+
 def sample(pid: int, duration: float, rate: int, svg: Path, raw: Path) -> list[subprocess.Popen[bytes]]:
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
     common = [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate", str(rate),
@@ -138,6 +147,8 @@ def main() -> None:
             server.stop()
     if not raw.exists():
         raise SystemExit("py-spy wrote no samples (the run ended before the steady state?)")
+    for written in (raw, svg):
+        strip_paths(written)
     result.update(summarise(raw), sampled_s=window, sample_rate=args.rate)
     table = Table(title=f"{args.shoppers:,} shoppers, 10 Hz, {realtime.STORE}: where the event loop's samples fall "
                         f"({result['samples']:,} samples over {window:g} s)")

@@ -124,7 +124,7 @@ export class Recommend {
       : t('tag.from', { p: money(hit.price_min, hit.currency) });
     const elsewhere = hit.store !== this.current?.store ? t('advisor.elsewhere', { store: pick(hit.store_name) }) : null;
     return el('button', { type: 'button', class: 'rec-card', dataset: { card: String(index), sku: hit.sku, store: hit.store } },
-      hit.image ? el('img', { src: hit.image, alt: '', loading: 'lazy' }) : null,
+      hit.image ? el('img', { src: hit.image, alt: '', loading: 'lazy' }) : el('span', { class: 'ph', 'aria-hidden': 'true' }), // cards line up
       el('span', { class: 'n' }, pick(hit.name) || hit.sku),
       el('span', { class: hit.on_sale ? 'p sale' : 'p' }, price),
       elsewhere ? el('span', { class: 'where' }, elsewhere) : null);

@@ -37,6 +37,7 @@ class Answers(Generic[T]):
         self.computed = 0  # computations started (for tests and metrics)
         self._answers: OrderedDict[str, tuple[float, T]] = OrderedDict()  # key → (computed at, answer)
         self._computing: dict[str, asyncio.Task[T]] = {}
+        self._generation = 0  # bumped by clear(): an answer computed across a clear is not kept
 
     async def get(self, key: str, compute: Callable[[], Awaitable[T]]) -> T:
         kept = self._answers.get(key)
@@ -53,8 +54,10 @@ class Answers(Generic[T]):
 
     async def _compute(self, key: str, compute: Callable[[], Awaitable[T]]) -> T:
         self.computed += 1
-        at = self.clock()  # the answer is as old as the moment it was asked, not as when it came back
+        at, generation = self.clock(), self._generation  # the answer is as old as when it was asked
         answer = await compute()
+        if generation != self._generation:  # a change landed while it was computed: serve it once, keep nothing
+            return answer
         self._answers[key] = (at, answer)
         self._answers.move_to_end(key)
         while len(self._answers) > self.kept:
@@ -62,8 +65,10 @@ class Answers(Generic[T]):
         return answer
 
     def clear(self) -> None:
-        """Forget every kept answer (a catalog, synonym or discount change made by this worker)."""
+        """Forget every kept answer, and any being computed now (a catalog, synonym or discount change made by
+        this worker)."""
         self._answers.clear()
+        self._generation += 1
 
     async def close(self) -> None:
         """Cancel the computations still running (shutdown)."""

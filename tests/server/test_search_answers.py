@@ -60,6 +60,24 @@ async def test_an_answer_is_served_again_for_keep_s_then_computed_afresh() -> No
     assert await answers.get("q", compute) == 4
 
 
+async def test_an_answer_computed_across_a_clear_is_not_kept() -> None:
+    answers: Answers[int] = Answers()
+    started, release = asyncio.Event(), asyncio.Event()
+    results = iter((1, 2))
+
+    async def compute() -> int:
+        started.set()
+        await release.wait()
+        return next(results)
+
+    asking = asyncio.create_task(answers.get("q", compute))
+    await started.wait()
+    answers.clear()  # the organizer changed a discount while the old prices were being read
+    release.set()
+    assert await asking == 1  # the one who asked before the change gets what was read
+    assert await answers.get("q", compute) == 2  # the next ask reads afresh
+
+
 async def test_the_least_recently_used_answer_goes_first() -> None:
     answers: Answers[str] = Answers(kept=2)
 

@@ -474,7 +474,7 @@ def test_merchant_console_lists_orders(page: Page, festival: Festival) -> None:
     form.locator("button[type=submit]").click()
     expect(page.locator("#fulfilment-note")).to_contain_text("입력한 내용을 확인해 주세요")
 
-    slot = call(server, "GET", f"/api/v1/carts/{cart}/pickup_slots", shopper).body["slots"][0]
+    slot = call(server, "GET", f"/api/v1/carts/{cart}/pickup_slots", shopper).body["slots"][-1]
     r = call(server, "POST", f"/api/v1/carts/{cart}/checkout", shopper, {
         "fulfilment": {"type": "pickup", "slot": slot, "contact": {"name": "김민지", "phone": "010-5555-1234"}},
         "payment": {"provider": "test", "token": "tok_ok"}}, headers={"Idempotency-Key": "console-order-1"})

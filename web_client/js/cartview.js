@@ -267,6 +267,10 @@ export class CartView {
     } catch (err) {
       error.textContent = problemText(err);
       this.cart.refresh().catch(() => {}); // prices or stock may have changed under us
+      if (err.problem?.reason === 'pickup_slot') { // it passed while the shopper paid: offer what is left
+        this.slots = null;
+        this._loadSlots();
+      }
     } finally {
       this.paying = false;
       this._renderQuote();

@@ -219,7 +219,7 @@ def test_pickup_offers_only_the_stores_slots_and_refuses_another(
     assert page.evaluate("() => window.vrstore.cart().status") == "open"
 
     # Refused, the list is read again: the slipped-in time is gone from it.
-    expect(page.locator("#cart select[name=slot] option[value='%s']" % night)).to_have_count(0)
+    expect(page.locator(f"#cart select[name=slot] option[value='{night}']")).to_have_count(0)
     # Not the first slot: it may pass its 30 minutes' lead while the test runs (it did, at 18:30 in Seoul).
     page.locator("#cart select[name=slot]").select_option(values[-1])
     pay(page)

@@ -205,6 +205,14 @@ def test_desktop_layout(demo: Seeded, shop_browser: Any) -> None:
         assert page.locator("#menu-toggle").is_hidden()  # the menu's items stand in the header row
         say_hello(page, touch=False)
         walk_through(page, sku, touch=False, first=True)
+        # The panel at its full height (its recommendation rows in) and the widest toast the page shows (a long
+        # generated name's welcome): the toast keeps to the room beside the panel (a clean-clone run caught it under).
+        assert hook(page, "selectProduct(args[0])", sku)
+        page.wait_for_selector("#panel .recommend .rec-card")
+        page.evaluate("""() => { const toast = document.getElementById('toast');
+            toast.textContent = '"주황 코뿔소 99"(으)로 입장했습니다 · 이름 바꾸기에서 바꿀 수 있습니다 · 환영합니다';
+            toast.classList.add('show', 'on'); }""")
+        check_layout(page, "with the product panel and a long toast", touch=False)
     finally:
         context.close()
 

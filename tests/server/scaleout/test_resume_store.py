@@ -17,6 +17,7 @@ from server.live.cluster.resume_store import (
     make_resume_store,
     wrap_peer_id,
 )
+from server.redis_conn import MAX_CONNECTIONS
 from server.settings import Settings
 
 RECORD = {"store": "s", "instance": 2, "peer_id": 7, "session": "41", "group": "cart-9", "name": "민지"}
@@ -76,6 +77,8 @@ async def test_a_redis_record_expires_and_racing_workers_resume_it_once(redis_se
 
         ids = await asyncio.gather(*(s.next_peer_id("store") for s in (one, two) for _ in range(50)))
         assert sorted(ids) == list(range(1, 101))  # unique across workers
+        # 100 commands at once queue on each client's few sockets instead of opening 100 (see redis_conn)
+        assert client.info("clients")["connected_clients"] <= 2 * MAX_CONNECTIONS + 1
         client.set("vrstore:peer:store", 65534)
         assert [await one.next_peer_id("store"), await two.next_peer_id("store")] == [65535, 1]
     finally:

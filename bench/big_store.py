@@ -36,7 +36,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
-from realtime import console, launch, progress  # noqa: E402
+import _server  # noqa: E402
+from realtime import console, progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 BIG, SMALL, FESTIVAL = "hyundai-dept", "cu-plaza", "korea-sale-festa"
@@ -192,7 +193,7 @@ def main() -> None:
         data = Path(tmp) / "data"
         progress.print("seeding the demo festival …")
         tokens = seed(data)
-        server = launch(data)
+        server = _server.start(data)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         try:
             result = asyncio.run(run(server.url, server.process.pid, tokens, args.products))

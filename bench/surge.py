@@ -25,7 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "tools")]
 
-from realtime import console, launch, loadtest, progress, row, seed  # noqa: E402
+import _server  # noqa: E402
+from realtime import console, loadtest, progress, row, seed  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 BOUND_P99_MS = 150
@@ -65,7 +66,7 @@ def main() -> None:
         progress.print("seeding the demo festival …")
         seed(data)
         for factor in factors:
-            server = launch(data)  # a fresh process per row: each surge meets a server that just started
+            server = _server.start(data)  # a fresh process per row: each surge meets a server that just started
             try:
                 offered = int(args.capacity * factor)
                 progress.print(f"offering {offered:,} shoppers ({factor:g}×) …")

@@ -33,7 +33,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "tools")]
 
-from realtime import console, launch, progress  # noqa: E402
+import _server  # noqa: E402
+from realtime import console, progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 FESTIVAL = "korea-sale-festa"
@@ -134,7 +135,7 @@ def main() -> None:
         data = Path(tmp) / "data"
         progress.print("seeding the demo festival …")
         organizer = seed_demo(data)
-        server = launch(data, {"VRSTORE_QUEUE_ADMIT_WINDOW_S": "5"})
+        server = _server.start(data, extra_env={"VRSTORE_QUEUE_ADMIT_WINDOW_S": "5"})
         try:
             result = asyncio.run(run(server.url, server.process.pid, args.arrivals, args.over, args.sample,
                                      organizer, args.admit_per_min))

@@ -1,11 +1,13 @@
 """Search benchmark (issue 21): festival-wide search over 10,000 products, p50/p95/p99 per query kind.
 
-A festival of four stores (the demo's kinds, 2,500 catalog rows each, colour/size variants on) is seeded through
-the catalog replacement (which builds the search index), then each query runs through the service as the HTTP
-handler calls it (``services.search.search``: one read on the database's read path, scoring, facets, the
-festival price), each time computed afresh; one more row asks every query again within the time the HTTP
-handler keeps an answer (services/search_answers.py). The baseline, in the same run, is a plain ``LIKE`` scan of
-the product names (no index, no facets, no pricing, no variant collapse): what the simplest search would cost.
+A festival of four stores (the demo's kinds, 2,500 catalog rows each, colour/size variants on) with festival
+discounts (by category, by store, overlapping: what a sale festival has, and what every price in an answer goes
+through) is seeded through the catalog replacement (which builds the search index). Then each query runs through
+the service as the HTTP handler calls it (``services.search.search``: one read on the database's read path,
+scoring, facets, the festival price), each time computed afresh; one more row asks every query again within the
+time the HTTP handler keeps an answer (services/search_answers.py). The baseline, in the same run, is a plain
+``LIKE`` scan of the product names (no index, no facets, no pricing, no variant collapse): what the simplest
+search would cost.
 
 Target: p99 < 30 ms on 10,000 products. The machine is shared with other engineers' work (2 cores, busy): wall
 times are an upper bound of what a quiet machine shows; the CPU column (process CPU time per query, all threads)
@@ -41,7 +43,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 from server.contracts.search import SearchQuery  # noqa: E402
 from server.persistence import migrate  # noqa: E402
 from server.persistence.database import Database  # noqa: E402
-from server.persistence.tables import Merchant, Store  # noqa: E402
+from server.persistence.tables import DiscountRule, Merchant, Store  # noqa: E402
 from server.services import catalog, festivals, search  # noqa: E402
 from server.services.search_answers import Answers  # noqa: E402
 from storefront_builder.catalog.models import ImportResult  # noqa: E402
@@ -68,6 +70,7 @@ async def seed(url: str, products: int) -> None:
             festival, _ = await festivals.create_festival(db, slug="bench", name_ko="벤치", name_en="Bench")
             now = datetime.now(UTC)
             festival.starts_at, festival.ends_at = now - timedelta(days=1), now + timedelta(days=1)
+            stores: list[int] = []
             for i, kind in enumerate(KINDS):
                 merchant = Merchant(festival_id=festival.id, name=f"m{i}")
                 db.add(merchant)
@@ -79,6 +82,10 @@ async def seed(url: str, products: int) -> None:
                 rows = sample_catalog(kind, products // len(KINDS), prefix=f"S{i}", variants=True)
                 await catalog.replace_catalog(db, store, ImportResult(format="json", products=rows,
                                                                       rows_read=len(rows)))
+                stores.append(store.id)
+            db.add_all([DiscountRule(festival_id=festival.id, percent=20, category="의류"),
+                        DiscountRule(festival_id=festival.id, percent=35, store_id=stores[2], category="신발"),
+                        DiscountRule(festival_id=festival.id, percent=10, store_id=stores[0])])
     finally:
         await database.close()
 

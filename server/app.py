@@ -30,6 +30,7 @@ from server.persistence.database import Database
 from server.quick_pool import quick_pool_context
 from server.recommend_watch import recommend_context
 from server.redis_conn import redis_client
+from server.search_watch import search_watch_context
 from server.services import idempotency
 from server.services.live_data import DatabaseLiveData
 from server.services.rate_limiter import RateLimiter
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, worker_id: str | None = None
     app.cleanup_ctx.append(recommend_context)  # after live_context: it samples the live rooms
     app.cleanup_ctx.append(admitter_context)
     app.cleanup_ctx.append(load_watch_context)
+    app.cleanup_ctx.append(search_watch_context)
     app.on_shutdown.append(live_shutdown)
     from server.http.handlers import analytics, ops, order_groups, scenes
 

@@ -537,6 +537,27 @@ class SearchDoc(Base):
     other_starts: Mapped[str] = mapped_column(Text, server_default="")
     category_path: Mapped[str] = mapped_column(Text, server_default="")
     one_category: Mapped[bool] = mapped_column(server_default=true())
+    # Migration 0012: the group's shelf facts (services/search_facts.py), NULL when none of it is on the shelf:
+    # its first variant, lowest price before the festival discount, whether one is below its regular price,
+    # priced above 0, in stock. Current unless the group has a key in search_stale.
+    shelf_first: Mapped[int | None] = mapped_column(Integer)
+    shelf_low: Mapped[int | None] = mapped_column(Integer)
+    shelf_sale: Mapped[int | None] = mapped_column(Integer)
+    shelf_priced: Mapped[int | None] = mapped_column(Integer)
+    shelf_stocked: Mapped[int | None] = mapped_column(Integer)
+
+
+class SearchStale(Base):
+    """A product group whose shelf facts on its search document may be out of date: written by a trigger on
+    ``products`` with the change (migration 0012), removed once the facts are recomputed (search_facts.py).
+    Insert-only on the hot path, so duplicates are allowed and no key is unique."""
+
+    __tablename__ = "search_stale"
+    __table_args__ = (Index("ix_search_stale_group", "store_id", "group_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store_id: Mapped[int] = mapped_column(Integer)
+    group_key: Mapped[str] = mapped_column(String(255))
 
 
 class SearchSynonyms(Base):

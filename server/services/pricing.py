@@ -102,6 +102,12 @@ def unit_price_sql(*, price: str, sale_price: str, percent: str) -> str:
     ``percent`` is an expression giving each row's ``best_rule`` percent (0 without one). Integer division
     truncates in both databases, which is the floor here: every amount is non-negative."""
     base = f"(CASE WHEN {sale_price} IS NOT NULL AND {sale_price} < {price} THEN {sale_price} ELSE {price} END)"
+    return discounted_sql(base, percent)
+
+
+def discounted_sql(base: str, percent: str) -> str:
+    """``quote``'s festival discount of a base price (the lower of price and sale price) as SQL; see
+    :func:`unit_price_sql`. Monotone in ``base``: the lowest base of a group gives its lowest unit price."""
     return base if percent == "0" else f"({base} * (100 - ({percent})) / 100)"
 
 

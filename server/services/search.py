@@ -25,6 +25,7 @@ from server.domain import search_text as st
 from server.domain.errors import NotFound
 from server.persistence.database import Database
 from server.persistence.tables import Base, on_shelf
+from server.services import search_facts
 from server.services import search_sql as sq
 from server.services.pricing import FestivalPricing, best_rule, load_pricing_sync, quote
 from server.services.search_answers import Answers
@@ -179,11 +180,11 @@ def _find(run: _Run, plan: st.Plan, want_facets: bool) -> _Found:
             return _Found(texts, 0, [], 0, [])
         docs = sq.Docs(scores=scores)
     rows = run.rows(sq.search, run.scope, docs, run.variants, categories=run.categories, limit=run.limit,
-                    start=run.start, facets=want_facets)
+                    start=run.start, facets=want_facets, stale=search_facts.any_stale(run.conn))
     cube = [r for r in rows if r.part == "cube"]
     page = sorted((r for r in rows if r.part == "page"), key=lambda r: (-r.store, -r.sale, r.ok))
     return _Found(texts, sum(int(r.n) for r in cube), [r for r in rows if r.part != "page"] if want_facets else [],
-                  sum(int(r.n) for r in cube if r.ok), [int(r.n) for r in page])
+                  sum(int(r.n) for r in cube if int(r.ok) & sq.OK), [int(r.n) for r in page])
 
 
 def _corrected_words(conn: Connection, scope: Scope, plan: st.Plan, words: list[str]) -> list[str] | None:
@@ -340,17 +341,18 @@ def _facets(scope: Scope, rows: list[Any]) -> Facets:
     """The facets from the statement's rows (``search_sql.search``): the sums of its cube, and the options."""
     counts: dict[str, Counter[str]] = {k: Counter() for k in ("store", "category", "price", "on_sale", "in_stock")}
     options: dict[str, Counter[str]] = {}
-    flags = {1: "true", 0: "false"}
+    flags = {True: "true", False: "false"}
     for r in rows:
         n = int(r.n)
         if r.part == "option":
             options.setdefault(r.value, Counter())[r.extra] += n
             continue
+        packed = int(r.ok)
         counts["store"][scope.stores[int(r.store)][0]] += n
         counts["category"][r.value] += n
-        counts["price"][r.extra] += n
-        counts["on_sale"][flags[int(r.sale)]] += n
-        counts["in_stock"][flags[int(r.stocked)]] += n
+        counts["price"][sq.PRICE_BUCKETS[packed >> sq.BUCKET_SHIFT]] += n
+        counts["on_sale"][flags[bool(packed & sq.SALE)]] += n
+        counts["in_stock"][flags[bool(packed & sq.STOCKED)]] += n
     return Facets(store=_counts(counts["store"]), category=_counts(counts["category"]),
                   price=[FacetCount(value=b, count=n) for b, n in sorted(
                       counts["price"].items(), key=lambda kv: int(kv[0].split("-")[0]))],

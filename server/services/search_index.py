@@ -4,9 +4,10 @@ A catalog replacement rebuilds its store's documents right after the swap: ``rei
 in units of ``BATCH`` groups, so a 100,000-row catalog never holds the writer (or the interpreter) for long;
 ``reindex_store`` in the caller's transaction (catalogs already in memory: the demo). Until the batches are done,
 search joins the old documents with the new shelf: products gone from it drop out at once (the join reads
-``on_shelf``), new ones appear batch by batch. Product patches change price and stock only, which search reads
-live from ``products``: they need no reindex. On SQLite, triggers of migration 0010 carry each row into the FTS5
-table. With each document go its variants' options (``search_options``), which search filters and counts.
+``on_shelf``), new ones appear batch by batch. Product patches change price and stock only: they need no reindex
+(a trigger marks the group's shelf facts stale, and search reads a stale group's variants live: search_facts.py).
+On SQLite, triggers of migration 0010 carry each row into the FTS5 table. With each document go its variants'
+options (``search_options``), which search filters and counts, and its shelf facts (``search_facts``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Table, and_, delete, exists, insert, select
 from server.domain.search_text import Document, document, option_index, options_of, word_starts
 from server.persistence.database import Database
 from server.persistence.tables import Base, on_shelf
+from server.services import search_facts
 
 BATCH = 1_000  # product groups per unit of the batched rebuild
 DOCS: Table = Base.metadata.tables["search_docs"]
@@ -74,6 +76,7 @@ def _index_groups(conn: Connection, store_id: int, keys: list[str] | None) -> in
     if not docs:
         return 0
     conn.execute(insert(DOCS), docs)
+    search_facts.compute_for(conn, store_id, keys)
     mine = select(DOCS.c.group_key, DOCS.c.id).where(DOCS.c.store_id == store_id)
     ids = {k: i for k, i in conn.execute(mine if keys is None else mine.where(DOCS.c.group_key.in_(list(groups))))}
     options = []

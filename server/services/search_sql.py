@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.domain import search_text as st
-from server.services.pricing import unit_price_sql
+from server.services.pricing import discounted_sql, unit_price_sql
+from server.services.search_facts import STALE
 
 FTS_MIN = 3  # the trigram tokenizer matches words of 3+ characters only
 SHELF = "p.store_id = d.store_id AND p.group_key = d.group_key AND p.active = :on AND p.status = 'active'"
@@ -149,7 +150,8 @@ def _scored(sql: Sql, scope: Scope, plan: st.Plan) -> str:
         weights.append(f"{_weight(sql, plan.joined)} AS wj")
     exact = (plan.joined,) if plan.joined else plan.required
     name = "'|' || d.name_flat || '|'"
-    ex = " OR ".join(sql.has(name, f"|{a}|") for alts in exact for a in alts)
+    # a whole name: tested only where the name holds the word at all (the cheap test first: most do not)
+    ex = " OR ".join(f"({sql.has('d.name_flat', a)} AND {sql.has(name, f'|{a}|')})" for alts in exact for a in alts)
     ws = [f"w{i}" for i in range(len(plan.required))]
     best = f"(CASE WHEN {' AND '.join(w + ' > 0' for w in ws)} THEN {' + '.join(ws)} ELSE 0 END)"
     if plan.joined is not None:  # the joined form counts as every word
@@ -179,14 +181,15 @@ def _source(sql: Sql, scope: Scope, docs: Docs) -> tuple[str, str, str, list[str
 # --- variants at the festival price ------------------------------------------------------------------------
 
 
-def _percent(sql: Sql, percents: Mapping[tuple[int, str], int]) -> str:
+def _percent(sql: Sql, percents: Mapping[tuple[int, str], int], store: str = "p.store_id",
+             category: str = "p.category") -> str:
     """Each row's festival discount as a SQL expression (``pricing.best_rule``, worked out per category)."""
     if not percents:
         return "0"
     by: dict[tuple[int, int], list[str]] = {}
-    for (store_id, category), percent in percents.items():
-        by.setdefault((store_id, percent), []).append(category)
-    arms = " ".join(f"WHEN p.store_id = {int(store_id)} AND {sql.one_of('p.category', categories)} THEN {int(pct)}"
+    for (store_id, category_), percent in percents.items():
+        by.setdefault((store_id, percent), []).append(category_)
+    arms = " ".join(f"WHEN {store} = {int(store_id)} AND {sql.one_of(category, categories)} THEN {int(pct)}"
                     for (store_id, pct), categories in sorted(by.items()))
     return f"(CASE {arms} ELSE 0 END)"
 
@@ -215,9 +218,13 @@ class _Read:
     where: str  # which of those variants are read
 
 
-def _read(sql: Sql, scope: Scope, docs: Docs, v: Variants) -> _Read:
+def _read(sql: Sql, scope: Scope, docs: Docs, v: Variants, stale: bool) -> _Read:
     """Per matching group (``gc``): its score, first variant read and that one's category, lowest festival price,
-    whether one is on sale, in stock, how many are kept and whether a kept one is in stock."""
+    whether one is on sale, in stock, how many are kept and whether a kept one is in stock.
+
+    Without variant filters a group's facts come from its document where they are current (``search_facts``),
+    and from its variants where they may not be or its variants' categories differ (their discounts may).
+    ``stale``: whether any group's facts may be out of date (else no document is looked up in search_stale)."""
     ctes, source, score, where = _source(sql, scope, docs)
     unit = unit_price_sql(price="p.price", sale_price="p.sale_price", percent=_percent(sql, v.percents))
     if v.in_stock is True:
@@ -228,45 +235,76 @@ def _read(sql: Sql, scope: Scope, docs: Docs, v: Variants) -> _Read:
     kept = (f", SUM(CASE WHEN {' AND '.join(tests)} THEN 1 ELSE 0 END) AS kept, "
             f"MAX(CASE WHEN {' AND '.join(tests)} AND p.stock > 0 THEN 1 ELSE 0 END) AS kin") if tests else ""
     joins = f"{source} JOIN products p ON {SHELF}"
-    where_ = f" WHERE {' AND '.join(where)}" if where else ""
     group = "d.id" if score == "1" else f"d.id, {score}"  # the rest of d is the id's (PostgreSQL knows: its key)
-    return _Read(
-        f"WITH {ctes}g AS (SELECT d.id AS doc, d.store_id AS store, {score} AS score, d.category_path AS path, "
-        f"d.one_category AS one, MIN(p.id) AS first, MIN({unit}) AS low, "
-        f"MAX(CASE WHEN {unit} < p.price THEN 1 ELSE 0 END) AS sale, "
-        f"MAX(CASE WHEN p.stock > 0 THEN 1 ELSE 0 END) AS stocked{kept} FROM {joins}{where_} GROUP BY {group}), "
-        f"gc AS (SELECT doc, store, score, first, low, sale, stocked, "
-        f"{'kept, kin' if tests else '1 AS kept, stocked AS kin'}, "
+    doc = f"d.id AS doc, d.store_id AS store, {score} AS score, d.category_path AS path"
+    joined = (f"SELECT {doc}, d.one_category AS one, MIN(p.id) AS first, MIN({unit}) AS low, "
+              f"MAX(CASE WHEN {unit} < p.price THEN 1 ELSE 0 END) AS sale, "
+              f"MAX(CASE WHEN p.stock > 0 THEN 1 ELSE 0 END) AS stocked{kept} FROM {joins}")
+    cols = "doc, store, score, first, low, sale, stocked"
+
+    def first_category(t: str) -> str:  # the category of the first variant read, live
+        return f"(SELECT p.category FROM products p WHERE p.id = {t}.first)"
+
+    if tests:  # every variant is tested: read them all
         # the group's category is its first variant's: the one all its variants share, else looked up
-        "CASE WHEN one THEN path ELSE (SELECT p.category FROM products p WHERE p.id = g.first) END AS cat FROM g) ",
-        joins, where_)
+        gc = (f"SELECT {cols}, kept, kin, CASE WHEN one THEN path ELSE {first_category('g')} END AS cat "
+              f"FROM ({joined}{_where(where)} GROUP BY {group}) g")
+    else:
+        percent = _percent(sql, v.percents, store="d.store_id", category="d.category_path")
+        current = [f"NOT {STALE}"] if stale else []
+        # With a discount, every variant priced above 0 is on sale (search_facts explains the facts).
+        sale = ("d.shelf_sale" if percent == "0"
+                else f"(CASE WHEN {percent} > 0 THEN d.shelf_priced ELSE d.shelf_sale END)")
+        facts = (f"SELECT {doc}, d.shelf_first AS first, {discounted_sql('d.shelf_low', percent)} AS low, "
+                 f"{sale} AS sale, d.shelf_stocked AS stocked FROM {source}"
+                 + _where([*where, "d.one_category", "d.shelf_first IS NOT NULL", *current]))
+        # Groups of mixed categories, and stale ones (whose category may have changed too), read their variants.
+        live = f"(NOT d.one_category OR {STALE})" if stale else "NOT d.one_category"
+        gc = (f"SELECT {cols}, 1 AS kept, stocked AS kin, path AS cat FROM ({facts}) f UNION ALL "
+              f"SELECT {cols}, 1, stocked, {first_category('j')} FROM ({joined}{_where([*where, live])} "
+              f"GROUP BY {group}) j")
+    return _Read(f"WITH {ctes}gc AS ({gc}) ", joins, _where(where))
 
 
-def price_buckets(column: str) -> str:
-    """``search_text.price_bucket`` of ``column`` as SQL."""
-    arms, lo = [], 0
-    for edge in st.PRICE_EDGES:
-        arms.append(f"WHEN {column} < {int(edge)} THEN '{st.price_bucket(lo)}'")
-        lo = edge
-    return f"(CASE {' '.join(arms)} ELSE '{st.price_bucket(lo)}' END)"
+def _where(conditions: Sequence[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+PRICE_BUCKETS = [st.price_bucket(lo) for lo in (0, *st.PRICE_EDGES)]  # search_text.price_bucket, by index
+
+
+def price_bucket_index(column: str) -> str:
+    """The index in ``PRICE_BUCKETS`` of ``column``'s bucket, as SQL."""
+    arms = " ".join(f"WHEN {column} < {int(edge)} THEN {i}" for i, edge in enumerate(st.PRICE_EDGES))
+    return f"(CASE {arms} ELSE {len(st.PRICE_EDGES)} END)"
+
+
+# A cube row's flags, packed in one integer so that the cube groups by three columns rather than six (a broad
+# search counts every product group of the festival): bit 0 in the total, 1 on sale, 2 in stock, 3+ price bucket.
+OK, SALE, STOCKED, BUCKET_SHIFT = 1, 2, 4, 3
 
 
 def search(sql: Sql, scope: Scope, docs: Docs, v: Variants, *, categories: Sequence[str] | None, limit: int,
-           start: int, facets: bool) -> str:
+           start: int, facets: bool, stale: bool = True) -> str:
     """One statement for a whole answer, rows of (part, store, value, sale, stocked, extra, ok, n):
 
-    - ``cube``: groups counted per store, first variant's category (value), on sale, in stock, price bucket
-      (extra) and whether they are in the total (``ok``: a variant kept, and with ``categories`` a first
-      variant of one of them); the facets and the total are its sums (without ``facets``: per ``ok`` only);
+    - ``cube``: groups counted per store, first variant's category (value) and flags (``ok``, packed: ``OK``
+      and after): in the total (a variant kept, and with ``categories`` a first variant of one of them), on
+      sale, in stock, price bucket; the facets and the total are its sums (without ``facets``: per total only);
     - ``page``: the groups ranked by score (store), a kept variant in stock (sale), catalog order (ok), rows
       ``start + 1`` to ``start + limit`` of the ranking, their documents in ``n``;
-    - ``option`` (with ``facets``): groups per option name (value) and value (extra)."""
-    read = _read(sql, scope, docs, v)
+    - ``option`` (with ``facets``): groups per option name (value) and value (extra).
+
+    ``stale``: False if no group's shelf facts wait for a refresh (``search_facts.any_stale``), read in the same
+    transaction just before (on PostgreSQL, a change committed in between is then seen as of that read)."""
+    read = _read(sql, scope, docs, v, stale)
     ok = "kept > 0" + (f" AND {sql.one_of('cat', categories)}" if categories is not None else "")
     parts = []
     if facets:
-        parts.append(f"SELECT 'cube' AS part, store, cat AS value, sale, stocked, {price_buckets('low')} AS extra, "
-                     f"(CASE WHEN {ok} THEN 1 ELSE 0 END) AS ok, COUNT(*) AS n FROM gc GROUP BY 2, 3, 4, 5, 6, 7")
+        flags = (f"(CASE WHEN {ok} THEN {OK} ELSE 0 END) + {SALE} * sale + {STOCKED} * stocked "
+                 f"+ {1 << BUCKET_SHIFT} * {price_bucket_index('low')}")
+        parts.append(f"SELECT 'cube' AS part, store, cat AS value, 0 AS sale, 0 AS stocked, '' AS extra, "
+                     f"{flags} AS ok, COUNT(*) AS n FROM gc GROUP BY 2, 3, 7")
         if v.in_stock is not True and v.min_price is None:  # every variant on the shelf is read: per group
             parts.append("SELECT 'option', 0, o.name, 0, 0, o.value, 0, COUNT(*) FROM gc JOIN search_options o "
                          "ON o.doc_id = gc.doc WHERE o.first_in_doc GROUP BY o.name, o.value")
@@ -276,7 +314,7 @@ def search(sql: Sql, scope: Scope, docs: Docs, v: Variants, *, categories: Seque
                          "GROUP BY o.name, o.value")
     else:
         parts.append(f"SELECT 'cube' AS part, 0 AS store, '' AS value, 0 AS sale, 0 AS stocked, '' AS extra, "
-                     f"(CASE WHEN {ok} THEN 1 ELSE 0 END) AS ok, COUNT(*) AS n FROM gc GROUP BY 7")
+                     f"(CASE WHEN {ok} THEN {OK} ELSE 0 END) AS ok, COUNT(*) AS n FROM gc GROUP BY 7")
     parts.append(f"SELECT 'page', score, '', kin, 0, '', first, doc FROM (SELECT doc, score, kin, first FROM gc "
                  f"WHERE {ok} ORDER BY score DESC, kin DESC, first "
                  f"LIMIT {sql.bind(limit)} OFFSET {sql.bind(start)}) pg")

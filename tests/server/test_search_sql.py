@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from server.contracts.search import SearchQuery
 from server.domain import search_text as st
 from server.persistence.database import Database
 from server.persistence.tables import Base, DiscountRule, Festival, on_shelf
-from server.services import search_sql
+from server.services import search_facts, search_sql
 from server.services.pricing import FestivalPricing, Rule, load_pricing_sync, quote, unit_price_sql
 from server.services.search import search_sync
 from server.services.search_synonyms import synonyms_sync
@@ -102,28 +103,104 @@ def answered(conn: Connection, festival: str, q: SearchQuery, now: datetime) -> 
     return {"total": result.total, "page": [(h.store, h.group) for h in result.items], "facets": top}
 
 
+async def add_discounts(database: Database, festival: str) -> None:
+    """Festival discounts by category, by store, overlapping."""
+    async with database.write() as db:
+        festival_id = (await db.execute(select(Festival.id).where(Festival.slug == festival))).scalar_one()
+        store_id = (await db.execute(select(STORES.c.id).where(STORES.c.slug == "hyundai-dept"))).scalar_one()
+        await db.execute(insert(DiscountRule), [
+            {"festival_id": festival_id, "percent": 20, "category": "의류"},
+            {"festival_id": festival_id, "percent": 35, "store_id": store_id, "category": "신발"},
+            {"festival_id": festival_id, "percent": 10, "store_id": store_id}])
+
+
+async def assert_answers_equal_the_reference(database: Database, festival: str, now: datetime) -> None:
+    for params in QUERIES:
+        q = SearchQuery(**params)
+        expected = await database.read_sync(reference, festival, q, now)
+        assert await database.read_sync(answered, festival, q, now) == expected, params
+
+
 async def test_sql_search_equals_a_plain_python_search(backend: str, db_url: str, tmp_path: Any,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     demo = await seed_demo(make_settings(tmp_path, db_url))
     database = Database.connect(db_url)
     now = datetime.now(UTC)
     try:
-        async with database.write() as db:  # festival discounts: by category, by store, overlapping
-            festival_id = (await db.execute(select(Festival.id).where(Festival.slug == demo.slug))).scalar_one()
-            store_id = (await db.execute(select(STORES.c.id).where(STORES.c.slug == "hyundai-dept"))).scalar_one()
-            await db.execute(insert(DiscountRule), [
-                {"festival_id": festival_id, "percent": 20, "category": "의류"},
-                {"festival_id": festival_id, "percent": 35, "store_id": store_id, "category": "신발"},
-                {"festival_id": festival_id, "percent": 10, "store_id": store_id}])
-        for params in QUERIES:
-            q = SearchQuery(**params)
-            expected = await database.read_sync(reference, demo.slug, q, now)
-            assert await database.read_sync(answered, demo.slug, q, now) == expected, params
+        await add_discounts(database, demo.slug)
+        await assert_answers_equal_the_reference(database, demo.slug, now)
         monkeypatch.setattr(search_sql, "sql_scorable", lambda plan: False)  # every word scored in Python
         for params in QUERIES:
             q = SearchQuery(**params)
             assert (await database.read_sync(answered, demo.slug, q, now)
                     == await database.read_sync(reference, demo.slug, q, now)), params
+    finally:
+        await database.close()
+
+
+MOVES = ("price", "sale_price", "category", "active", "status")
+SALES_AND_PATCHES = (  # what moves between catalog swaps: checkouts, cancellations, a merchant's product patch
+    lambda row: {"price": row.price + 7_000}, lambda row: {"sale_price": max(0, row.price - 3_000)},
+    lambda row: {"sale_price": None}, lambda row: {"stock": 0}, lambda row: {"stock": 0 if row.stock else 4},
+    lambda row: {"price": 0, "sale_price": None}, lambda row: {"stock": row.stock + 1 if row.stock else 0},
+    lambda row: {"stock": max(1, row.stock - 1) if row.stock else 0},  # sales that leave stock move nothing
+)
+SWAPS = (lambda row: {"category": "신발 > 운동화"}, lambda row: {"active": False})  # a catalog swap, reindexed after
+
+
+def _change_the_shelf(conn: Connection, changes: Sequence[Callable[[Any], dict[str, Any]]], seed: int
+                      ) -> set[tuple[int, str]]:
+    """``changes`` in turn on a seeded sample of variants, through SQL as the server writes them; returns the
+    groups whose shelf facts moved."""
+    rng = random.Random(seed)
+    p = PRODUCTS.c
+    rows = conn.execute(select(PRODUCTS).where(on_shelf(p)).order_by(p.id)).all()
+    moved = set()
+    for i, row in enumerate(rng.sample(rows, 80)):
+        conn.execute(PRODUCTS.update().where(p.id == row.id).values(**changes[i % len(changes)](row)))
+        after = conn.execute(select(PRODUCTS).where(p.id == row.id)).one()
+        if any(getattr(row, c) != getattr(after, c) for c in MOVES) or (row.stock > 0) != (after.stock > 0):
+            moved.add((row.store_id, row.group_key))
+    return moved
+
+
+def _stale_groups(conn: Connection) -> set[tuple[int, str]]:
+    return {(r.store_id, r.group_key) for r in conn.execute(text("SELECT store_id, group_key FROM search_stale"))}
+
+
+def _stored_facts(conn: Connection) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(text(
+        f"SELECT id, {', '.join(search_facts.COLUMNS)} FROM search_docs ORDER BY id"))]
+
+
+def _recompute_every_store(conn: Connection) -> None:
+    for store_id in conn.execute(select(STORES.c.id)).scalars():
+        search_facts.compute_for(conn, store_id, None)
+
+
+async def test_answers_stay_exact_while_shelf_facts_are_stale_and_after_they_are_refreshed(
+        backend: str, db_url: str, tmp_path: Any) -> None:
+    demo = await seed_demo(make_settings(tmp_path, db_url))
+    database = Database.connect(db_url)
+    now = datetime.now(UTC)
+    try:
+        await add_discounts(database, demo.slug)
+        await database.unit(search_facts.refresh_stale)
+        assert not await database.read_sync(search_facts.any_stale)
+        moved = await database.unit(_change_the_shelf, SALES_AND_PATCHES, 12)
+        assert len(moved) > 40 and await database.read_sync(_stale_groups) == moved  # those, and only those
+        # The stored facts of those groups are now out of date; search joins their variants instead.
+        await assert_answers_equal_the_reference(database, demo.slug, now)
+        assert await database.unit(search_facts.refresh_stale) >= len(moved)
+        assert not await database.read_sync(search_facts.any_stale)
+        await assert_answers_equal_the_reference(database, demo.slug, now)
+
+        moved = await database.unit(_change_the_shelf, SWAPS, 13)
+        assert len(moved) > 40 and await database.read_sync(_stale_groups) == moved
+        await database.unit(search_facts.refresh_stale)
+        refreshed = await database.read_sync(_stored_facts)
+        await database.unit(_recompute_every_store)
+        assert await database.read_sync(_stored_facts) == refreshed  # the refresh left every group current
     finally:
         await database.close()
 

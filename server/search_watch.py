@@ -1,0 +1,55 @@
+"""The search facts' refresh: about once a second, recompute the shelf facts of product groups changed since
+(services/search_facts.py), in short writes, until none is left.
+
+Search is exact without it (it reads a stale group's variants); the refresh keeps broad searches fast. A
+failed refresh (the database away, two workers' refreshes colliding on PostgreSQL) is logged and tried again:
+nothing is lost, the keys stay until a refresh succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server import keys
+from server.persistence.database import Database
+from server.services import search_facts
+
+log = logging.getLogger(__name__)
+EVERY_S = 1.0
+
+
+async def refresh_until_current(database: Database) -> int:
+    """Refresh batch after batch until a batch comes back short; returns how many stale keys were read."""
+    total = 0
+    if not await database.read_sync(search_facts.any_stale):  # the usual second: a read, no write
+        return 0
+    while True:
+        n: int = await database.unit(search_facts.refresh_stale)
+        total += n
+        if n < search_facts.BATCH:
+            return total
+
+
+async def _refresh_forever(database: Database) -> None:
+    while True:
+        try:
+            await refresh_until_current(database)
+        except Exception:
+            log.warning("refreshing search facts failed; trying again", exc_info=True)
+        await asyncio.sleep(EVERY_S)
+
+
+async def search_watch_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx, after the database: the refresh task, owned by the app and cancelled on shutdown."""
+    task = asyncio.create_task(_refresh_forever(app[keys.DATABASE]), name="search-facts")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,5 +1,5 @@
-"""The search facts' refresh: about once a second, recompute the shelf facts of product groups changed since
-(services/search_facts.py), in short writes, until none is left.
+"""The search facts' refresh: about once a second, recompute the shelf facts of up to 2,000 product groups
+changed since (services/search_facts.py), in one short write.
 
 Search is exact without it (it reads a stale group's variants); the refresh keeps broad searches fast. A
 failed refresh (the database away, two workers' refreshes colliding on PostgreSQL) is logged and tried again:
@@ -23,25 +23,24 @@ log = logging.getLogger(__name__)
 EVERY_S = 1.0
 
 
-async def refresh_until_current(database: Database) -> int:
-    """Refresh batch after batch until a batch comes back short; returns how many stale keys were read."""
-    total = 0
+async def refresh_once(database: Database) -> int:
+    """One batch of stale groups (at most ``search_facts.BATCH``); returns how many stale keys it read."""
     if not await database.read_sync(search_facts.any_stale):  # the usual second: a read, no write
         return 0
-    while True:
-        n: int = await database.unit(search_facts.refresh_stale)
-        total += n
-        if n < search_facts.BATCH:
-            return total
+    n: int = await database.unit(search_facts.refresh_stale)
+    return n
 
 
 async def _refresh_forever(database: Database) -> None:
+    # One batch a second, never more: a catalog swap marks every changed group stale at once (100,000 rows for
+    # a big store), and a refresh looping through them would hold the writer the import's own index rebuild
+    # needs; that rebuild clears the keys of the groups it indexes anyway.
     while True:
+        await asyncio.sleep(EVERY_S)
         try:
-            await refresh_until_current(database)
+            await refresh_once(database)
         except Exception:
             log.warning("refreshing search facts failed; trying again", exc_info=True)
-        await asyncio.sleep(EVERY_S)
 
 
 async def search_watch_context(app: web.Application) -> AsyncIterator[None]:

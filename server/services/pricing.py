@@ -76,7 +76,7 @@ def quote(
     festival: FestivalPricing, now: datetime,
 ) -> Quote:
     """Price one unit of a product now."""
-    base = sale_price if sale_price is not None and sale_price < price else price
+    base = base_price(price, sale_price)
     best = best_rule(festival, store_id=store_id, category=category, now=now)
     percent = best.percent if best else 0
     unit = base * (100 - percent) // 100
@@ -84,6 +84,11 @@ def quote(
         regular=price, unit_price=unit, currency=currency, on_sale=unit < price, festival_percent=percent,
         rule_id=best.id if best else None, sale_ends_at=festival.ends_at if best else None,
     )
+
+
+def base_price(price: int, sale_price: int | None) -> int:
+    """What a festival discount applies to: the sale price where it is below the price, else the price."""
+    return sale_price if sale_price is not None and sale_price < price else price
 
 
 def best_rule(festival: FestivalPricing, *, store_id: int, category: str, now: datetime) -> Rule | None:

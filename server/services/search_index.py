@@ -64,8 +64,10 @@ def _drop_stale(conn: Connection, store_id: int) -> None:
 
 def _index_groups(conn: Connection, store_id: int, keys: list[str] | None) -> int:
     festival_id = conn.execute(select(STORES.c.festival_id).where(STORES.c.id == store_id)).scalar_one()
+    stale = search_facts.stale_ids(conn, store_id, keys)  # before the variants: see search_facts
     p = PRODUCTS.c
-    query = (select(p.id, p.group_key, p.sku, p.name_ko, p.name_en, p.category, p.data_json)
+    query = (select(p.id, p.group_key, p.sku, p.name_ko, p.name_en, p.category, p.data_json, p.price,
+                    p.sale_price, p.stock)
              .where(p.store_id == store_id, on_shelf(p)).order_by(p.id))
     if keys is not None:
         query = query.where(p.group_key.in_(keys))
@@ -73,10 +75,10 @@ def _index_groups(conn: Connection, store_id: int, keys: list[str] | None) -> in
     for row in conn.execute(query):
         groups.setdefault(row.group_key or row.sku, []).append((row, _data(row.data_json)))
     docs = [_doc_row(festival_id, store_id, key, variants) for key, variants in groups.items()]
+    search_facts.forget(conn, stale)
     if not docs:
         return 0
     conn.execute(insert(DOCS), docs)
-    search_facts.compute_for(conn, store_id, keys)
     mine = select(DOCS.c.group_key, DOCS.c.id).where(DOCS.c.store_id == store_id)
     ids = {k: i for k, i in conn.execute(mine if keys is None else mine.where(DOCS.c.group_key.in_(list(groups))))}
     options = []
@@ -105,7 +107,8 @@ def _doc_row(festival_id: int, store_id: int, key: str, variants: list[tuple[Any
             "category_flat": doc.category_flat, "name_starts": word_starts(doc.name),
             "category_starts": word_starts(doc.category), "other_starts": word_starts(doc.other),
             "category_path": first.category,
-            "one_category": len({v.category for v, _ in variants}) == 1}
+            "one_category": len({v.category for v, _ in variants}) == 1,
+            **search_facts.facts_of([v for v, _ in variants])}
 
 
 def _data(data_json: str) -> dict[str, Any]:

@@ -174,8 +174,8 @@ def _stored_facts(conn: Connection) -> list[tuple[Any, ...]]:
 
 
 def _recompute_every_store(conn: Connection) -> None:
-    for store_id in conn.execute(select(STORES.c.id)).scalars():
-        search_facts.compute_for(conn, store_id, None)
+    conn.execute(text("INSERT INTO search_stale (store_id, group_key) SELECT store_id, group_key FROM search_docs"))
+    search_facts.refresh_stale(conn, limit=10**6)
 
 
 async def test_answers_stay_exact_while_shelf_facts_are_stale_and_after_they_are_refreshed(
@@ -185,8 +185,10 @@ async def test_answers_stay_exact_while_shelf_facts_are_stale_and_after_they_are
     now = datetime.now(UTC)
     try:
         await add_discounts(database, demo.slug)
-        await database.unit(search_facts.refresh_stale)
-        assert not await database.read_sync(search_facts.any_stale)
+        assert not await database.read_sync(search_facts.any_stale)  # the index wrote every group's facts
+        indexed = await database.read_sync(_stored_facts)
+        await database.unit(_recompute_every_store)
+        assert await database.read_sync(_stored_facts) == indexed  # as the refresh's SQL computes them
         moved = await database.unit(_change_the_shelf, SALES_AND_PATCHES, 12)
         assert len(moved) > 40 and await database.read_sync(_stale_groups) == moved  # those, and only those
         # The stored facts of those groups are now out of date; search joins their variants instead.

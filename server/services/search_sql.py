@@ -139,6 +139,11 @@ def _weight(sql: Sql, alternatives: Sequence[str]) -> str:
     return f"(CASE {arms} ELSE 0 END)"
 
 
+# The document columns read after scoring, carried through it so that the documents are not looked up again.
+CARRIED = ("id", "store_id", "group_key", "category_path", "one_category", "shelf_first", "shelf_low", "shelf_sale",
+           "shelf_priced", "shelf_stocked")
+
+
 def _scored(sql: Sql, scope: Scope, plan: st.Plan) -> str:
     """The CTEs ``w`` and ``s``: the documents with ``score`` as ``search_text.score`` gives it, those scoring 0
     left out (``w`` is materialized so that each field is searched once per document)."""
@@ -156,9 +161,11 @@ def _scored(sql: Sql, scope: Scope, plan: st.Plan) -> str:
     best = f"(CASE WHEN {' AND '.join(w + ' > 0' for w in ws)} THEN {' + '.join(ws)} ELSE 0 END)"
     if plan.joined is not None:  # the joined form counts as every word
         best = f"(CASE WHEN {best} >= wj * {len(ws)} THEN {best} ELSE wj * {len(ws)} END)"
-    return (f"w AS MATERIALIZED (SELECT d.id, {', '.join(weights)}, (CASE WHEN {ex} THEN 2 ELSE 0 END) AS ex "
-            f"FROM search_docs d WHERE {' AND '.join(where)}), "
-            f"s AS (SELECT id, {best} + (CASE WHEN {best} > 0 THEN ex ELSE 0 END) AS score FROM w WHERE {best} > 0)")
+    carried = ", ".join(CARRIED)
+    return (f"w AS MATERIALIZED (SELECT {', '.join('d.' + c for c in CARRIED)}, {', '.join(weights)}, "
+            f"(CASE WHEN {ex} THEN 2 ELSE 0 END) AS ex FROM search_docs d WHERE {' AND '.join(where)}), "
+            f"s AS (SELECT {carried}, {best} + (CASE WHEN {best} > 0 THEN ex ELSE 0 END) AS score FROM w "
+            f"WHERE {best} > 0)")
 
 
 def _source(sql: Sql, scope: Scope, docs: Docs) -> tuple[str, str, str, list[str]]:
@@ -166,7 +173,7 @@ def _source(sql: Sql, scope: Scope, docs: Docs) -> tuple[str, str, str, list[str
     if docs.plan is not None and docs.plan.empty:
         return "", "search_docs d", "1", _scope_where(sql, scope)
     if docs.plan is not None:
-        return _scored(sql, scope, docs.plan) + ", ", "s JOIN search_docs d ON d.id = s.id", "s.score", []
+        return _scored(sql, scope, docs.plan) + ", ", "s d", "d.score", []
     scores = docs.scores or {}
     if sql.sqlite:
         source = (f"json_each({sql.bind(json.dumps({str(k): v for k, v in scores.items()}))}) s "
@@ -235,7 +242,9 @@ def _read(sql: Sql, scope: Scope, docs: Docs, v: Variants, stale: bool) -> _Read
     kept = (f", SUM(CASE WHEN {' AND '.join(tests)} THEN 1 ELSE 0 END) AS kept, "
             f"MAX(CASE WHEN {' AND '.join(tests)} AND p.stock > 0 THEN 1 ELSE 0 END) AS kin") if tests else ""
     joins = f"{source} JOIN products p ON {SHELF}"
-    group = "d.id" if score == "1" else f"d.id, {score}"  # the rest of d is the id's (PostgreSQL knows: its key)
+    # every document column read, though all are the id's: d may be the scoring CTE, whose key PostgreSQL
+    # does not know
+    group = "d.id, d.store_id, d.category_path, d.one_category" + ("" if score == "1" else f", {score}")
     doc = f"d.id AS doc, d.store_id AS store, {score} AS score, d.category_path AS path"
     joined = (f"SELECT {doc}, d.one_category AS one, MIN(p.id) AS first, MIN({unit}) AS low, "
               f"MAX(CASE WHEN {unit} < p.price THEN 1 ELSE 0 END) AS sale, "

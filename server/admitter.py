@@ -9,7 +9,6 @@ paused). Sale windows and caps are read every 5 s.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from server import keys
 from server.live.ports import SaleWindow
+from server.owned_task import owned_task
 
 log = logging.getLogger("vrstore.admitter")
 ROUND_S = 1.0
@@ -51,11 +51,8 @@ async def admit_forever(app: web.Application) -> None:
 
 async def admitter_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the admitter task, owned by the app and cancelled on shutdown."""
-    task = asyncio.create_task(admit_forever(app), name="admitter")
     try:
-        yield
+        async with owned_task(admit_forever(app), "admitter"):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await app[keys.WAITING_ROOMS].close()

@@ -10,7 +10,6 @@ workers it calls for at this worker's measured capacity (``vrstore_recommended_w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from aiohttp import web
 
 from server import keys, pool_jobs
 from server.contracts.forecast import ForecastOut
+from server.owned_task import owned_task
 from server.services import load_history
 from server.services.forecast import recommended_workers
 
@@ -81,10 +81,5 @@ async def watch_load(app: web.Application) -> None:
 async def load_watch_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the load watcher task, owned by the app and cancelled on shutdown."""
     app[keys.FORECASTS] = {}
-    task = asyncio.create_task(watch_load(app), name="load-watch")
-    try:
+    async with owned_task(watch_load(app), "load-watch"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

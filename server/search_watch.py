@@ -9,13 +9,13 @@ nothing is lost, the keys stay until a refresh succeeds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from server import keys
+from server.owned_task import owned_task
 from server.persistence.database import Database
 from server.services import search_facts
 
@@ -45,10 +45,5 @@ async def _refresh_forever(database: Database) -> None:
 
 async def search_watch_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx, after the database: the refresh task, owned by the app and cancelled on shutdown."""
-    task = asyncio.create_task(_refresh_forever(app[keys.DATABASE]), name="search-facts")
-    try:
+    async with owned_task(_refresh_forever(app[keys.DATABASE]), "search-facts"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,26 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 32), (200, 40, 40)).save(out, format="PNG")
     return out.getvalue()
+
+
+# A control beside the test: another process that sleeps 10 ms at a time and reports the longest it overslept.
+# What it saw, the machine did to every process (the suite, its browsers and databases share two cores);
+# what only the server's loop saw, the server did.
+_CONTROL = ("import select, sys, time\nworst = 0.0\nwhile True:\n    t = time.monotonic()\n"
+            "    if select.select([sys.stdin], [], [], 0.01)[0]:\n        break\n"
+            "    worst = max(worst, time.monotonic() - t - 0.01)\nprint(f'{worst:.4f}')\n")
+
+
+class MachineStalls:
+    """The longest stall another process saw while this one ran (see ``_CONTROL``)."""
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen([sys.executable, "-c", _CONTROL], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+
+    def worst(self) -> float:
+        out, _ = self._proc.communicate("stop\n", timeout=30)
+        return float(out)
 
 
 async def _timed(coro: Any) -> tuple[float, Any]:
@@ -53,6 +75,7 @@ async def test_a_big_import_leaves_ticks_health_uploads_and_checkouts_alone(tmp_
             measure(now, took, lag)
 
         live.measure_load = record
+        machine = MachineStalls()
         importing = asyncio.create_task(_timed(client.put(
             f"/api/v1/stores/{big.store}/catalog", data=io.BytesIO(body),
             headers={**bearer(big.merchant), "Content-Type": "application/json"})))
@@ -77,13 +100,15 @@ async def test_a_big_import_leaves_ticks_health_uploads_and_checkouts_alone(tmp_
                 assert r.status == 201, await r.text()
         import_s, r = await importing
         assert r.status == 200 and (await r.json())["imported"] == 20_000
+        stalled = machine.worst()
     assert len(health) >= 5, "the import ended before the others could start"
     # Bounds for a shared CI box; the loop itself is never held for long (see the module docstring).
-    # Ticks: almost all on time, none held for long. A lone half-second stall of the whole test process on a shared
-    # CI box (the suite, its browsers and databases on two cores) is the machine's; the old import held the loop
+    # Ticks: almost all on time, none held for long beyond what the machine did to every process (a clean-clone
+    # run saw one tick 1.2 s late, on a box running the suite's browsers beside it); the old import held the loop
     # for most of its 6.6 s, so most ticks in that window started late.
     late = sum(1 for lag in lags if lag > 0.1) / max(1, len(lags))
-    assert late < 0.05 and max(lags) < 1.0, f"{late:.0%} of ticks over 100 ms late, worst {max(lags):.3f} s"
+    assert late < 0.05 and max(lags) < 1.0 + stalled, (
+        f"{late:.0%} of ticks over 100 ms late, worst {max(lags):.3f} s; the machine stalled {stalled:.3f} s")
     assert max(health) < 0.5, f"/healthz took {max(health):.3f} s"
     assert upload_s < 1.5 and checkout_s < 1.5, (upload_s, checkout_s, import_s)
 

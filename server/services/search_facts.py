@@ -93,6 +93,8 @@ def _of_store(store_id: int, keys: Sequence[str] | None) -> tuple[str, dict[str,
     params: dict[str, object] = {"store": store_id}
     if keys is None:
         return "store_id = :store", params
+    if not keys:
+        return "1 = 0", params  # no group (an empty IN list is not SQL)
     params |= {f"k{i}": k for i, k in enumerate(keys)}
     return f"store_id = :store AND group_key IN ({', '.join(f':k{i}' for i in range(len(keys)))})", params
 

@@ -73,3 +73,11 @@ async def test_refreshes_work_off_more_stale_groups_than_one_batch_holds(
     while await refresh_once(database):  # 3 at a time (the server's own refresh may take some meanwhile)
         pass
     assert await database.read_sync(_stocked) == {f"P{i}": i % 2 for i in range(11)}
+
+
+async def test_no_groups_is_no_stale_key(client: TestClient[Any, Any], settings: Settings) -> None:
+    t = await make_tenant(client, settings)
+    database = client.server.app[keys.DATABASE]
+    store_id = await database.read_sync(
+        lambda conn: conn.execute(select(Store.id).where(Store.slug == t.store)).scalar_one())
+    assert await database.read_sync(search_facts.stale_ids, store_id, []) == []

@@ -8,10 +8,12 @@ Before: during a 100,000-row import another merchant's 11 KB image upload took 1
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +61,35 @@ async def _timed(coro: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-async def test_a_big_import_leaves_ticks_health_uploads_and_checkouts_alone(tmp_path: Path) -> None:
+@pytest.fixture
+def test_runner_heap_frozen() -> Iterator[list[float]]:
+    """The test runner's own heap out of the collector's way, and the collector's pauses meanwhile.
+
+    This test runs inside a pytest worker that has run hundreds of tests before it. A full collection over
+    that heap takes most of a second (0.8-0.9 s here over three million objects) and stops the loop under
+    test: two clean-clone runs failed on a tick 1.2-1.4 s late while a process beside them saw no stall. That
+    heap is not the server's, so it is frozen; what the import allocates is still collected, and measured."""
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses.append(time.perf_counter() - started.pop())
+
+    gc.collect()
+    gc.freeze()
+    gc.callbacks.append(timed)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(timed)
+        gc.unfreeze()
+
+
+async def test_a_big_import_leaves_ticks_health_uploads_and_checkouts_alone(
+        tmp_path: Path, test_runner_heap_frozen: list[float]) -> None:
     settings = make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'vrstore.db'}")
     body = sample_catalog_json("department_store", 20_000).encode()
     async with running_client(settings) as client:
@@ -108,7 +138,8 @@ async def test_a_big_import_leaves_ticks_health_uploads_and_checkouts_alone(tmp_
     # for most of its 6.6 s, so most ticks in that window started late.
     late = sum(1 for lag in lags if lag > 0.1) / max(1, len(lags))
     assert late < 0.05 and max(lags) < 1.0 + stalled, (
-        f"{late:.0%} of ticks over 100 ms late, worst {max(lags):.3f} s; the machine stalled {stalled:.3f} s")
+        f"{late:.0%} of ticks over 100 ms late, worst {max(lags):.3f} s; the machine stalled {stalled:.3f} s; "
+        f"longest collection {max(test_runner_heap_frozen, default=0):.3f} s")
     assert max(health) < 0.5, f"/healthz took {max(health):.3f} s"
     assert upload_s < 1.5 and checkout_s < 1.5, (upload_s, checkout_s, import_s)
 

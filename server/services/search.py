@@ -104,6 +104,7 @@ class _Run:
     categories: list[str] | None
     limit: int
     start: int
+    stale: bool  # whether some group's shelf facts wait for a refresh (read once per search: search_facts)
 
     def rows(self, build: Any, *args: Any, **kwargs: Any) -> list[Any]:
         sql = sq.Sql(self.conn.dialect.name == "sqlite")
@@ -127,7 +128,7 @@ def _search(conn: Connection, scope: Scope, query: SearchQuery, now: datetime, w
         in_stock=query.in_stock, min_price=query.min_price, max_price=query.max_price, on_sale=query.on_sale,
         options=tuple((st.option_name(k), st.compact(v)) for k, v in _wanted_options(query.options).items()),
         percents=_percents(shelf, pricing, now) if discounts else {}),
-        categories, query.limit, int(query.after) if query.after else 0)
+        categories, query.limit, int(query.after) if query.after else 0, search_facts.any_stale(conn))
     plan = st.plan(query.q, synonyms)
     found = _find(run, plan, want_facets)
     corrected = None
@@ -180,7 +181,7 @@ def _find(run: _Run, plan: st.Plan, want_facets: bool) -> _Found:
             return _Found(texts, 0, [], 0, [])
         docs = sq.Docs(scores=scores)
     rows = run.rows(sq.search, run.scope, docs, run.variants, categories=run.categories, limit=run.limit,
-                    start=run.start, facets=want_facets, stale=search_facts.any_stale(run.conn))
+                    start=run.start, facets=want_facets, stale=run.stale)
     cube = [r for r in rows if r.part == "cube"]
     page = sorted((r for r in rows if r.part == "page"), key=lambda r: (-r.store, -r.sale, r.ok))
     return _Found(texts, sum(int(r.n) for r in cube), [r for r in rows if r.part != "page"] if want_facets else [],

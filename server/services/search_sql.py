@@ -44,6 +44,11 @@ class Sql:
     def has(self, text: str, part: str) -> str:
         return f"{'INSTR' if self.sqlite else 'STRPOS'}({text}, {self.bind(part)}) > 0"
 
+    @property
+    def fence(self) -> str:
+        """Ends a subquery that the planner must run as it is, not merge into the query around it."""
+        return "LIMIT -1 OFFSET 0" if self.sqlite else "OFFSET 0"
+
     def one_of(self, column: str, values: Iterable[Any]) -> str:
         bound = [self.bind(v) for v in values]
         return f"{column} IN ({', '.join(bound)})" if bound else "1 = 0"
@@ -144,10 +149,14 @@ CARRIED = ("id", "store_id", "group_key", "category_path", "one_category", "shel
            "shelf_priced", "shelf_stocked")
 
 
-def _scored(sql: Sql, scope: Scope, plan: st.Plan) -> str:
-    """The CTEs ``w`` and ``s``: the documents with ``score`` as ``search_text.score`` gives it, those scoring 0
-    left out (``w`` is materialized so that each field is searched once per document)."""
-    where = [*_scope_where(sql, scope)]
+def _scored(sql: Sql, scope: Scope, plan: st.Plan, conditions: Sequence[str]) -> str:
+    """The documents of ``scope`` meeting ``conditions`` with ``score`` as ``search_text.score`` gives it, those
+    scoring 0 left out, as a subquery.
+
+    The weights are worked out in an inner subquery that the planner may not merge into the outer one (``fence``),
+    so each field is searched once per document although the score reads each weight more than once. A fence
+    rather than a materialized CTE: the rows stream on to the grouping, and are not first copied into a store."""
+    where = [*_scope_where(sql, scope), *conditions]
     if any(len(a) >= FTS_MIN for alts in plan.required for a in alts) or not sql.sqlite:
         where.append(_match(sql, plan))  # the index narrows; without it, the weights below are the whole test
     weights = [f"{_weight(sql, alts)} AS w{i}" for i, alts in enumerate(plan.required)]
@@ -161,28 +170,28 @@ def _scored(sql: Sql, scope: Scope, plan: st.Plan) -> str:
     best = f"(CASE WHEN {' AND '.join(w + ' > 0' for w in ws)} THEN {' + '.join(ws)} ELSE 0 END)"
     if plan.joined is not None:  # the joined form counts as every word
         best = f"(CASE WHEN {best} >= wj * {len(ws)} THEN {best} ELSE wj * {len(ws)} END)"
-    carried = ", ".join(CARRIED)
-    return (f"w AS MATERIALIZED (SELECT {', '.join('d.' + c for c in CARRIED)}, {', '.join(weights)}, "
-            f"(CASE WHEN {ex} THEN 2 ELSE 0 END) AS ex FROM search_docs d WHERE {' AND '.join(where)}), "
-            f"s AS (SELECT {carried}, {best} + (CASE WHEN {best} > 0 THEN ex ELSE 0 END) AS score FROM w "
+    return (f"(SELECT {', '.join(CARRIED)}, {best} + (CASE WHEN {best} > 0 THEN ex ELSE 0 END) AS score FROM "
+            f"(SELECT {', '.join('d.' + c for c in CARRIED)}, {', '.join(weights)}, "
+            f"(CASE WHEN {ex} THEN 2 ELSE 0 END) AS ex FROM search_docs d WHERE {' AND '.join(where)} {sql.fence}) w "
             f"WHERE {best} > 0)")
 
 
-def _source(sql: Sql, scope: Scope, docs: Docs) -> tuple[str, str, str, list[str]]:
-    """The matching documents ``d`` with their ``score``: (CTEs, FROM, the score, WHERE)."""
+def _source(sql: Sql, scope: Scope, docs: Docs, conditions: Sequence[str]) -> tuple[str, str, list[str]]:
+    """The matching documents ``d`` that meet ``conditions`` (on the document's columns), with their ``score``:
+    (FROM, the score, WHERE)."""
     if docs.plan is not None and docs.plan.empty:
-        return "", "search_docs d", "1", _scope_where(sql, scope)
+        return "search_docs d", "1", [*_scope_where(sql, scope), *conditions]
     if docs.plan is not None:
-        return _scored(sql, scope, docs.plan) + ", ", "s d", "d.score", []
+        return _scored(sql, scope, docs.plan, conditions) + " d", "d.score", []
     scores = docs.scores or {}
     if sql.sqlite:
         source = (f"json_each({sql.bind(json.dumps({str(k): v for k, v in scores.items()}))}) s "
                   "JOIN search_docs d ON d.id = CAST(s.key AS INTEGER)")
-        return "", source, "CAST(s.value AS INTEGER)", []
+        return source, "CAST(s.value AS INTEGER)", list(conditions)
     source = (f"unnest(CAST({sql.bind(list(scores))} AS INTEGER[]), "
               f"CAST({sql.bind(list(scores.values()))} AS INTEGER[])) AS s(id, score) "
               "JOIN search_docs d ON d.id = s.id")
-    return "", source, "s.score", []
+    return source, "s.score", list(conditions)
 
 
 # --- variants at the festival price ------------------------------------------------------------------------
@@ -218,37 +227,31 @@ def _tests(sql: Sql, v: Variants, unit: str) -> list[str]:
     return tests
 
 
-@dataclass(frozen=True)
-class _Read:
-    ctes: str  # WITH … up to ``gc``
-    joins: str  # the matching documents ``d`` joined with their variants ``p`` on the shelf
-    where: str  # which of those variants are read
-
-
-def _read(sql: Sql, scope: Scope, docs: Docs, v: Variants, stale: bool) -> _Read:
-    """Per matching group (``gc``): its score, first variant read and that one's category, lowest festival price,
-    whether one is on sale, in stock, how many are kept and whether a kept one is in stock.
+def _gc(sql: Sql, scope: Scope, docs: Docs, v: Variants, stale: bool) -> str:
+    """Per matching group: its score, first variant read and that one's category, lowest festival price, whether
+    one is on sale, in stock, how many are kept and whether a kept one is in stock (the CTE ``gc``).
 
     Without variant filters a group's facts come from its document where they are current (``search_facts``),
     and from its variants where they may not be or its variants' categories differ (their discounts may).
     ``stale``: whether any group's facts may be out of date (else no document is looked up in search_stale)."""
-    ctes, source, score, where = _source(sql, scope, docs)
     unit = unit_price_sql(price="p.price", sale_price="p.sale_price", percent=_percent(sql, v.percents))
-    if v.in_stock is True:
-        where.append("p.stock > 0")
-    if v.min_price is not None:
-        where.append("p.price >= " + sql.bind(v.min_price))
+    read = _variants_read(sql, v)
     tests = _tests(sql, v, unit)
     kept = (f", SUM(CASE WHEN {' AND '.join(tests)} THEN 1 ELSE 0 END) AS kept, "
             f"MAX(CASE WHEN {' AND '.join(tests)} AND p.stock > 0 THEN 1 ELSE 0 END) AS kin") if tests else ""
-    joins = f"{source} JOIN products p ON {SHELF}"
-    # every document column read, though all are the id's: d may be the scoring CTE, whose key PostgreSQL
-    # does not know
-    group = "d.id, d.store_id, d.category_path, d.one_category" + ("" if score == "1" else f", {score}")
-    doc = f"d.id AS doc, d.store_id AS store, {score} AS score, d.category_path AS path"
-    joined = (f"SELECT {doc}, d.one_category AS one, MIN(p.id) AS first, MIN({unit}) AS low, "
-              f"MAX(CASE WHEN {unit} < p.price THEN 1 ELSE 0 END) AS sale, "
-              f"MAX(CASE WHEN p.stock > 0 THEN 1 ELSE 0 END) AS stocked{kept} FROM {joins}")
+
+    def joined(conditions: Sequence[str]) -> str:
+        """The groups of the matching documents meeting ``conditions``, from their variants read."""
+        source, score, where = _source(sql, scope, docs, conditions)
+        # every document column read, though all are the id's: d may be the scoring subquery, whose key
+        # PostgreSQL does not know
+        group = "d.id, d.store_id, d.category_path, d.one_category" + ("" if score == "1" else f", {score}")
+        return (f"SELECT d.id AS doc, d.store_id AS store, {score} AS score, d.category_path AS path, "
+                f"d.one_category AS one, MIN(p.id) AS first, MIN({unit}) AS low, "
+                f"MAX(CASE WHEN {unit} < p.price THEN 1 ELSE 0 END) AS sale, "
+                f"MAX(CASE WHEN p.stock > 0 THEN 1 ELSE 0 END) AS stocked{kept} "
+                f"FROM {source} JOIN products p ON {SHELF}{_where([*where, *read])} GROUP BY {group}")
+
     cols = "doc, store, score, first, low, sale, stocked"
 
     def first_category(t: str) -> str:  # the category of the first variant read, live
@@ -256,23 +259,31 @@ def _read(sql: Sql, scope: Scope, docs: Docs, v: Variants, stale: bool) -> _Read
 
     if tests:  # every variant is tested: read them all
         # the group's category is its first variant's: the one all its variants share, else looked up
-        gc = (f"SELECT {cols}, kept, kin, CASE WHEN one THEN path ELSE {first_category('g')} END AS cat "
-              f"FROM ({joined}{_where(where)} GROUP BY {group}) g")
-    else:
-        percent = _percent(sql, v.percents, store="d.store_id", category="d.category_path")
-        current = [f"NOT {STALE}"] if stale else []
-        # With a discount, every variant priced above 0 is on sale (search_facts explains the facts).
-        sale = ("d.shelf_sale" if percent == "0"
-                else f"(CASE WHEN {percent} > 0 THEN d.shelf_priced ELSE d.shelf_sale END)")
-        facts = (f"SELECT {doc}, d.shelf_first AS first, {discounted_sql('d.shelf_low', percent)} AS low, "
-                 f"{sale} AS sale, d.shelf_stocked AS stocked FROM {source}"
-                 + _where([*where, "d.one_category", "d.shelf_first IS NOT NULL", *current]))
-        # Groups of mixed categories, and stale ones (whose category may have changed too), read their variants.
-        live = f"(NOT d.one_category OR {STALE})" if stale else "NOT d.one_category"
-        gc = (f"SELECT {cols}, 1 AS kept, stocked AS kin, path AS cat FROM ({facts}) f UNION ALL "
-              f"SELECT {cols}, 1, stocked, {first_category('j')} FROM ({joined}{_where([*where, live])} "
-              f"GROUP BY {group}) j")
-    return _Read(f"WITH {ctes}gc AS ({gc}) ", joins, _where(where))
+        return (f"SELECT {cols}, kept, kin, CASE WHEN one THEN path ELSE {first_category('g')} END AS cat "
+                f"FROM ({joined([])}) g")
+    percent = _percent(sql, v.percents, store="d.store_id", category="d.category_path")
+    current = [f"NOT {STALE}"] if stale else []
+    source, score, where = _source(sql, scope, docs, ["d.one_category", "d.shelf_first IS NOT NULL", *current])
+    # With a discount, every variant priced above 0 is on sale (search_facts explains the facts).
+    sale = ("d.shelf_sale" if percent == "0"
+            else f"(CASE WHEN {percent} > 0 THEN d.shelf_priced ELSE d.shelf_sale END)")
+    facts = (f"SELECT d.id AS doc, d.store_id AS store, {score} AS score, d.category_path AS path, "
+             f"d.shelf_first AS first, {discounted_sql('d.shelf_low', percent)} AS low, {sale} AS sale, "
+             f"d.shelf_stocked AS stocked FROM {source}{_where(where)}")
+    # Groups of mixed categories, and stale ones (whose category may have changed too), read their variants.
+    live = f"(NOT d.one_category OR {STALE})" if stale else "NOT d.one_category"
+    return (f"SELECT {cols}, 1 AS kept, stocked AS kin, path AS cat FROM ({facts}) f UNION ALL "
+            f"SELECT {cols}, 1, stocked, {first_category('j')} FROM ({joined([live])}) j")
+
+
+def _variants_read(sql: Sql, v: Variants) -> list[str]:
+    """Which variants of a matching group are read (``in_stock=True`` and ``min_price`` narrow them)."""
+    read = []
+    if v.in_stock is True:
+        read.append("p.stock > 0")
+    if v.min_price is not None:
+        read.append("p.price >= " + sql.bind(v.min_price))
+    return read
 
 
 def _where(conditions: Sequence[str]) -> str:
@@ -306,7 +317,6 @@ def search(sql: Sql, scope: Scope, docs: Docs, v: Variants, *, categories: Seque
 
     ``stale``: False if no group's shelf facts wait for a refresh (``search_facts.any_stale``), read in the same
     transaction just before (on PostgreSQL, a change committed in between is then seen as of that read)."""
-    read = _read(sql, scope, docs, v, stale)
     ok = "kept > 0" + (f" AND {sql.one_of('cat', categories)}" if categories is not None else "")
     parts = []
     if facets:
@@ -314,12 +324,14 @@ def search(sql: Sql, scope: Scope, docs: Docs, v: Variants, *, categories: Seque
                  f"+ {1 << BUCKET_SHIFT} * {price_bucket_index('low')}")
         parts.append(f"SELECT 'cube' AS part, store, cat AS value, 0 AS sale, 0 AS stocked, '' AS extra, "
                      f"{flags} AS ok, COUNT(*) AS n FROM gc GROUP BY 2, 3, 7")
-        if v.in_stock is not True and v.min_price is None:  # every variant on the shelf is read: per group
+        read = _variants_read(sql, v)
+        if not read:  # every variant on the shelf is read: per group
             parts.append("SELECT 'option', 0, o.name, 0, 0, o.value, 0, COUNT(*) FROM gc JOIN search_options o "
                          "ON o.doc_id = gc.doc WHERE o.first_in_doc GROUP BY o.name, o.value")
-        else:
-            parts.append("SELECT 'option', 0, o.name, 0, 0, o.value, 0, COUNT(DISTINCT d.id) FROM "
-                         f"{read.joins} JOIN search_options o ON o.doc_id = d.id AND o.product_id = p.id{read.where} "
+        else:  # per group, of the variants read
+            parts.append("SELECT 'option', 0, o.name, 0, 0, o.value, 0, COUNT(DISTINCT gc.doc) FROM gc "
+                         "JOIN search_options o ON o.doc_id = gc.doc JOIN products p ON p.id = o.product_id "
+                         f"AND p.active = :on AND p.status = 'active' WHERE {' AND '.join(read)} "
                          "GROUP BY o.name, o.value")
     else:
         parts.append(f"SELECT 'cube' AS part, 0 AS store, '' AS value, 0 AS sale, 0 AS stocked, '' AS extra, "
@@ -327,16 +339,12 @@ def search(sql: Sql, scope: Scope, docs: Docs, v: Variants, *, categories: Seque
     parts.append(f"SELECT 'page', score, '', kin, 0, '', first, doc FROM (SELECT doc, score, kin, first FROM gc "
                  f"WHERE {ok} ORDER BY score DESC, kin DESC, first "
                  f"LIMIT {sql.bind(limit)} OFFSET {sql.bind(start)}) pg")
-    return read.ctes + " UNION ALL ".join(parts)
+    return f"WITH gc AS ({_gc(sql, scope, docs, v, stale)}) " + " UNION ALL ".join(parts)
 
 
 def variants(sql: Sql, doc_ids: Sequence[int], v: Variants) -> str:
     """The variants read of the page's groups, with everything a hit shows, in catalog order."""
-    where = [f"d.id IN ({', '.join(str(int(i)) for i in doc_ids)})"]
-    if v.in_stock is True:
-        where.append("p.stock > 0")
-    if v.min_price is not None:
-        where.append("p.price >= " + sql.bind(v.min_price))
+    where = [f"d.id IN ({', '.join(str(int(i)) for i in doc_ids)})", *_variants_read(sql, v)]
     return ("SELECT d.id AS doc, d.group_key, d.name_text, d.category_text, p.id, p.store_id, p.sku, p.name_ko, "
             "p.name_en, p.category, p.price, p.sale_price, p.currency, p.stock, p.data_json, p.image_sha256 "
             f"FROM search_docs d JOIN products p ON {SHELF} WHERE {' AND '.join(where)} ORDER BY p.id")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Row, select
 
 from server.domain.sale_window import festival_started, within_sale_window
 from server.live.ports import PLAZA, SaleWindow, StoreScene, plaza_room
@@ -21,10 +20,9 @@ class DatabaseLiveData:
 
     async def join_context(self, session_id: int, store: str, festival: str | None
                            ) -> tuple[str | None, StoreScene | None]:
-        async with self.database.read() as db:
-            shopper = await db.get(ShopperSession, session_id)
-            scene = await _store_scene(db, store, festival)
-            return (shopper.display_name if shopper is not None else None), scene
+        # One read in one call (on SQLite one hop to the reader thread, not one per statement): every join
+        # asks this, and a crowd arriving at 150 a second asks it 150 times a second (bench/joins.py).
+        return await self.database.read_sync(_join_context, session_id, store, festival)
 
     async def is_cart_member(self, cart_id: int, session_id: int) -> bool:
         async with self.database.read() as db:
@@ -60,27 +58,35 @@ class DatabaseLiveData:
 _IDS_PER_QUERY = 500  # far below every driver's limit on bound parameters
 
 
-async def _store_scene(db: AsyncSession, store: str, festival: str | None) -> StoreScene | None:
+def _join_context(conn: Connection, session_id: int, store: str, festival: str | None
+                  ) -> tuple[str | None, StoreScene | None]:
+    """The shopper's display name (None: no such session) and the store's scene (None: no visitable store)."""
+    name = conn.execute(select(ShopperSession.display_name).where(ShopperSession.id == session_id)).first()
+    return (name[0] if name is not None else None), _store_scene(conn, store, festival)
+
+
+def _store_scene(conn: Connection, store: str, festival: str | None) -> StoreScene | None:
     if store == PLAZA:
-        found = await _plaza_festival(db, festival)
+        found = _plaza_festival(conn, festival)
         if found is None:
             return None
         return StoreScene(plaza_room(found.slug), found.slug, _urls(found.plaza_hash), found.visitor_cap,
                           found.plaza_hash)
-    row = (await db.execute(select(Store).where(Store.slug == store))).scalar_one_or_none()
+    row = conn.execute(select(Store.slug, Store.status, Store.scene_hash, Festival.slug.label("festival"),
+                              Festival.visitor_cap)
+                       .join(Festival, Festival.id == Store.festival_id).where(Store.slug == store)).first()
     if row is None or row.status not in ("approved", "suspended"):
         return None
-    owner = await db.get(Festival, row.festival_id)
-    assert owner is not None  # a store always belongs to a festival (foreign key)
-    return StoreScene(row.slug, owner.slug, _urls(row.scene_hash), owner.visitor_cap, row.scene_hash,
+    return StoreScene(row.slug, row.festival, _urls(row.scene_hash), row.visitor_cap, row.scene_hash,
                       suspended=row.status == "suspended")
 
 
-async def _plaza_festival(db: AsyncSession, festival: str | None) -> Festival | None:
+def _plaza_festival(conn: Connection, festival: str | None) -> Row[str, str | None, int | None] | None:
     """The festival whose plaza is meant: the named one, or the only one when none is named."""
+    query = select(Festival.slug, Festival.plaza_hash, Festival.visitor_cap)
     if festival is not None:
-        return (await db.execute(select(Festival).where(Festival.slug == festival))).scalar_one_or_none()
-    only = (await db.execute(select(Festival).limit(2))).scalars().all()
+        return conn.execute(query.where(Festival.slug == festival)).first()
+    only = conn.execute(query.limit(2)).all()
     return only[0] if len(only) == 1 else None
 
 

@@ -9,9 +9,10 @@ Larger ones use a uniform grid on the floor plane (x, z): each recipient gets th
 of cells. Its answer is exact when its K-th distance is within the block's *covered radius* (one cell plus
 its distance to its own cell's nearest edge: nothing outside the block can be closer) or when that radius
 already reaches ``max_dist_cm``. Recipients that are not settled (sparse areas, edges of the floor) retry on
-a grid with cells twice as large, and the last few by brute force; dense crowds are thus solved with small
-cells. The pair arrays are flat (recipient, candidate) and sorted by one packed int64 key, so there is no
-per-recipient Python loop.
+a grid with cells twice as large, and the last few by brute force. Recipients standing in a crowd (their
+block holds many times K) are first tried on cells half as large, down to ``MIN_CELL_CM``: ranking a whole
+crowd for each of its members would cost the square of the crowd. The pair arrays are flat (recipient,
+candidate) and sorted by one packed int64 key, so there is no per-recipient Python loop.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ BRUTE_FORCE_MAX: Final = 256  # up to BRUTE_FORCE_MAX² recipient × candidate p
 CELL_FACTOR: Final = 0.3  # see nearest_k; tuned with bench/realtime_room.py
 MAX_CELLS_PER_AXIS: Final = 512
 CHUNK_PAIRS: Final = 65536  # dense brute-force block size (entries): bounds temporary memory
+# A recipient whose 3×3 block holds more than CROWDED × k candidates stands in a crowd: it is solved on cells half
+# as large first (down to MIN_CELL_CM), where its K nearest still are, instead of ranking the whole crowd.
+CROWDED: Final = 8
+MIN_CELL_CM: Final = 25
 _D2_BITS: Final = 34  # int16 cm coordinates: 3 × 65535² < 2**34
 _ID_BITS: Final = 16
 _NONE: Final = np.int64(np.iinfo(np.int64).max)  # a dense key that is no candidate (self, too far)
@@ -137,9 +142,29 @@ class _Grid:
         self.counts = np.bincount(cid, minlength=self.nx * self.nz)
         self.starts = np.cumsum(self.counts) - self.counts
 
+    def crowded(self, recs: IntArray, r: _Points, limit: int) -> NDArray[np.bool_]:
+        """Which recipients have more than ``limit`` candidates in their 3×3 block of cells."""
+        cells, inside, _ = self._blocks(recs, r, 1)
+        held: NDArray[np.int64] = np.where(inside, self.counts[cells], 0).sum(axis=1)
+        return held > limit
+
     def pairs(self, recs: IntArray, r: _Points, ring: int) -> tuple[IntArray, IntArray, NDArray[np.int64]]:
         """Pairs whose cells are within ``ring`` cells of the recipient's, and each recipient's covered
         radius: every candidate closer than it is among the pairs."""
+        cells, inside, covered = self._blocks(recs, r, ring)
+        cnt = np.where(inside, self.counts[cells], 0).ravel()
+        st = self.starts[cells].ravel()
+        total = int(cnt.sum())
+        run_start = np.cumsum(cnt) - cnt
+        within = np.arange(total) - np.repeat(run_start, cnt)
+        cand = self.order[np.repeat(st, cnt) + within]
+        rec = np.repeat(recs, cnt.reshape(len(recs), -1).sum(axis=1))
+        return rec, cand, covered
+
+    def _blocks(self, recs: IntArray, r: _Points, ring: int
+                ) -> tuple[IntArray, NDArray[np.bool_], NDArray[np.int64]]:
+        """Per recipient, the cells within ``ring`` of its own (0 where outside the grid: ``inside`` says),
+        and its covered radius."""
         span = np.arange(-ring, ring + 1)
         ox, oz = np.repeat(span, len(span)), np.tile(span, len(span))
         fx, fz = r.x[recs] - self.ox, r.z[recs] - self.oz
@@ -151,15 +176,43 @@ class _Grid:
         gx = rx[:, None] + ox[None, :]
         gz = rz[:, None] + oz[None, :]
         inside = (gx >= 0) & (gx < self.nx) & (gz >= 0) & (gz < self.nz)
-        cells = np.where(inside, gx * self.nz + gz, 0)
-        cnt = np.where(inside, self.counts[cells], 0).ravel()
-        st = self.starts[cells].ravel()
-        total = int(cnt.sum())
-        run_start = np.cumsum(cnt) - cnt
-        within = np.arange(total) - np.repeat(run_start, cnt)
-        cand = self.order[np.repeat(st, cnt) + within]
-        rec = np.repeat(recs, cnt.reshape(len(recs), -1).sum(axis=1))
-        return rec, cand, covered
+        return np.where(inside, gx * self.nz + gz, 0), inside, covered
+
+
+class _Rounds:
+    """One search's grid rounds: each settles the recipients whose K nearest provably lie in their block."""
+
+    def __init__(self, r: _Points, c: _Points, cmap: IntArray, k: int, lim: NDArray[np.int64], max_d2: int
+                 ) -> None:
+        self.r, self.c, self.cmap, self.k, self.lim, self.max_d2 = r, c, cmap, k, lim, max_d2
+
+    def round(self, grid: _Grid, recs: IntArray, out: list[Pairs]) -> IntArray:
+        """Solve ``recs`` on ``grid``: the settled ones' pairs go to ``out``; returns the others."""
+        rec, cand, covered = grid.pairs(recs, self.r, 1)
+        # Pairs beyond the covered radius cannot prove anything; dropping them before the sort halves it.
+        self.lim[recs] = np.minimum(covered * covered, self.max_d2)
+        got = _top_k(rec, cand, self.r, self.c, self.cmap, self.k, self.lim)
+        n_r = len(self.lim)
+        cnt = np.bincount(got.rec, minlength=n_r)[recs]
+        exact = (cnt >= self.k) | (self.lim[recs] >= self.max_d2)
+        ok = np.zeros(n_r, dtype=bool)
+        ok[recs[exact]] = True
+        keep = ok[got.rec]
+        out.append(Pairs(got.rec[keep], got.cand[keep], got.d2[keep]))
+        return recs[~exact]
+
+    def crowds(self, recs: IntArray, cell_cm: int, out: list[Pairs]) -> IntArray:
+        """Recipients standing in a crowd, solved on cells of ``cell_cm`` (and those still crowded there on
+        cells half as large first): a crowd's K nearest are close by, and ranking everyone in a coarse block
+        costs the square of the crowd (everyone at the entrance of a store). Returns those left unsettled, for
+        the coarser grids."""
+        grid = _Grid(self.c, cell_cm)
+        if cell_cm // 2 >= MIN_CELL_CM:
+            still = grid.crowded(recs, self.r, CROWDED * self.k)
+            if still.any():
+                left = self.crowds(recs[still], cell_cm // 2, out)
+                recs = np.sort(np.concatenate([recs[~still], left]))
+        return self.round(grid, recs, out)
 
 
 def nearest_k(
@@ -194,25 +247,25 @@ def nearest_k(
         cell_cm = int(max(100.0, np.sqrt(CELL_FACTOR * k * area / n_c)))
     extent = max(int(np.ptp(c.x)), int(np.ptp(c.z)), 1)
     cell_cm = max(cell_cm, extent // MAX_CELLS_PER_AXIS + 1)  # bounds the grid's dense cell arrays
+    solve = _Rounds(r, c, cmap, k, lim, max_d2)
     out: list[Pairs] = []
+    first = True
     while len(recs):
         if cell_cm >= extent or (len(out) and len(recs) * n_c <= 4 * BRUTE_FORCE_MAX**2):
             # One cell would hold nearly everyone, or few stragglers are left: finish them over all pairs.
             out.append(_dense(recs, r, c, cmap, k, max_d2))
             break
         # Multi-resolution: recipients that a fine grid cannot settle (sparse areas) retry on a grid twice
-        # as coarse, so dense crowds are solved with small cells and sparse edges with big ones.
-        rec, cand, covered = _Grid(c, cell_cm).pairs(recs, r, 1)
-        # Pairs beyond the covered radius cannot prove anything; dropping them before the sort halves it.
-        lim[recs] = np.minimum(covered * covered, max_d2)
-        got = _top_k(rec, cand, r, c, cmap, k, lim)
-        cnt = np.bincount(got.rec, minlength=n_r)[recs]
-        exact = (cnt >= k) | (lim[recs] >= max_d2)
-        ok = np.zeros(n_r, dtype=bool)
-        ok[recs[exact]] = True
-        keep = ok[got.rec]
-        out.append(Pairs(got.rec[keep], got.cand[keep], got.d2[keep]))
-        recs = recs[~exact]
+        # as coarse, so dense crowds are solved with small cells and sparse edges with big ones; and on the
+        # first grid, recipients in a crowd are first tried on finer ones (_Rounds.crowds).
+        grid = _Grid(c, cell_cm)
+        if first:
+            first = False
+            crowded = grid.crowded(recs, r, CROWDED * k) if cell_cm // 2 >= MIN_CELL_CM else None
+            if crowded is not None and crowded.any():
+                left = solve.crowds(recs[crowded], cell_cm // 2, out)
+                recs = np.sort(np.concatenate([recs[~crowded], left]))
+        recs = solve.round(grid, recs, out)
         cell_cm *= 2
     if len(out) == 1:
         return out[0]

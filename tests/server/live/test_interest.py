@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from realtime_factories import join, pose_frame, ticks
 
+from server.live.core import interest
 from server.live.core.interest import Pairs, nearest_k
 from server.live.core.members import RoomConfig
 from server.live.core.room import Room
@@ -79,6 +81,40 @@ def test_nearest_k_large_sets_use_the_grid_exactly(layout: str) -> None:
     ids = rng.permutation(np.arange(1, 60000))[:n].astype(np.uint16)
     got = nearest_k(pos, ids, pos, ids, k=32)
     assert as_lists(got, ids, n) == brute_force_reference(pos, ids, pos, ids, k=32)
+
+
+def _entrance_crowd(n: int, crowd: int, spread_cm: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``crowd`` shoppers around the entrance (spread 0: all on one spot, so distances tie), the rest sparse."""
+    rng = np.random.default_rng(seed)
+    xz = np.concatenate([rng.normal(0, spread_cm, (crowd, 2)) if spread_cm else np.zeros((crowd, 2)),
+                         rng.uniform(-2000, 2000, (n - crowd, 2))])
+    pos = np.stack([xz[:, 0], rng.uniform(150, 190, n), xz[:, 1]], axis=1).astype(np.int16)
+    return pos, rng.permutation(np.arange(1, 60000))[:n].astype(np.uint16)
+
+
+@pytest.mark.parametrize("k", [1, 5, 32])
+@pytest.mark.parametrize("spread_cm", [0, 3, 40, 300])
+def test_crowds_solved_on_finer_cells_are_exact(k: int, spread_cm: float) -> None:
+    pos, ids = _entrance_crowd(900, 600, spread_cm, seed=11)
+    got = nearest_k(pos, ids, pos, ids, k=k)
+    assert as_lists(got, ids, len(pos)) == brute_force_reference(pos, ids, pos, ids, k=k)
+
+
+def test_a_crowd_at_the_entrance_costs_its_members_not_its_square(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Everyone who just joined stands near the entrance. Ranking the whole crowd for each of its members examined
+    # about 860 pairs per shopper here (1,000 of 1,200 within a metre or two); finer cells for the crowd, about 190.
+    examined: list[int] = []
+    ranked = interest._top_k
+
+    def counting(rec: np.ndarray, *args: Any) -> Pairs:
+        examined.append(len(rec))
+        return ranked(rec, *args)
+
+    monkeypatch.setattr(interest, "_top_k", counting)
+    pos, ids = _entrance_crowd(1200, 1000, 100, seed=5)
+    got = nearest_k(pos, ids, pos, ids, k=32)
+    assert as_lists(got, ids, len(pos)) == brute_force_reference(pos, ids, pos, ids, k=32)
+    assert sum(examined) <= 12 * 32 * len(pos), sum(examined) / len(pos)
 
 
 def test_room_tick_sends_k_nearest_plus_group_members() -> None:

@@ -188,6 +188,8 @@ class _Rounds:
 
     def round(self, grid: _Grid, recs: IntArray, out: list[Pairs]) -> IntArray:
         """Solve ``recs`` on ``grid``: the settled ones' pairs go to ``out``; returns the others."""
+        if not len(recs):  # every one of them settled in a crowd, on finer cells
+            return recs
         rec, cand, covered = grid.pairs(recs, self.r, 1)
         # Pairs beyond the covered radius cannot prove anything; dropping them before the sort halves it.
         self.lim[recs] = np.minimum(covered * covered, self.max_d2)

@@ -100,6 +100,14 @@ def test_crowds_solved_on_finer_cells_are_exact(k: int, spread_cm: float) -> Non
     assert as_lists(got, ids, len(pos)) == brute_force_reference(pos, ids, pos, ids, k=k)
 
 
+def test_when_every_recipient_settles_in_its_crowd_nothing_is_left_for_the_coarse_grid() -> None:
+    # Hypothesis found it: one recipient amid a crowd, settled on the finer cells, left an empty round behind.
+    pos = np.array([[0, 0, 0]] + [[i % 5, 0, i // 5] for i in range(20)] + [[3000, 0, 3000]], dtype=np.int16)
+    ids = np.arange(1, 23, dtype=np.uint16)
+    got = nearest_k(pos[:1], ids[:1], pos, ids, k=1, cell_cm=100)
+    assert as_lists(got, ids, 1) == brute_force_reference(pos[:1], ids[:1], pos, ids, k=1)
+
+
 def test_a_crowd_at_the_entrance_costs_its_members_not_its_square(monkeypatch: pytest.MonkeyPatch) -> None:
     # Everyone who just joined stands near the entrance. Ranking the whole crowd for each of its members examined
     # about 860 pairs per shopper here (1,000 of 1,200 within a metre or two); finer cells for the crowd, about 190.

@@ -77,7 +77,11 @@ class SqliteWriter:
         if budget_s is None:
             return await job.future
         try:
-            return await asyncio.wait_for(asyncio.shield(job.future), budget_s)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the result when the unit finishes in
+            # the same loop turn as a cancel of the caller, and swallows the cancel. A periodic task cancelled at
+            # shutdown then ran on, and the cleanup awaiting it waited forever (seen as a 300 s teardown timeout).
+            async with asyncio.timeout(budget_s):
+                return await asyncio.shield(job.future)
         except asyncio.CancelledError:
             job.future.cancel()  # as without a budget: the outcome is dropped, nobody is waiting for it
             raise

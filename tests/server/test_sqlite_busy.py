@@ -127,3 +127,25 @@ async def test_a_unit_given_up_in_the_queue_never_runs(tmp_path: Path) -> None:
         assert ran == ["slow", "quick"]  # the given-up unit was skipped, the later one ran
     finally:
         writer.close()
+
+
+async def test_a_cancel_that_meets_the_units_commit_is_not_swallowed(tmp_path: Path) -> None:
+    """A periodic task cancelled at shutdown while its unit commits must end: asyncio.wait_for (Python 3.11)
+    returned the unit's result instead, the task looped on, and the app's cleanup awaited it forever."""
+    writer = SqliteWriter(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", busy_timeout_s=5)
+    loop = asyncio.get_running_loop()
+    caller: asyncio.Task[Any] | None = None
+
+    def unit(_conn: Any) -> str:
+        assert caller is not None
+        # The cancel lands one loop turn after the unit's result, between the result and the caller's wake-up:
+        # where wait_for took the finished unit for an answer and dropped the cancel.
+        loop.call_soon_threadsafe(loop.call_soon, caller.cancel)
+        return "committed"
+
+    try:
+        caller = asyncio.ensure_future(writer.unit(unit, budget_s=5))
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+    finally:
+        writer.close()

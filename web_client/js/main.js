@@ -32,9 +32,10 @@ const params = new URLSearchParams(location.search);
 const SHOW_STATS = params.get('stats') === '1';
 // ?maxfps=N caps the frame rate outside VR (low-power devices, several tabs or test browsers sharing a CPU).
 const MIN_FRAME_MS = params.get('maxfps') ? 1000 / Math.max(1, Number(params.get('maxfps'))) : 0;
-// Never in a real headset (a skipped frame there is a comfort problem), but in browser tests, whose emulated
-// headset renders both eyes on the CPU: there the cap leaves cores for the rest of the suite.
-const XR_CAPPED = Boolean(document.querySelector('meta[name="vrstore-test-hook"]'));
+// Whether the server marked this page for browser tests (VRSTORE_TEST_HOOKS): the test hook below, and the frame
+// cap in an emulated headset, which renders both eyes on the CPU. A real headset is never capped (a skipped
+// frame there is a comfort problem).
+const UNDER_TEST = Boolean(document.querySelector('meta[name="vrstore-test-hook"]'));
 const EMOTES = [['wave', '👋'], ['clap', '👏'], ['heart', '❤️'], ['thumbs_up', '👍'], ['cheer', '🎉']];
 
 const state = {
@@ -510,7 +511,7 @@ let lastPose = 0, lastPoseKey = '', lastHover = 0, statsAt = 0;
 
 function frame(time) {
   const now = performance.now();
-  if (MIN_FRAME_MS && (!xr.presenting || XR_CAPPED) && now - lastFrame < MIN_FRAME_MS - 2) return;
+  if (MIN_FRAME_MS && (!xr.presenting || UNDER_TEST) && now - lastFrame < MIN_FRAME_MS - 2) return;
   // Up to half a second of movement per frame (a tab coming back from the background does not leap).
   const dt = Math.min(0.5, (now - lastFrame) / 1000);
   lastFrame = now;
@@ -572,7 +573,7 @@ function stats() {
 // ------------------------------------------------------------------ test hook
 /** `window.vrstore` exists only when the server marks the page for browser tests (VRSTORE_TEST_HOOKS). */
 async function installTestHookIfAsked() {
-  if (!document.querySelector('meta[name="vrstore-test-hook"]')) return;
+  if (!UNDER_TEST) return;
   const { installTestHook } = await import('./hook.js');
   installTestHook({ ready, state, stats, enterStore, select, tap, rig, camera, renderer, controls, panel, vrPanel,
     cart, avatars, xr, tags, wrist, advisor, highlight, productList });

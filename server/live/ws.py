@@ -85,7 +85,8 @@ async def _join(request: web.Request, live: Live, conn: Connection, found: Store
                 name: str, bounds: Bounds | None) -> bool:
     store = found.room
     try:
-        msg = await asyncio.wait_for(conn.ws.receive(), HELLO_TIMEOUT_S)
+        async with asyncio.timeout(HELLO_TIMEOUT_S):  # not wait_for: see sqlite_writer.unit
+            msg = await conn.ws.receive()
     except TimeoutError:
         await conn.ws.close(code=CloseCode.HELLO_TIMEOUT, message=b"hello_timeout")
         return False

@@ -222,7 +222,9 @@ class Cluster:
         self._boundary = boundary
         self._all_in.clear()
         try:
-            await asyncio.wait_for(self._all_in.wait(), max(0.0, deadline - self.live.now()))
+            # asyncio.timeout, not wait_for (sqlite_writer.unit says why): the tick loop must end when cancelled
+            async with asyncio.timeout(max(0.0, deadline - self.live.now())):
+                await self._all_in.wait()
         except TimeoutError:
             self.metrics.live_late_batches.inc()
         finally:

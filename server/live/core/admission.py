@@ -20,14 +20,17 @@ inside are fine; a saturated core shows as loop lag anyway.) Each ratio is smoot
 ticks), and each sample is first clipped at twice its limit, so one stall (a GC pause, a fresh worker's warm-up,
 a big JSON body) moves the average by a few per cent and does not shut the door. Levels 1 and 2 follow the
 pressure at once (they are cheap and undone as easily); closing (level 3) needs the pressure above its threshold
-for ``hold_s`` (1 s) in a row. A level falls one step only after pressure stayed below its threshold minus
-``hysteresis`` for ``calm_s`` seconds (3 s), so the door does not flap open and shut at the boundary.
+for ``hold_s`` (1 s) in a row. A level falls one step only after pressure, as the level below would see it
+(scaled by what the step up saved, measured when it was taken), stayed below its threshold minus ``hysteresis``
+for ``calm_s`` seconds (3 s), so the door does not flap open and shut at the boundary.
 
 **Who gets in** is decided by ``room_for``, not by the level alone: how many more shoppers fit before the
 target pressure, from the *latest* tick's cost per shopper (not the average, which lags two seconds behind a
 crowd arriving at 150 a second), less the joins already let in since that tick (``admit_one``). So the door
-closes at the measured capacity, and reopening after a calm spell lets in only what fits. The waiting room's
-admitter and the scaling signal read the same number.
+closes at the measured capacity, and reopening after a calm spell lets in only what fits. The first level starts
+just under that target pressure, so a full worker first sends fewer peers, which makes room, and turns newcomers
+away only when the degraded tick is full too. The waiting room's admitter and the scaling signal read the same
+number.
 """
 
 from __future__ import annotations
@@ -62,8 +65,12 @@ class AdmissionConfig:
     budget_share: float = 0.5  # of the interval a tick may use at full pressure (the rest: I/O, sockets, HTTP)
     lag_limit_s: float = 0.05
     backlog_limit: float = 0.05  # share of connections with frames waiting
-    # Pressure at which each level starts (level 3 is "closed").
-    thresholds: tuple[float, float, float] = (0.6, 0.75, 0.9)
+    # Pressure at which each level starts (level 3 is "closed"). The first is under ``target``, the pressure the
+    # room fills to: a full worker sends fewer peers before it turns anyone away, and the tick that saves makes
+    # room. At 0.6 a crowd arriving at 150 a second was turned away at ~1,000 shoppers who were each still sent 32
+    # peers; at exactly 0.5 the door, which reads the latest tick, shut for ~10 s while the smoothed pressure
+    # hovered at 0.43-0.49 (bench/joins.py).
+    thresholds: tuple[float, float, float] = (0.45, 0.75, 0.9)
     hysteresis: float = 0.1
     calm_s: float = 3.0
     hold_s: float = 1.0  # pressure above the last threshold this long before the door closes
@@ -80,6 +87,10 @@ class AdmissionConfig:
     peak_cost_half_life_s: float = 600.0
     always_admit_below: int = 100  # shoppers; see room_for
 
+    def __post_init__(self) -> None:
+        if self.thresholds[0] > self.target:
+            raise ValueError("the room would fill to its target and turn newcomers away before sending fewer peers")
+
 
 @dataclass(slots=True)
 class AdmissionPolicy:
@@ -91,9 +102,16 @@ class AdmissionPolicy:
     _backlog: float | None = None
     _per_conn_s: float | None = None
     _last_tick: float = 0.0  # the latest tick's duration (clipped): what the crowd costs right now
-    _peak_cost: float = 0.0  # the most one shopper was seen to cost (decaying)
-    _peak_at: float = 0.0
+    # The most one shopper was seen to cost at each level (cost, when; decaying): a degraded level's shopper costs
+    # less by design, so what full K cost must not keep the door of the K / 2 level shut.
+    _peaks: dict[Level, tuple[float, float]] = field(default_factory=dict)
     _pending: int = 0  # joins let in since the latest tick
+    _now: float = 0.0  # the latest sample's time
+    _level_since: float = float("-inf")
+    # What a shopper cost just before the level last rose, and, per level, how much dearer the same crowd was one
+    # level below (that cost over this level's, once settled): the measured saving of the step.
+    _rose_from: float | None = None
+    _dearer_below: dict[Level, float] = field(default_factory=dict)
     _connections: int = 0
     _calm_since: float | None = None
     _hot_since: float | None = None
@@ -114,15 +132,21 @@ class AdmissionPolicy:
         share = sample.backlog / sample.connections if sample.connections else 0.0
         self._backlog = _ewma(self._backlog, share, cfg.window)
         self._connections = sample.connections
+        self._now = sample.now
         # A handful of shoppers is no measure of the per-shopper cost: the tick's fixed part divided by one shopper
         # seeded the estimate at hundreds of µs, and a crowd arriving at 150 a second reached 50 before it had
         # decayed, so the peak kept that for minutes and shut the door at ~150 shoppers (issue #22).
         if sample.connections >= 50:
             cost = sample.tick_s / sample.connections  # an estimate, not a pressure: it starts at what was seen
             self._per_conn_s = cost if self._per_conn_s is None else _ewma(self._per_conn_s, cost, cfg.window)
-            decayed = self._peak_cost * 0.5 ** ((sample.now - self._peak_at) / cfg.peak_cost_half_life_s)
-            if self._per_conn_s >= decayed:
-                self._peak_cost, self._peak_at = self._per_conn_s, sample.now
+            # The peak of the level this tick ran at, once the average holds mostly ticks of that level: a level
+            # change's first ticks are noisy, and a peak seeded from one of them kept the door shut for minutes.
+            settled = sample.now >= self._level_since + cfg.window * cfg.tick_budget_s
+            if settled and self._per_conn_s >= self._peak(self.level, sample.now):
+                self._peaks[self.level] = (self._per_conn_s, sample.now)
+            if settled and self._rose_from is not None:
+                self._dearer_below[self.level] = max(1.0, self._rose_from / self._per_conn_s)
+                self._rose_from = None
         self.pressure = max(self._tick / tick_limit, self._lag / cfg.lag_limit_s, self._backlog / cfg.backlog_limit)
         self._step(sample.now)
         return self.level
@@ -137,17 +161,30 @@ class AdmissionPolicy:
         else:
             self._hot_since = None
         if wanted > self.level:
-            self.level, self._calm_since = wanted, None
+            self._set_level(wanted)
+            self._calm_since = None
             return
         if self.level == Level.NORMAL:
             return
         below = cfg.thresholds[self.level - 1] - cfg.hysteresis
-        if self.pressure >= below:
+        # Judged by the pressure the level below would see: the same crowd costs more there (K / 2 saved a third of
+        # the tick), and falling on today's pressure alone would flap between the two levels every ``calm_s``.
+        if self.pressure * self._dearer_below.get(self.level, 1.0) >= below:
             self._calm_since = None
         elif self._calm_since is None:
             self._calm_since = now
         elif now - self._calm_since >= cfg.calm_s:
-            self.level, self._calm_since = Level(self.level - 1), now
+            self._set_level(Level(self.level - 1))
+            self._calm_since = now
+
+    def _set_level(self, level: Level) -> None:
+        self._rose_from = self._per_conn_s if level > self.level else None
+        self.level = level
+        self._level_since = self._now
+
+    def _peak(self, level: Level, now: float) -> float:
+        cost, at = self._peaks.get(level, (0.0, now))
+        return cost * 0.5 ** ((now - at) / self.config.peak_cost_half_life_s)
 
     def room_for(self) -> int:
         """How many more shoppers fit before pressure reaches ``target``, by what an active shopper costs.
@@ -167,7 +204,7 @@ class AdmissionPolicy:
         tick_target = cfg.target * cfg.tick_budget_s * cfg.budget_share
         tick_now = max(self._tick or 0.0, self._last_tick)
         measured = tick_now / self._connections if self._connections else 0.0
-        cost = max(measured, self._peak_cost, cfg.shopper_cost_s)
+        cost = max(measured, self._peak(self.level, self._now), cfg.shopper_cost_s)
         # Room by what the crowd would cost once everyone is active, and by what the ticks cost right now.
         room = min(int(tick_target / cost) - self._connections, int((tick_target - tick_now) / cost))
         if self.pressure > 0 and self._connections:

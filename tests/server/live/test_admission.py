@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from server.live.core.admission import AdmissionConfig, AdmissionPolicy, Level, LoadSample, degraded_room_config
 from server.live.core.hub import Hub, HubConfig
 from server.live.core.members import RoomConfig
@@ -89,6 +91,23 @@ def test_room_for_follows_the_measured_cost_per_shopper() -> None:
     feed(p, seconds=10, tick_s=0.02, conns=1000)  # 20 µs a shopper; the target tick is 25 ms
     assert 200 <= p.room_for() <= 300  # 20 µs a shopper; the target: a 25 ms tick
     assert p.capacity() == 1000 + p.room_for()
+
+
+def test_a_full_worker_sends_fewer_peers_before_it_turns_newcomers_away() -> None:
+    p = policy()
+    now = 0.0
+    levels = []
+    for _ in range(200):  # 20 s of 1,000 shoppers: 26 ms ticks at full K (just past the 25 ms target), 17 at K / 2
+        now = feed(p, seconds=0.1, tick_s=0.026 if p.level is Level.NORMAL else 0.017, start=now)
+        levels.append(p.level)
+    assert levels[-1] is Level.FEWER_PEERS  # degraded rather than turning newcomers away …
+    assert p.room_for() > 0  # … and the cheaper tick is room for more (the old policy: level 0, room 0)
+    assert Level.NORMAL not in levels[levels.index(Level.FEWER_PEERS):]  # and it stays there, no flapping
+
+
+def test_a_door_that_closes_before_the_first_degradation_is_refused() -> None:
+    with pytest.raises(ValueError, match="fewer peers"):
+        AdmissionConfig(thresholds=(0.6, 0.75, 0.9), target=0.5)
 
 
 def test_the_organizer_can_close_admission_regardless_of_load() -> None:

@@ -184,7 +184,7 @@ class AdmissionPolicy:
 
     def _peak(self, level: Level, now: float) -> float:
         cost, at = self._peaks.get(level, (0.0, now))
-        return cost * 0.5 ** ((now - at) / self.config.peak_cost_half_life_s)
+        return float(cost * 0.5 ** ((now - at) / self.config.peak_cost_half_life_s))
 
     def room_for(self) -> int:
         """How many more shoppers fit before pressure reaches ``target``, by what an active shopper costs.

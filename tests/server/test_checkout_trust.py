@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from factories import add_products, bearer, checkout_body, make_tenant, new_shopper, set_fulfilment
 
 from server.domain.pickup import OpeningHours, parse_hours, pickup_slots, slot_problem
+from server.http.handlers import order_groups
 from server.live.client import LiveClient
 from server.services.pricing import RemoteArea, ShippingRule, shipping
 from server.settings import Settings
@@ -338,6 +339,38 @@ async def test_status_changes_are_pushed_to_the_order_page(client: TestClient[An
                               headers=bearer(t.merchant))
         assert r.status == 200
         pushed = (await asyncio.wait_for(_frames(stream, 1), 1.0))[0]  # well within the 5 s poll: pushed
+        assert pushed["orders"][0]["status"] == "shipped"
+    finally:
+        stream.close()
+
+
+async def test_a_change_while_the_stream_opens_is_still_pushed(
+    client: TestClient[Any, Any], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merchant ships right after the stream read the group: the page must not stay on "paid" for good."""
+    t = await make_tenant(client, settings)
+    await add_products(settings, t.store, [("A", 1000, 9)])
+    cart = await _cart(client, t.shopper, [(t.store, "A", 1)])
+    group = await (await client.post(f"/api/v1/carts/{cart}/checkout", json=checkout_body(),
+                                     headers=bearer(t.shopper) | {"Idempotency-Key": "k"})).json()
+    order = group["orders"][0]["id"]
+    real_read = order_groups.orders.get_group
+    shipped: list[int] = []
+
+    async def read_then_ship(*args: Any) -> Any:
+        read = await real_read(*args)
+        if not shipped:  # once, inside the stream's opening
+            r = await client.post(f"/api/v1/orders/{order}/status", json={"status": "shipped"},
+                                  headers=bearer(t.merchant))
+            shipped.append(r.status)
+        return read
+
+    monkeypatch.setattr(order_groups.orders, "get_group", read_then_ship)
+    stream = await client.get(f"/api/v1/order_groups/{group['id']}/events", headers=bearer(t.shopper))
+    try:
+        first = (await asyncio.wait_for(_frames(stream, 1), 5))[0]
+        assert shipped == [200] and first["orders"][0]["status"] == "paid"  # read just before the change
+        pushed = (await asyncio.wait_for(_frames(stream, 1), 2.0))[0]  # before the fix: never (the stamp was new)
         assert pushed["orders"][0]["status"] == "shipped"
     finally:
         stream.close()

@@ -87,7 +87,6 @@ async def group_events(request: web.Request) -> web.StreamResponse:
     if group_id is None:
         raise NotFound(f"no order group {request.match_info['group']!r}")
     database = database_of(request)
-    group = await orders.get_group(database, principal, group_id)  # 404 for anyone but the cart's members
     changed: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
     closing: asyncio.Event = request.app[keys.ORDER_STREAMS]
 
@@ -95,13 +94,17 @@ async def group_events(request: web.Request) -> web.StreamResponse:
         if isinstance(event, OrderChanged) and event.group == group_id and not changed.full():
             changed.put_nowait(None)
 
+    # Listening first, then the change stamp, then the group: a change landing anywhere in between is either in
+    # the group read or makes the stamp (or the event) differ, so it is sent. Read the other way round (group,
+    # subscribe, stamp), a change in that window left the page on the old status for good (seen in e2e runs).
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                            "X-Accel-Buffering": "no"})
-    await response.prepare(request)
     unsubscribe = request.app[keys.EVENTS].subscribe(listener)
     try:
-        await _send(response, "retry: 2000\n\n" + _frame(group))
         last = await orders.group_updated(database, group_id)
+        group = await orders.get_group(database, principal, group_id)  # 404 for anyone but the cart's members
+        await response.prepare(request)
+        await _send(response, "retry: 2000\n\n" + _frame(group))
         quiet = 0.0
         while not closing.is_set():
             waiter: Any = asyncio.ensure_future(changed.get())
@@ -126,8 +129,9 @@ async def group_events(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         unsubscribe()
-    with contextlib.suppress(ConnectionResetError):
-        await response.write_eof()
+    if response.prepared:
+        with contextlib.suppress(ConnectionResetError):
+            await response.write_eof()
     return response
 
 

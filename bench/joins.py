@@ -6,11 +6,14 @@
    hello at ``i / rate`` after the start whatever the server's pace, with at most ``--concurrency`` handshakes in
    flight. Each shopper sends its first pose as soon as its ``welcome`` arrives (later joiners then have posed
    peers to be told about, which is what the welcome's snapshot searches) and then poses at ``--pose-hz`` along
-   its walk (``tools/loadtest/walk.py``). A join refused with 4011 ``busy`` (admission from measured load) is
-   tried again after ``--retry-s``, then twice, four and eight times as long, as a page waiting in line would.
-   Reported: joins/s achieved against offered, the time until everyone is seated, join latency hello → welcome
-   p50/p99 (and from the offered moment, which adds waiting for a handshake slot and retries), the refusals and how
-   many were seated when the door first closed, and the server's CPU while shoppers joined.
+   its walk (``tools/loadtest/walk.py``). A join refused with 4011 ``busy`` (admission from measured load) does
+   what the page does: it takes a ticket in the festival's waiting line (``POST /festivals/{f}/queue``), asks
+   again after the ``poll_after_s`` the answer names, and joins once admitted (API.md, "Waiting room"); a shopper
+   still waiting ``--line-s`` after the last offered join stops there. Reported: joins/s achieved against offered,
+   the time until everyone had an answer (a seat or a place in line) and until everyone seated was, join latency
+   hello → welcome p50/p99 (and from the offered moment, which adds waiting for a handshake slot and the line),
+   the refusals and how many were seated when the door first closed, the line (tickets, refusal → ticket p99,
+   the first estimate given, admitted from it, still waiting), and the server's CPU while shoppers joined.
 
    Admission (docs/PROTOCOL.md, "Admission from measured load") decides how many get in: past 100 shoppers a
    worker admits what its tick target allows (about 1,500 active shoppers on the reference box), and a busy box's
@@ -49,6 +52,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tools"))  # the load generator
 
 import _server  # noqa: E402
+import aiohttp  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import realtime  # noqa: E402
@@ -66,6 +70,7 @@ from server.live.core.room import Room  # noqa: E402
 from server.process.eventloop import loop_factory  # noqa: E402
 
 STORE = realtime.STORE
+FESTIVAL = "korea-sale-festa"  # the demo festival the store is part of
 BUSY = 4011
 console = Console(width=200)
 progress = Console(stderr=True)
@@ -104,7 +109,8 @@ class Joining:
     rate: float
     pose_hz: float
     concurrency: int
-    retry_s: float
+    line_s: float
+    http: Any = None  # aiohttp.ClientSession, for the waiting line
     give_up_at: float = 0.0
     start: float = 0.0
     latency_ms: list[float] = field(default_factory=list)  # hello → welcome of the successful attempt
@@ -114,27 +120,31 @@ class Joining:
     refusals: int = 0
     seated_at_first_refusal: int | None = None  # where the door first closed (admission from measured load)
     failures: dict[str, int] = field(default_factory=dict)
+    answered_at: list[float] = field(default_factory=list)  # a seat, or a place in line
+    ticket_ms: list[float] = field(default_factory=list)  # refusal → ticket
+    first_eta_s: list[float | None] = field(default_factory=list)
+    from_line: int = 0  # admitted from the line and seated
+    still_waiting: int = 0
     clients: list[TimedClient] = field(default_factory=list)
     walkers: list[list[tuple[TimedClient, Walker]]] = field(default_factory=lambda: [[] for _ in range(10)])
 
     async def one(self, i: int, slots: asyncio.Semaphore) -> None:
         offered = self.start + i / self.rate
         await asyncio.sleep(max(0.0, offered - time.perf_counter()))
-        wait = self.retry_s
+        queued = False
         while True:
             try:
                 async with slots:
                     client = await connect_lean(self.url, STORE, self.tokens[i], timeout=60.0, client=TimedClient)
             except Refused as exc:
-                if exc.code == BUSY and time.perf_counter() < self.give_up_at:
+                if exc.code == BUSY and not queued:
                     if self.seated_at_first_refusal is None:
                         self.seated_at_first_refusal = len(self.clients)
                     self.refusals += 1
-                    # Backing off (1, 2, 4, 8 s, jittered) as a page waiting in line would: retrying every second
-                    # makes the refusals themselves a load that keeps the door shut.
-                    await asyncio.sleep(wait * random.uniform(0.5, 1.5))
-                    wait = min(8 * self.retry_s, 2 * wait)
-                    continue
+                    queued = True
+                    if await self._wait_in_line(i):
+                        continue
+                    return
                 self._failed(failure_reason(exc))
                 return
             except CONNECT_ERRORS as exc:
@@ -142,6 +152,9 @@ class Joining:
                 return
             break
         assert isinstance(client, TimedClient)
+        self.from_line += queued
+        if not queued:
+            self.answered_at.append(client.welcome_at)
         self.latency_ms.append((client.welcome_at - client.hello_at) * 1000)
         self.offered_ms.append((client.welcome_at - offered) * 1000)
         self.welcomed_at.append(client.welcome_at)
@@ -150,6 +163,28 @@ class Joining:
         walker = Walker(self.plan, random.Random(1_000_003 + i))
         client.send_binary(walker.frame(wall_ms()))
         self.walkers[i % len(self.walkers)].append((client, walker))
+
+    async def _wait_in_line(self, i: int) -> bool:
+        """As the waiting page: take a ticket, ask again when told to; True once admitted, False at the deadline."""
+        headers = {"Authorization": f"Bearer {self.tokens[i]}"}
+        line = f"{self.url}/api/v1/festivals/{FESTIVAL}/queue"
+        refused = time.perf_counter()
+        async with self.http.post(line, headers=headers) as r:
+            if r.status != 201:
+                self._failed(f"queue {r.status}")
+                return False
+            body = await r.json()
+        self.answered_at.append(time.perf_counter())
+        self.ticket_ms.append((time.perf_counter() - refused) * 1000)
+        self.first_eta_s.append(body["eta_s"])
+        while body["phase"] != "admitted":
+            if time.perf_counter() + body["poll_after_s"] > self.give_up_at:
+                self.still_waiting += 1
+                return False
+            await asyncio.sleep(body["poll_after_s"])
+            async with self.http.get(f"{line}/{body['ticket']}", headers=headers) as r:
+                body = await r.json()
+        return True
 
     def _failed(self, reason: str) -> None:
         self.failures[reason] = self.failures.get(reason, 0) + 1
@@ -187,9 +222,10 @@ async def _join_all(j: Joining, n: int, server: psutil.Process, hold_s: float) -
     me = psutil.Process()
     cpu_srv0, cpu_gen0 = sum(server.cpu_times()[:2]), sum(me.cpu_times()[:2])
     j.start = time.perf_counter() + 0.2
-    j.give_up_at = j.start + n / j.rate + max(120.0, n / 10)
+    j.give_up_at = j.start + n / j.rate + j.line_s
     pacer = asyncio.create_task(j.pace(stop))
-    await asyncio.gather(*(j.one(i, slots) for i in range(n)))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=j.concurrency)) as j.http:
+        await asyncio.gather(*(j.one(i, slots) for i in range(n)))
     done = time.perf_counter()
     wall = done - j.start
     cpu_srv, cpu_gen = sum(server.cpu_times()[:2]) - cpu_srv0, sum(me.cpu_times()[:2]) - cpu_gen0
@@ -198,12 +234,18 @@ async def _join_all(j: Joining, n: int, server: psutil.Process, hold_s: float) -
     await pacer
     await asyncio.gather(*(c.close() for c in j.clients))
     last = max(j.welcomed_at) - j.start if j.welcomed_at else None
+    etas = [e for e in j.first_eta_s if e is not None]
     return {
         "joined": len(j.clients), "failures": j.failures, "refusals_busy": j.refusals,
         "seated_at_first_refusal": j.seated_at_first_refusal,
         "instances": sorted(j.instances),
         "offered_per_s": j.rate, "offered_s": round(n / j.rate, 1),
         "finished_s": None if last is None else round(last, 1),
+        "answered": len(j.answered_at),
+        "answered_s": round(max(j.answered_at) - j.start, 1) if j.answered_at else None,
+        "line": {"tickets": len(j.ticket_ms), "ticket_ms_p99": _pct(j.ticket_ms, 99),
+                 "first_eta_known": len(etas), "first_eta_s_p50": _pct(etas, 50),
+                 "seated_from_line": j.from_line, "still_waiting": j.still_waiting, "waited_s": j.line_s},
         "achieved_per_s": None if not last else round(len(j.clients) / last, 1),
         "join_ms": {"p50": _pct(j.latency_ms, 50), "p99": _pct(j.latency_ms, 99),
                     "max": round(max(j.latency_ms), 1) if j.latency_ms else None},
@@ -213,7 +255,7 @@ async def _join_all(j: Joining, n: int, server: psutil.Process, hold_s: float) -
     }
 
 
-def end_to_end(n: int, rate: float, pose_hz: float, concurrency: int, retry_s: float, hold_s: float,
+def end_to_end(n: int, rate: float, pose_hz: float, concurrency: int, line_s: float, hold_s: float,
                profile: Path | None) -> dict[str, Any]:
     """Seed, serve with one instance for everyone, create the sessions, join them all; the result row."""
     with tempfile.TemporaryDirectory(prefix="vrstore-bench-joins-") as tmp:
@@ -226,7 +268,7 @@ def end_to_end(n: int, rate: float, pose_hz: float, concurrency: int, retry_s: f
             plans, tokens, _, _ = asyncio.run(_prepare(cfg, progress))
             if len(tokens) < n:
                 raise SystemExit(f"only {len(tokens)} of {n} guest sessions were created")
-            j = Joining(server.url, plans[STORE], tokens, rate, pose_hz, concurrency, retry_s)
+            j = Joining(server.url, plans[STORE], tokens, rate, pose_hz, concurrency, line_s)
             before = _metrics(server.url)
             load = os.getloadavg()
             progress.print(f"joining {n} shoppers at {rate:g}/s …")
@@ -246,15 +288,18 @@ def end_to_end(n: int, rate: float, pose_hz: float, concurrency: int, retry_s: f
 def e2e_table(r: dict[str, Any]) -> Table:
     t = Table(title=f"{r['shoppers']} shoppers joining one instance of {STORE} at {r['offered_per_s']:g}/s "
               f"(poses {r['pose_hz']:g} Hz once seated)")
-    for col in ("joined", "fail", "busy", "door shut at", "inst", "offered s", "finished s", "joins/s",
-                "join p50 ms", "join p99 ms", "offered→welcome p99", "srv CPU %", "gen CPU %", "tick ms", "load 1m"):
+    for col in ("joined", "fail", "in line", "door shut at", "inst", "offered s", "answered s", "finished s",
+                "joins/s", "join p50 ms", "join p99 ms", "ticket p99 ms", "seated from line", "still waiting",
+                "srv CPU %", "gen CPU %", "tick ms", "load 1m"):
         t.add_column(col, justify="right")
-    t.add_row(str(r["joined"]), str(sum(r["failures"].values())), str(r["refusals_busy"]),
+    line = r["line"]
+    t.add_row(str(r["joined"]), str(sum(r["failures"].values())), str(line["tickets"]),
               "–" if r["seated_at_first_refusal"] is None else str(r["seated_at_first_refusal"]),
-              ",".join(map(str, r["instances"])), str(r["offered_s"]), str(r["finished_s"]),
+              ",".join(map(str, r["instances"])), str(r["offered_s"]), str(r["answered_s"]), str(r["finished_s"]),
               f"{r['achieved_per_s']} / {r['offered_per_s']:g}", str(r["join_ms"]["p50"]), str(r["join_ms"]["p99"]),
-              str(r["offered_to_welcome_ms"]["p99"]), str(r["server_cpu_percent"]),
-              str(r["generator_cpu_percent"]), str(r["tick_mean_ms"]), str(r["load_average_before"][0]))
+              str(line["ticket_ms_p99"]), str(line["seated_from_line"]), str(line["still_waiting"]),
+              str(r["server_cpu_percent"]), str(r["generator_cpu_percent"]), str(r["tick_mean_ms"]),
+              str(r["load_average_before"][0]))
     return t
 
 
@@ -336,8 +381,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=150.0, help="offered joins per second")
     ap.add_argument("--pose-hz", type=float, default=1.0, help="poses per second once seated (0: the first only)")
     ap.add_argument("--concurrency", type=int, default=256, help="handshakes in flight at most")
-    ap.add_argument("--retry-s", type=float, default=1.0,
-                    help="first wait before trying a busy (4011) join again (doubling up to 8 times this)")
+    ap.add_argument("--line-s", type=float, default=30.0,
+                    help="how long after the last offered join a shopper in the waiting line keeps waiting")
     ap.add_argument("--hold", type=float, default=1.0, help="seconds everyone stays after the last join")
     ap.add_argument("--sizes", default="100,1000,3000", help="room sizes of the in-process section")
     ap.add_argument("--joins", type=int, default=150, help="joins measured per room size in process")
@@ -350,7 +395,7 @@ def main() -> None:
     if args.profile_server:
         args.profile_server.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_e2e:
-        result["end_to_end"] = end_to_end(args.shoppers, args.rate, args.pose_hz, args.concurrency, args.retry_s,
+        result["end_to_end"] = end_to_end(args.shoppers, args.rate, args.pose_hz, args.concurrency, args.line_s,
                                           args.hold, args.profile_server)
         console.print(e2e_table(result["end_to_end"]))
         if args.profile_server:

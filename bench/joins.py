@@ -17,8 +17,8 @@
 
    Admission (docs/PROTOCOL.md, "Admission from measured load") decides how many get in: past 100 shoppers a
    worker admits what its tick target allows (about 1,500 active shoppers on the reference box), and a busy box's
-   event-loop lag closes the door sooner. Read "busy" and "seated at first refusal" before reading a slow finish
-   as a slow join.
+   event-loop lag closes the door sooner; once anyone waits, later arrivals line up behind them (the line is
+   first come, first served). Read "in line" and "door shut at" before reading a slow finish as a slow join.
 2. **In process.** ``Room.join`` on the sans-I/O room at room sizes 100 / 1,000 / 3,000 (members posed uniformly
    over a 40 m × 30 m floor; a tick every 15 joins, as at 150 joins/s and 10 Hz; each newcomer poses and leaves
    again so the size stays put): thread CPU µs per join, and the candidate rows one join's welcome snapshot

@@ -16,7 +16,7 @@
    the first estimate given, admitted from it, still waiting), and the server's CPU while shoppers joined.
 
    Admission (docs/PROTOCOL.md, "Admission from measured load") decides how many get in: past 100 shoppers a
-   worker admits what its tick target allows (about 1,500 active shoppers on the reference box), and a busy box's
+   worker admits what its tick target allows (about 2,200 walking shoppers on the reference box), and a busy box's
    event-loop lag closes the door sooner; once anyone waits, later arrivals line up behind them (the line is
    first come, first served). Read "in line" and "door shut at" before reading a slow finish as a slow join.
 2. **In process.** ``Room.join`` on the sans-I/O room at room sizes 100 / 1,000 / 3,000 (members posed uniformly

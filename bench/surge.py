@@ -5,8 +5,8 @@ machine. Each row offers ``k × capacity`` shoppers to one store (ramped at the 
 worker's admission policy lets in what it can carry and turns the rest away with 4011 ``busy`` (in the browser
 they wait in the festival's line). Reported per row: shoppers admitted and turned away, and for the admitted
 ones pose latency p50/p99 and the delivered share: the target is p99 ≤ 150 ms and ≥ 99 % delivered in every row,
-and never 0 % for everyone. ``--capacity`` is 1× (default: 1,500, what one process holds within the bound on
-the 2-core reference box with the generator beside it: 25 ms ticks); the generator's CPU is printed beside every
+and never 0 % for everyone. ``--capacity`` is 1× (default: 2,200, what one process holds within the bound on
+the 2-core reference box with the generator beside it, 2026-12-05); the generator's CPU is printed beside every
 row.
 
 Run: ``.venv/bin/python bench/surge.py [--capacity 2000] [--factors 1,2,3] [--duration 15]``
@@ -54,7 +54,7 @@ def surge_table(rows: list[dict[str, Any]], capacity: int) -> Table:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--capacity", type=int, default=1500, help="1×: shoppers one process holds in the bound")
+    ap.add_argument("--capacity", type=int, default=2200, help="1×: shoppers one process holds in the bound")
     ap.add_argument("--factors", default="1,2,3")
     ap.add_argument("--duration", type=float, default=15.0, help="measured seconds per row")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "surge.json")

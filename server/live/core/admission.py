@@ -80,10 +80,13 @@ class AdmissionConfig:
     # to keep pose p99 under 150 ms on the reference box (33 ms ticks gave 168 ms, 26 ms gave 131 ms).
     target: float = 0.5
     # What one *active* shopper costs the tick (walking, 10 Hz, K = 32, degraded to K/2 under load), measured by
-    # bench/surge.py on the 2-core reference box: 2,000 shoppers, 33.4 ms ticks. A shopper who just connected costs
-    # almost nothing until it starts moving, so a crowd arriving at once must be judged by this, not by the
-    # cheap ticks it causes while it stands still. The most a shopper was seen to cost here raises it.
-    shopper_cost_s: float = 16.7e-6
+    # bench/realtime.py on the 2-core reference box (2026-12-05): 2,248 shoppers admitted of 2,500 with this floor
+    # lowered to 8 µs, 23.7 ms ticks (10.5 µs each), p99 121 ms; with 10.5 µs, bench/surge.py held p99 127 and 136
+    # ms at 2,200 and 4,400 offered (2,380 admitted). It was 16.7 µs (2,000 at 33.4 ms ticks, an older tick),
+    # which shut the door at 1,497 whatever the shoppers cost. A shopper who just connected costs almost nothing
+    # until it starts moving, so a crowd arriving at once must be judged by this, not by the cheap ticks it causes
+    # while it stands still. The most a shopper was seen to cost here raises it.
+    shopper_cost_s: float = 10.5e-6
     peak_cost_half_life_s: float = 600.0
     always_admit_below: int = 100  # shoppers; see room_for
 

@@ -69,8 +69,12 @@ class QueueState:
 
 
 RATE_HALF_LIFE_S = 30.0  # the measured rate forgets half of itself in this time
-POLL_S = 5.0  # the waiting page asks again at least this often
+POLL_S = 5.0  # the waiting page asks again at least this often while its wait is unknown or under ~20 s
 POLL_NEAR_S = 1.0  # ...and this often near the front
+# ...and at most this seldom far back. Every poll is a request to the worker that also carries the live rooms: a line
+# of 2,000 asking every 5 s was 400 requests a second, and bench/joins.py saw the door shut at ~800 shoppers and a
+# ticket take 2.8 s at p99. Asking a quarter of the estimated wait later hears the turn long before its 60 s lapse.
+POLL_FAR_S = 30.0
 
 
 def join(state: QueueState, session: int, now: float, *, opened: bool) -> Entry:
@@ -207,7 +211,11 @@ def _measure_rate(state: QueueState, admitted: int, now: float) -> None:
 def poll_after_s(standing: Standing) -> float:
     """When the waiting page should ask again. The front hears sooner: the first ten places, and whoever should
     be in within 10 s (at a fast admission rate the front row is hundreds deep, and a turn heard 5 s late holds
-    a seat empty meanwhile)."""
+    a seat empty meanwhile). Further back, a quarter of the estimated wait, between POLL_S and POLL_FAR_S."""
     near = (standing.position is not None and standing.position <= 10) or (
         standing.eta_s is not None and standing.eta_s <= 10)
-    return POLL_NEAR_S if near else POLL_S
+    if near:
+        return POLL_NEAR_S
+    if standing.eta_s is None:
+        return POLL_S
+    return min(POLL_FAR_S, max(POLL_S, standing.eta_s / 4))

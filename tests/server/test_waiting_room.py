@@ -124,3 +124,17 @@ def test_the_front_polls_sooner() -> None:
         wr.admit(state, 50, now, window_s=60)  # 50 a second
     polls = [wr.poll_after_s(wr.standing(state, s, configured_rate=None, paused=False)) for s in (105, 400, 950)]
     assert polls == [1.0, 1.0, 5.0]  # 5th place; ~6 s away though 300 deep; ~17 s away
+
+
+def test_the_back_of_a_long_line_polls_seldom_but_hears_its_turn_in_time() -> None:
+    state = line(20_000)
+    wr.admit(state, 0, 0.0, window_s=60)
+    for now in (1.0, 2.0):
+        wr.admit(state, 50, now, window_s=60)  # 50 a second
+    polls = {s: wr.poll_after_s(wr.standing(state, s, configured_rate=None, paused=False)) for s in (2_000, 8_000,
+                                                                                                   19_000)}
+    assert polls[2_000] == pytest.approx(9.5, abs=0.5)  # ~38 s away: a quarter of that
+    assert polls[8_000] == polls[19_000] == wr.POLL_FAR_S  # minutes away: twice a minute, not 12 times
+    assert wr.POLL_FAR_S < 60  # the admitted turn (60 s) is heard before it lapses
+    unknown = wr.standing(line(500), 400, configured_rate=None, paused=False)  # nothing admitted yet: no estimate
+    assert unknown.eta_s is None and wr.poll_after_s(unknown) == wr.POLL_S

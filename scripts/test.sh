@@ -27,7 +27,5 @@ echo "== mypy"; .venv/bin/mypy
 echo "== import-linter"; .venv/bin/lint-imports --no-cache
 echo "== eslint"; npx --no-install eslint --max-warnings=0 .
 # One pytest-xdist worker per core (a third measured no faster: the suite is CPU-bound once nothing sleeps).
-# loadfile keeps a file on one worker (its module fixtures start once). --no-loadscope-reorder hands the files out
-# in collection order, longest first (tests/conftest.py), instead of by how many tests each holds, which left the
-# 40-second churn test (one test) to run last on one worker while the other sat idle.
-echo "== pytest"; .venv/bin/pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
+# loadfile keeps a file on one worker (its module fixtures start once).
+echo "== pytest"; .venv/bin/pytest -n 2 --dist loadfile "$@"

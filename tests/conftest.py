@@ -12,23 +12,6 @@ from factories import database_url, make_settings, running_client
 
 from server.settings import Settings
 
-# Seconds each of the longest files took (`pytest --durations`, 2026-12-05). pytest-xdist (scripts/test.sh: loadfile,
-# --no-loadscope-reorder) hands whole files out in collection order, so they go first, longest first; handed out by
-# their number of tests instead, a long file of few tests (the churn test) ran last, alone on one worker.
-LONGEST_FILES = {
-    "tests/e2e/test_vr.py": 83, "tests/server/test_schemathesis.py": 62, "tests/e2e/test_checkout.py": 61,
-    "tests/e2e/test_shopper.py": 56, "tests/e2e/test_product_panel.py": 54,
-    "tests/server/scaleout/test_live_cluster.py": 44, "tests/e2e/test_accessibility_store.py": 43,
-    "tests/server/live/test_churn.py": 40, "tests/e2e/test_consoles.py": 40, "tests/e2e/test_shopper_live.py": 40,
-    "tests/server/test_loadtest.py": 35, "tests/e2e/test_first_load.py": 35, "tests/server/test_analytics.py": 31,
-    "tests/e2e/test_phone_layout.py": 27, "tests/server/live/test_slow_consumer.py": 26,
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first (LONGEST_FILES); the rest keep their order after them (a stable sort)."""
-    items.sort(key=lambda item: -LONGEST_FILES.get(item.nodeid.split("::", 1)[0], 0))
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:

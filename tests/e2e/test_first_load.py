@@ -67,6 +67,9 @@ def test_first_visit_fits_the_budget_and_the_second_comes_from_the_cache(
         second = visit(context, f"{demo.url}/store/{STORE}?maxfps={FPS}", FOUR_G)
     finally:
         context.close()
+    # The page preloads its store's scene, and its script's fetch of the scene takes that answer: one download each.
+    scene = [r.url for r in first.responses if "/scenes/" in r.url]
+    assert len(scene) == 2 and {u.rsplit(".", 1)[1] for u in scene} == {"glb", "json"}, scene
     for r in second.responses:
         if "/web/dist/" in r.url or "/scenes/" in r.url:
             assert r.cached and r.status == 200, r  # from the cache, not even revalidated

@@ -11,8 +11,9 @@ What is measured, all in ms since the navigation started (the page's clock):
 - ``bytes``/``requests``: every response of the visit, ``encodedDataLength`` (bytes on the wire, headers
   included) summed until the page is interactive; WebSocket frames are not responses and not counted;
 - ``network_ms``: when the last byte of the last response the page needed arrived (Resource Timing's latest
-  ``responseEnd`` up to the ready signal: page, bundles, stylesheets, API answers, scene JSON and GLB). This is
-  what the network and the server decide: a faster CPU does not change it;
+  ``responseEnd`` up to the ready signal: page, bundles, stylesheets, API answers, scene JSON and GLB). The
+  network and the server decide most of it, but not all: the store's API requests start only once the bundle
+  has been evaluated (~0.3 s of CPU on an idle machine, twice that on the CI box under the suite's load);
 - ``interactive_ms``: the page's own ready signal (``window.vrstore.ready``: scene loaded into the world,
   session and cart restored) and then the first frame drawn after it. It adds the CPU's share: parsing and
   running the bundle, decoding the meshopt GLB, compiling shaders, rendering. Under SwiftShader (the CI's

@@ -210,6 +210,7 @@ async def test_build_runs_in_background_and_scene_is_served_immutably(
 ) -> None:
     t = await make_tenant(client, settings)
     await upload_catalog(client, t, sample_catalog_json("convenience_store", 60))
+    assert 'rel="preload"' not in await (await client.get(f"/store/{t.store}")).text()  # no scene yet
     events: list[Event] = []
 
     async def listen(event: Event) -> None:
@@ -227,6 +228,10 @@ async def test_build_runs_in_background_and_scene_is_served_immutably(
     assert any(isinstance(e, ScenePublished) for e in events)
     store = await (await client.get(f"/api/v1/stores/{t.store}")).json()
     assert store["scene"]["hash"] == build["scene_hash"]
+    # The store page has the browser start the scene's two downloads with the page, as its script will fetch them.
+    page = await (await client.get(f"/store/{t.store}")).text()
+    for url in (store["scene"]["glb"], store["scene"]["manifest"]):
+        assert f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous"' in page, page[:2000]
     glb = await client.get(store["scene"]["glb"])
     assert glb.status == 200 and (await glb.read())[:4] == b"glTF"
     assert glb.headers["Cache-Control"] == "public, max-age=31536000, immutable"

@@ -44,7 +44,7 @@ from server.http.client_build import (
 )
 from server.http.security import page_policy
 from server.keys import database_of
-from server.services import access
+from server.services import access, stores
 from storefront_builder.resources import bundled
 
 SERVER_PACKAGE = Path(__file__).resolve().parents[2]
@@ -153,9 +153,11 @@ def _newest(sources: tuple[str, ...]) -> int:
     return newest
 
 
-async def _page(request: web.Request, name: str, status: int = 200) -> web.Response:
+async def _page(request: web.Request, name: str, status: int = 200, preloads: tuple[str, ...] = ()) -> web.Response:
     path = safe_file(WEB_ROOT, PAGES[name])
     html = await asyncio.to_thread(path.read_bytes)
+    if preloads:
+        html = html.replace(b"</head>", b"".join(_preload(url) for url in preloads) + b"</head>", 1)
     if request.app[keys.SETTINGS].client_build and (build := await asyncio.to_thread(_read_build)):
         html = use_build(html, build)
     if request.app[keys.SETTINGS].test_hooks:  # browser tests only: the page then installs window.vrstore
@@ -192,10 +194,21 @@ async def store_page(request: web.Request) -> web.Response:
         # say so after loading a whole store page for nothing.
         async with database_of(request).read() as db:
             try:
-                await access.visible_store(db, None, slug)
+                store = await access.visible_store(db, None, slug)
             except NotFound:
                 raise UnknownStore("no such store") from None
+        if scene := stores.scene_ref(store.scene_hash):
+            # The page fetches its store's scene first thing, but only once its script has arrived and run and the
+            # store's answer named the scene: the browser can start both downloads with the page instead (on 4G
+            # the last byte came ~0.3 s sooner, bench/first_load.py).
+            return await _page(request, "store", preloads=(scene.glb, scene.manifest))
     return await _page(request, "store")
+
+
+def _preload(url: str) -> bytes:
+    # As a fetch with crossorigin="anonymous": what the page's own fetch(url) asks for (mode cors, same-origin
+    # credentials), so the browser hands it the preloaded answer instead of downloading the scene twice.
+    return f'  <link rel="preload" href="{url}" as="fetch" crossorigin="anonymous" fetchpriority="low">\n'.encode()
 
 
 async def order_page(request: web.Request) -> web.Response:

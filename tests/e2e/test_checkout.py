@@ -97,12 +97,22 @@ def test_quantity_changes_inline_and_a_stale_cart_says_what_changed(demo: Seeded
     product = in_stock_product(demo.url, STORE)
     page, cart = cart_page(new_page, demo, "수량", [(product["sku"], 1)])
     line = page.locator(f"#cart .lines li[data-sku='{product['sku']}']")
-    line.locator("button[data-action=more]").click()
+    more = line.locator("button[data-action=more]")
+    more.click()
     wait(page, "v.cart().lines[0].quantity === 2")
-    line.locator("input.qty").fill("4")
-    line.locator("input.qty").dispatch_event("change")
+    # From the keyboard: each step re-renders the lines, and focus stays on the same + (not dropped to <body>, out
+    # of the cart's focus trap), so Enter again steps again.
+    more.focus()
+    page.keyboard.press("Enter")
+    wait(page, "v.cart().lines[0].quantity === 3")
+    expect(more).to_be_focused()
+    page.keyboard.press("Enter")
     wait(page, "v.cart().lines[0].quantity === 4")
-    assert page.inner_text("#cart-count") == "4"
+    expect(more).to_be_focused()
+    line.locator("input.qty").fill("5")
+    line.locator("input.qty").dispatch_event("change")
+    wait(page, "v.cart().lines[0].quantity === 5")
+    assert page.inner_text("#cart-count") == "5"
 
     # A friend changes the line while this page hears nothing live: the next change is refused (If-Match), the
     # page re-reads the cart and says what changed, in Korean.
@@ -118,7 +128,7 @@ def test_quantity_changes_inline_and_a_stale_cart_says_what_changed(demo: Seeded
     changed = page.locator("#cart .changed")
     expect(changed).to_be_visible()
     expect(changed).to_contain_text("다른 참여자가 장바구니를 바꿨습니다")
-    expect(changed).to_contain_text("4개 → 2개")
+    expect(changed).to_contain_text("5개 → 2개")
     wait(page, "v.cart().lines[0].quantity === 2")
     expect(line.locator("input.qty")).to_have_value("2")
 

@@ -340,11 +340,13 @@ export class CartView {
     $('.code', this.el).textContent = data.share_code;
     $('.members', this.el).textContent = `${t('cart.members')}: ${data.members.map((m) => m.name + (m.owner ? ' ★' : '')).join(', ')}`;
     const lines = $('.lines', this.el);
+    const had = lineControl(lines, document.activeElement);
     if (!data.lines.length) {
       lines.replaceChildren(el('li', { class: 'empty' }, t('cart.empty')));
     } else {
       lines.replaceChildren(...data.lines.map((l) => this._line(l, currency)));
     }
+    if (had) refocus(lines, had, this.el);
     $('.subtotals', this.el).replaceChildren(...data.stores.map((s) => {
       const fee = s.shipping_fee ? money(s.shipping_fee, currency) : t('co.shippingFree');
       const free = s.free_shipping_over ? ` (${t('co.freeOver', { amount: money(s.free_shipping_over, currency) })})` : '';
@@ -374,4 +376,26 @@ export class CartView {
       el('small', { class: 'by' }, t('cart.by', { name: l.added_by.name })),
       el('button', { type: 'button', class: 'btn small', dataset: { action: 'remove', line: l.id } }, t('cart.remove')));
   }
+}
+
+// A render replaces the line rows, and with them the control that had focus: a keyboard shopper stepping a quantity,
+// or a live update arriving while they tab through the cart, would drop to <body> and out of the panel's focus trap.
+// So the control is found again in the new rows by what it is (the same action on the same line).
+
+/** What the focused element is, if it is one of a line's controls: {line, action} ('qty' for the number field). */
+function lineControl(lines, focused) {
+  if (!focused || !lines.contains(focused)) return null;
+  const line = focused.dataset.line;
+  return line ? { line, action: focused.dataset.action ?? 'qty' } : null;
+}
+
+/**
+ * Focus the same control in the new rows; if it is now disabled (+ at the most there is), the line's quantity
+ * field; if the line is gone, the panel itself, so focus stays inside it.
+ */
+function refocus(lines, { line, action }, panel) {
+  const controls = [...lines.querySelectorAll(`:is(button, input)[data-line="${CSS.escape(line)}"]`)];
+  const again = controls.find((c) => (c.dataset.action ?? 'qty') === action && !c.disabled)
+    ?? controls.find((c) => c.matches('input.qty'));
+  (again ?? panel).focus({ preventScroll: true });
 }

@@ -433,7 +433,9 @@ async function enterStore(slug, { push = true, reload = false } = {}) {
     } else {
       detail = await api(`/api/v1/stores/${encodeURIComponent(slug)}`);
       // The store resource stays small; its products come in one cached, gzipped document.
-      products = Promise.all([api(detail.snapshot), festivalFor(detail)]).then(([snapshot]) => snapshot.products);
+      if (detail.scene) { // else nothing to load: the error below, and no download left running unheard
+        products = Promise.all([api(detail.snapshot), festivalFor(detail)]).then(([snapshot]) => snapshot.products);
+      }
     }
     if (!detail.scene) throw new Error(t('load.noscene'));
     progress(0);

@@ -189,7 +189,26 @@ class LiveServer:
 
 def start_live_server(tmp_path: Path, *, extra_env: dict[str, str] | None = None,
                       command: tuple[str, ...] = ("serve",)) -> LiveServer:
-    """Start the server and wait until /healthz answers (polling a socket, not sleeping blindly)."""
+    """Start the server and wait until /healthz answers (polling a socket, not sleeping blindly).
+
+    The port is one the kernel just gave out as free, but between that check and the server's bind another
+    process may take it (the other test worker's servers, or any outgoing connection: both draw from the same
+    ephemeral range). A server that exits for exactly that reason is started again on another port."""
+    for attempt in range(3):
+        try:
+            return _start_live_server(tmp_path, extra_env=extra_env, command=command)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind the port it was given: another process took it first."""
+
+
+def _start_live_server(tmp_path: Path, *, extra_env: dict[str, str] | None,
+                       command: tuple[str, ...]) -> LiveServer:
     import subprocess
     import sys
     import time
@@ -207,7 +226,8 @@ def start_live_server(tmp_path: Path, *, extra_env: dict[str, str] | None = None
     while True:
         if process.poll() is not None:
             log.close()
-            raise RuntimeError(f"server exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
+            said = (tmp_path / "server.log").read_text()[-2000:]
+            raise (PortTaken if "address already in use" in said else RuntimeError)(f"server exited: {said}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                 if response.status == 200:

@@ -8,12 +8,10 @@ Before: during a 100,000-row import another merchant's 11 KB image upload took 1
 from __future__ import annotations
 
 import asyncio
-import gc
 import io
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,33 +57,6 @@ async def _timed(coro: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     result = await coro
     return time.perf_counter() - started, result
-
-
-@pytest.fixture
-def test_runner_heap_frozen() -> Iterator[list[float]]:
-    """The test runner's own heap out of the collector's way, and the collector's pauses meanwhile.
-
-    This test runs inside a pytest worker that has run hundreds of tests before it. A full collection over
-    that heap takes most of a second (0.8-0.9 s here over three million objects) and stops the loop under
-    test: two clean-clone runs failed on a tick 1.2-1.4 s late while a process beside them saw no stall. That
-    heap is not the server's, so it is frozen; what the import allocates is still collected, and measured."""
-    pauses: list[float] = []
-    started: list[float] = []
-
-    def timed(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            started.append(time.perf_counter())
-        elif started:
-            pauses.append(time.perf_counter() - started.pop())
-
-    gc.collect()
-    gc.freeze()
-    gc.callbacks.append(timed)
-    try:
-        yield pauses
-    finally:
-        gc.callbacks.remove(timed)
-        gc.unfreeze()
 
 
 async def test_a_big_import_leaves_ticks_health_uploads_and_checkouts_alone(

@@ -277,11 +277,6 @@ class Cluster:
                 try:
                     now = self.live.now()
                     worker, seats = batch_header(msg.data)
-                    if worker == self.worker:
-                        # Our own batch, back from the bus (a subscriber hears its own publishes): its seats are
-                        # ours already, and the header says whose it is. Decoding every entry first, only to drop
-                        # them, cost a worker a few Python objects per own shopper per tick.
-                        continue
                     self.live.hub.apply_remote(store, instance, msg.data, now=now, me=self.worker)
                 except PoseFrameError as exc:
                     log.warning("bad pose batch on %s:%d: %s", store, instance, exc)

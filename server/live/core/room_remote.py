@@ -9,7 +9,7 @@ import numpy as np
 
 from server.live.core.members import Member, RoomConfig
 from server.live.core.poses import HANDS_DTYPE, REC_DTYPE
-from server.live.core.remote import STALE_S, RemotePeer, decode_batch, decode_identity, encode_batch
+from server.live.core.remote import STALE_S, RemotePeer, batch_header, decode_batch, decode_identity, encode_batch
 from server.live.core.tick import TickState
 
 
@@ -58,9 +58,10 @@ class RemoteSeats:
         Seats of ``me`` are ignored (our own message). A local seat wins over a remote copy of the same peer,
         unless ours is away and theirs is visible: the shopper resumed there, so our seat hands over.
         """
-        worker, entries = decode_batch(batch)
-        if worker == me:
+        worker, _ = batch_header(batch)
+        if worker == me:  # our own batch back from the bus: known from its header, no entry decoded
             return
+        _, entries = decode_batch(batch)
         st, rsz, hsz = self._state, REC_DTYPE.itemsize, HANDS_DTYPE.itemsize
         seen = set()
         for e in entries:

@@ -194,13 +194,12 @@ def start_live_server(tmp_path: Path, *, extra_env: dict[str, str] | None = None
     The port is one the kernel just gave out as free, but between that check and the server's bind another
     process may take it (the other test worker's servers, or any outgoing connection: both draw from the same
     ephemeral range). A server that exits for exactly that reason is started again on another port."""
-    for attempt in range(3):
+    for _ in range(2):
         try:
             return _start_live_server(tmp_path, extra_env=extra_env, command=command)
         except PortTaken:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+            continue
+    return _start_live_server(tmp_path, extra_env=extra_env, command=command)  # the third try fails for real
 
 
 class PortTaken(RuntimeError):

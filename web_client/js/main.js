@@ -426,18 +426,16 @@ async function enterStore(slug, { push = true, reload = false } = {}) {
   try {
     if (slug !== 'plaza') toastIf(from, slug);
     let detail;
-    let products = Promise.resolve([]);
     if (slug === 'plaza') {
       const festival = await festivalFor(null);
       detail = { slug: 'plaza', name: festival.name, kind: 'festival_plaza', scene: festival.plaza };
     } else {
       detail = await api(`/api/v1/stores/${encodeURIComponent(slug)}`);
-      // The store resource stays small; its products come in one cached, gzipped document.
-      if (detail.scene) { // else nothing to load: the error below, and no download left running unheard
-        products = Promise.all([api(detail.snapshot), festivalFor(detail)]).then(([snapshot]) => snapshot.products);
-      }
     }
     if (!detail.scene) throw new Error(t('load.noscene'));
+    // The store resource stays small; its products come in one cached, gzipped document.
+    const products = slug === 'plaza' ? []
+      : Promise.all([api(detail.snapshot), festivalFor(detail)]).then(([snapshot]) => snapshot.products);
     progress(0);
     // The scene downloads beside the products, not after them: on a mobile network that is a round trip saved.
     const [loaded, items] = await Promise.all([loadStoreScene(detail.scene, (f) => progress(f)), products]);

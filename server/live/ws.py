@@ -14,6 +14,7 @@ from server.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
 from server.ids import parse_db_id
 from server.live.core.bounds import Bounds
 from server.live.core.protocol import CloseCode, JoinRefused, ProtocolError, parse_hello
+from server.live.frame_sink import LiveSocket
 from server.live.ports import PLAZA, Admissions, StoreScene
 from server.live.service import Connection, Live
 from server.live.wire import drop_close_error
@@ -52,7 +53,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
 
     # No aiohttp heartbeat and no autoping: Live.sweep_liveness pings, and pongs (like every frame) only stamp
     # the connection in the loop below, the cheapest place to notice that a peer is alive and reading.
-    ws = web.WebSocketResponse(heartbeat=None, autoping=False, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
+    ws = LiveSocket(heartbeat=None, autoping=False, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
     try:
         await ws.prepare(request)
     except ConnectionResetError:  # the client gave up during the handshake: nothing to clean up
@@ -60,6 +61,7 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     conn = live.open(ws, request.transport, token_id=principal.token_id)
     try:
         if await _join(request, live, conn, found, str(principal.session_id), name, bounds):
+            _handle_poses_on_arrival(ws, live, conn)
             # A task of its own: each frame received wakes only this loop's coroutine. Run here, inside the handler,
             # every wake-up also resumed the whole middleware chain's coroutines (7 % of the loop at 2,200
             # shoppers, bench/live_profile.py). Cancelling the handler (shutdown) cancels the task it awaits.
@@ -69,11 +71,26 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
         # server does) may cancel this one after a clean close ended the read task but before it resumed.
         live.closed(conn, graceful=ws.close_code == 1000)
         drop_close_error(ws)
+        if ws.frames is not None:
+            ws.frames.on_binary = None  # its handler holds the connection, which holds ws: a reference cycle
     return ws
 
 
+def _handle_poses_on_arrival(ws: LiveSocket, live: Live, conn: Connection) -> None:
+    """From now on a pose frame is handled as it is parsed (frame_sink.py), without waking ``_read``."""
+    handle_pose, deliver, clock, conn_id = live.hub.handle_pose, live.deliver, live.now, conn.id
+
+    def on_pose(data: bytes) -> None:
+        conn.last_rx = now = clock()
+        deliver(handle_pose(conn_id, data, now=now))
+
+    assert ws.frames is not None  # prepared
+    ws.frames.on_binary = on_pose
+
+
 async def _read(ws: web.WebSocketResponse, live: Live, conn: Connection) -> None:
-    """Hand every frame of a seated connection to the hub until the socket ends."""
+    """Hand every frame of a seated connection to the hub until the socket ends (poses, mostly, arrive
+    without passing here: see ``_handle_poses_on_arrival``)."""
     async for msg in ws:
         conn.last_rx = now = live.now()
         kind = msg.type

@@ -1,0 +1,90 @@
+"""The live socket's receive side (server/live/frame_sink.py), fed real client frames through aiohttp's own parser:
+a seated shopper's poses are handled as they are parsed, everything else queues for the reader, and order holds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import pytest
+from aiohttp import WSMsgType
+from aiohttp._websocket.reader import WebSocketReader
+
+from server.live.frame_sink import FrameSink
+
+
+class Protocol:
+    """What the queue asks of aiohttp's protocol: whether reading is paused, and to pause it."""
+
+    _reading_paused = False
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+
+
+def client_frame(payload: bytes, opcode: int) -> bytes:
+    """One final, masked frame as a browser sends it (RFC 6455 §5.2), short payloads only."""
+    assert len(payload) < 126
+    mask = os.urandom(4)
+    return bytes((0x80 | opcode, 0x80 | len(payload))) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+TEXT, BINARY = 0x1, 0x2
+
+
+def sink_and_parser() -> tuple[FrameSink, WebSocketReader, list[bytes]]:
+    sink = FrameSink(Protocol(), 2**16, loop=asyncio.get_running_loop())
+    handled: list[bytes] = []
+    return sink, WebSocketReader(sink, 64 * 1024, compress=False, decode_text=True), handled
+
+
+async def test_before_the_hello_a_binary_frame_queues_like_any_other() -> None:
+    sink, parser, _ = sink_and_parser()
+    parser.feed_data(client_frame(b"\x01pose", BINARY))
+    msg = await sink.read()
+    assert (msg.type, msg.data) == (WSMsgType.BINARY, b"\x01pose")
+
+
+async def test_a_seated_shoppers_pose_is_handled_where_it_is_parsed() -> None:
+    sink, parser, handled = sink_and_parser()
+    sink.on_binary = handled.append
+    parser.feed_data(client_frame(b"\x01a", BINARY) + client_frame(b"\x01b", BINARY))
+    assert handled == [b"\x01a", b"\x01b"]  # at once: no coroutine had to run
+    assert not sink._buffer
+
+
+async def test_a_pose_never_overtakes_a_message_still_waiting_for_the_reader() -> None:
+    sink, parser, handled = sink_and_parser()
+    sink.on_binary = handled.append
+    parser.feed_data(client_frame(b'{"type":"focus"}', TEXT) + client_frame(b"\x01a", BINARY))
+    assert handled == []
+    first, second = await sink.read(), await sink.read()
+    assert (first.type, second.type, second.data) == (WSMsgType.TEXT, WSMsgType.BINARY, b"\x01a")
+    parser.feed_data(client_frame(b"\x01b", BINARY))  # the queue is empty again: straight to the handler
+    assert handled == [b"\x01b"]
+
+
+async def test_control_frames_still_reach_the_reader() -> None:
+    sink, parser, handled = sink_and_parser()
+    sink.on_binary = handled.append
+    parser.feed_data(client_frame(b"hi", 0x9) + client_frame(b"\x03\xe8", 0x8))  # a ping, then a close (1000)
+    ping, close = await sink.read(), await sink.read()
+    assert (ping.type, close.type, close.data) == (WSMsgType.PING, WSMsgType.CLOSE, 1000)
+    assert handled == []
+
+
+async def test_a_failing_handler_fails_that_connection_with_its_traceback_logged(
+        caplog: pytest.LogCaptureFixture) -> None:
+    sink, parser, _ = sink_and_parser()
+
+    def broken(data: bytes) -> None:
+        raise ValueError("a bug in pose handling")
+
+    sink.on_binary = broken
+    with caplog.at_level(logging.ERROR, logger="vrstore.live"):
+        parser.feed_data(client_frame(b"\x01a", BINARY))
+    with pytest.raises(ValueError, match="a bug in pose handling"):
+        await sink.read()  # the reader sees the error and closes this socket
+    [record] = caplog.records
+    assert record.exc_info is not None and "connection is closed" in record.getMessage()

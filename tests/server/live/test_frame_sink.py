@@ -4,11 +4,13 @@ a seated shopper's poses are handled as they are parsed, everything else queues 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import inspect
 import logging
 import os
 
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import WSMsgType, web
 from aiohttp._websocket.reader import WebSocketReader
 
 from server.live.frame_sink import FrameSink
@@ -88,3 +90,11 @@ async def test_a_failing_handler_fails_that_connection_with_its_traceback_logged
         await sink.read()  # the reader sees the error and closes this socket
     [record] = caplog.records
     assert record.exc_info is not None and "connection is closed" in record.getMessage()
+
+
+def test_the_aiohttp_method_the_live_socket_replaces_is_the_one_it_was_written_against() -> None:
+    """LiveSocket._post_start restates aiohttp 3.14's, with the sink as its queue. An aiohttp upgrade that changes
+    the original must be read again before it ships: this fails until the digest below is updated with it."""
+    source = inspect.getsource(web.WebSocketResponse._post_start)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == "5537cb3f2ecae6ed", (
+        "aiohttp's WebSocketResponse._post_start changed: bring server/live/frame_sink.py's LiveSocket in line")

@@ -49,8 +49,9 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tick (rest: rooms, members, send queues)", ("live/core/tick.py", "hub.py", "live/core/room.py",
                                                   "live/core/sendq.py", "live/core/members.py")),
     ("socket writes (deliver, transport)", ("deliver (", "flush_backlog", "_write", "send_frame", "writer.py")),
-    ("socket reads and message handling", ("live/ws.py", "live/frame_sink.py", "web_ws.py", "http_websocket", "reader_c", "reader_py",
-                                           "data_received", "live/service.py", "live/core/ratelimit.py")),
+    ("socket reads and message handling", ("live/ws.py", "live/frame_sink.py", "web_ws.py", "http_websocket",
+                                           "reader_c", "reader_py", "data_received", "live/service.py",
+                                           "live/core/ratelimit.py")),
     ("HTTP requests (REST, metrics)", ("web_protocol.py", "web_app.py", "server/http/")),
     ("event loop and timers (other)", ("base_events.py", "events.py")),
 )

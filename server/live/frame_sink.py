@@ -2,9 +2,10 @@
 
 aiohttp parses WebSocket frames inside the protocol's ``data_received`` and puts each message on a queue; the
 reader coroutine (``async for msg in ws``) is then woken to take it: a future resolved, a task step, and
-``receive()``'s bookkeeping, for every frame. At 10 Hz per shopper that wake-up, not the parsing, was most of
-the cost of receiving a pose (bench/live_profile.py). A seated shopper's binary frames are poses, whose handling
-never awaits, so :class:`FrameSink` calls the handler for them right there, inside ``data_received``.
+``receive()``'s bookkeeping, for every frame, 10 times a second per shopper. A seated shopper's binary frames are
+poses, whose handling never awaits, so :class:`FrameSink` calls the handler for them right there, inside
+``data_received``. Measured at 2,200 walking shoppers (bench/realtime.py, two runs each): the server's CPU went from
+61–65 % to 56 %, about 3 µs saved per pose.
 
 Everything else still goes through the queue to the reader coroutine, as aiohttp intends: the hello, text
 messages, pings, pongs and closes (aiohttp answers a close there). Order is kept: while anything is queued, a

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from server.live.core.actions import Action, Close, Send
 from server.live.core.poses import ClientPose, Pose, TickFrame, decode_tick, encode_client_pose
 from server.live.core.room import JoinResult, Room
+
+if TYPE_CHECKING:
+    from server.live.service import Live
 
 SCENE = {"glb": "/scenes/0123abcd.glb", "manifest": "/scenes/0123abcd.json"}
 
@@ -48,3 +53,23 @@ def texts(actions: list[Action], conn: int | None = None) -> list[dict[str, Any]
 def closes(actions: list[Action]) -> list[Close]:
     """The close instructions among actions."""
     return [a for a in actions if isinstance(a, Close)]
+
+
+def on_tick(live: Live) -> Callable[[], Awaitable[None]]:
+    """A waiter for the next tick of a running server's live loop."""
+    hub, ticked = live.hub, asyncio.Event()
+    tick = hub.tick
+
+    def tick_and_tell(now: float) -> Any:
+        try:
+            return tick(now)
+        finally:
+            ticked.set()
+
+    hub.tick = tick_and_tell  # type: ignore[method-assign]
+
+    async def next_tick() -> None:
+        ticked.clear()
+        await asyncio.wait_for(ticked.wait(), 5)
+
+    return next_tick

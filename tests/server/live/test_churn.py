@@ -26,7 +26,7 @@ import pytest
 import websockets
 from aiohttp import web
 from factories import bearer
-from realtime_factories import pose_frame
+from realtime_factories import on_tick, pose_frame
 from websockets.asyncio.client import ClientConnection
 
 from server import analytics_watch, keys
@@ -56,26 +56,6 @@ class Clock:
         real = time.monotonic
         mall.live.now = lambda: real() + self.offset  # type: ignore[method-assign]
         mall.client.app[keys.TOKEN_CACHE].clock = lambda: real() + self.offset
-
-
-def on_tick(mall: Mall) -> Callable[[], Any]:
-    """A waiter for the next tick of the live loop."""
-    hub, ticked = mall.live.hub, asyncio.Event()
-    tick = hub.tick
-
-    def tick_and_tell(now: float) -> Any:
-        try:
-            return tick(now)
-        finally:
-            ticked.set()
-
-    hub.tick = tick_and_tell  # type: ignore[method-assign]
-
-    async def next_tick() -> None:
-        ticked.clear()
-        await asyncio.wait_for(ticked.wait(), 5)
-
-    return next_tick
 
 
 async def churn_round(mall: Mall, shoppers: int, clock: Clock, next_tick: Callable[[], Any]) -> None:
@@ -134,7 +114,7 @@ async def measure(mall: Mall, rounds: int, shoppers: int) -> tuple[list[int], li
     """Per round: the server's connection objects left in reference cycles, and the bytes the live layer holds."""
     live = mall.live
     live.admission.config = dataclasses.replace(live.admission.config, always_admit_below=10**6)  # joins race in
-    clock, next_tick = Clock(mall), on_tick(mall)
+    clock, next_tick = Clock(mall), on_tick(mall.live)
     cycles, held = [], []
     gc.disable()  # what the cycle collector would have to free is counted, not silently freed
     try:

@@ -6,14 +6,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import json
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import pytest
+import websockets
 from aiohttp import WSMsgType, web
 from aiohttp._websocket.reader import WebSocketReader
+from factories import bearer
+from realtime_factories import on_tick, pose_frame
 
 from server.live.frame_sink import FrameSink
+
+if TYPE_CHECKING:
+    from conftest import Mall
 
 
 class Protocol:
@@ -98,3 +106,24 @@ def test_the_aiohttp_method_the_live_socket_replaces_is_the_one_it_was_written_a
     source = inspect.getsource(web.WebSocketResponse._post_start)
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == "5537cb3f2ecae6ed", (
         "aiohttp's WebSocketResponse._post_start changed: bring server/live/frame_sink.py's LiveSocket in line")
+
+
+async def test_a_seated_shoppers_socket_takes_poses_in_place_and_lets_go_when_it_ends(mall: Mall) -> None:
+    next_tick = on_tick(mall.live)
+    url = mall.url.replace("http", "ws", 1) + f"/api/v1/live?store={mall.tenant.store}"
+    async with websockets.connect(url, additional_headers=bearer(await mall.shopper()), compression=None) as ws:
+        await ws.send(json.dumps({"type": "hello", "v": 1}))
+        assert json.loads(await ws.recv())["type"] == "welcome"
+        [conn] = mall.live.conns.values()
+        sink = conn.ws.frames
+        assert sink is not None and sink.on_binary is not None
+        await ws.send(pose_frame(1.0, 1.6, 2.0))
+        [room] = mall.live.hub.rooms(mall.tenant.store).values()
+        for _ in range(10):  # the pose is in the room's state once the server has read it
+            if room.glances()[0][2] is not None:
+                break
+            await next_tick()
+        assert room.glances()[0][2:] == (100, 200)
+    while mall.live.conns:
+        await next_tick()
+    assert sink.on_binary is None  # the handler held the connection: released, or it would be a reference cycle

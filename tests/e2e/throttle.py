@@ -97,6 +97,10 @@ def visit(context: Any, url: str, network: Network, timeout_ms: float = 120_000)
         cdp.send("Network.emulateNetworkConditions", network.conditions())
     seen: dict[str, dict[str, Any]] = {}
     done: list[Response] = []
+    # Every request the page made and how it ended: a page that never becomes interactive says which of its
+    # requests was still open (or failed) when the test gave up.
+    asked: dict[str, str] = {}
+    ended: dict[str, str] = {}
 
     def received(event: dict[str, Any]) -> None:
         r = event["response"]
@@ -107,6 +111,7 @@ def visit(context: Any, url: str, network: Network, timeout_ms: float = 120_000)
         }
 
     def finished(event: dict[str, Any]) -> None:
+        ended.setdefault(event["requestId"], "done")
         meta = seen.get(event["requestId"])
         if meta is not None:
             done.append(Response(meta["url"], meta["status"], int(event["encodedDataLength"]), meta["cached"],
@@ -119,8 +124,10 @@ def visit(context: Any, url: str, network: Network, timeout_ms: float = 120_000)
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    cdp.on("Network.requestWillBeSent", lambda e: asked.setdefault(e["requestId"], e["request"]["url"]))
     cdp.on("Network.responseReceived", received)
     cdp.on("Network.loadingFinished", finished)
+    cdp.on("Network.loadingFailed", lambda e: ended.setdefault(e["requestId"], f"failed: {e.get('errorText')}"))
     cdp.on("Network.requestServedFromCache", from_cache)
     try:
         page.goto(url, wait_until="commit", timeout=timeout_ms)
@@ -128,7 +135,10 @@ def visit(context: Any, url: str, network: Network, timeout_ms: float = 120_000)
             page.wait_for_function("() => window.vrstore !== undefined", timeout=timeout_ms)
             result = page.evaluate(_INTERACTIVE, timeout_ms)
         except Exception as exc:
-            raise AssertionError(f"{url} over {network.name}: {exc}; page errors: {problems[:5]}") from None
+            requests = [f"{u.split('/', 3)[-1]}: {ended.get(rid) or ('unfinished' if rid in seen else 'no answer')}"
+                        for rid, u in asked.items()]
+            raise AssertionError(f"{url} over {network.name}: {exc}; page errors: {problems[:5]}; "
+                                 f"requests: {requests}") from None
         if result["error"]:
             raise AssertionError(f"{url}: the page failed: {result['error']}")
         responses = list(done)

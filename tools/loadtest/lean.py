@@ -32,7 +32,7 @@ class HandshakeRefused(ConnectionError):
         self.status = status
 
 
-def _frame(opcode: int, payload: bytes) -> bytes:
+def client_frame(opcode: int, payload: bytes) -> bytes:
     """A masked client frame (FIN set); the mask is random per frame as RFC 6455 asks. It comes from the
     process's PRNG, not ``os.urandom`` (a system call per pose, three times the cost): the mask only has to be
     unpredictable to intermediaries a browser's page could script, not cryptographic."""
@@ -96,7 +96,7 @@ class LeanClient(asyncio.Protocol):
                 self._abort()
                 return
             self._upgraded = True
-            self._write(_frame(0x1, self.hello))
+            self._write(client_frame(0x1, self.hello))
         self._parse()
 
     # ------------------------------------------------------------ frames
@@ -128,12 +128,12 @@ class LeanClient(asyncio.Protocol):
                 self.bytes_in += length
                 self._on_text(bytes(buf[start:pos]))
             elif opcode == 0x9:
-                self._write(_frame(0xA, bytes(buf[start:pos])))
+                self._write(client_frame(0xA, bytes(buf[start:pos])))
             elif opcode == 0x8:
                 payload = bytes(buf[start:pos])
                 self.close_code = int.from_bytes(payload[:2], "big") if length >= 2 else 1005
                 self.close_reason = payload[2:].decode(errors="replace")
-                self._write(_frame(0x8, payload[:2]))
+                self._write(client_frame(0x8, payload[:2]))
                 self._abort()
                 break
         del buf[:pos]
@@ -171,18 +171,18 @@ class LeanClient(asyncio.Protocol):
         if t.get_write_buffer_size() > MAX_BUFFERED:
             self.skipped += 1
             return False
-        t.write(_frame(0x2, payload))
+        t.write(client_frame(0x2, payload))
         return True
 
     def send_text(self, message: dict[str, Any]) -> None:
         """Send one JSON text frame."""
-        self._write(_frame(0x1, json.dumps(message).encode()))
+        self._write(client_frame(0x1, json.dumps(message).encode()))
 
     async def close(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Close with 1000 (the seat goes at once) and wait for the server's close frame."""
         if self.closed.is_set():
             return
-        self._write(_frame(0x8, (1000).to_bytes(2, "big")))
+        self._write(client_frame(0x8, (1000).to_bytes(2, "big")))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.closed.wait(), timeout)
         self._abort()

@@ -8,7 +8,6 @@ import hashlib
 import inspect
 import json
 import logging
-import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,6 +15,7 @@ import websockets
 from aiohttp import WSMsgType, web
 from aiohttp._websocket.reader import WebSocketReader
 from factories import bearer
+from loadtest.lean import client_frame
 from realtime_factories import on_tick, pose_frame
 
 from server.live.frame_sink import FrameSink
@@ -33,13 +33,6 @@ class Protocol:
         self._reading_paused = True
 
 
-def client_frame(payload: bytes, opcode: int) -> bytes:
-    """One final, masked frame as a browser sends it (RFC 6455 §5.2), short payloads only."""
-    assert len(payload) < 126
-    mask = os.urandom(4)
-    return bytes((0x80 | opcode, 0x80 | len(payload))) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
 TEXT, BINARY = 0x1, 0x2
 
 
@@ -51,7 +44,7 @@ def sink_and_parser() -> tuple[FrameSink, WebSocketReader, list[bytes]]:
 
 async def test_before_the_hello_a_binary_frame_queues_like_any_other() -> None:
     sink, parser, _ = sink_and_parser()
-    parser.feed_data(client_frame(b"\x01pose", BINARY))
+    parser.feed_data(client_frame(BINARY, b"\x01pose"))
     msg = await sink.read()
     assert (msg.type, msg.data) == (WSMsgType.BINARY, b"\x01pose")
 
@@ -59,7 +52,7 @@ async def test_before_the_hello_a_binary_frame_queues_like_any_other() -> None:
 async def test_a_seated_shoppers_pose_is_handled_where_it_is_parsed() -> None:
     sink, parser, handled = sink_and_parser()
     sink.on_binary = handled.append
-    parser.feed_data(client_frame(b"\x01a", BINARY) + client_frame(b"\x01b", BINARY))
+    parser.feed_data(client_frame(BINARY, b"\x01a") + client_frame(BINARY, b"\x01b"))
     assert handled == [b"\x01a", b"\x01b"]  # at once: no coroutine had to run
     assert not sink._buffer
 
@@ -67,18 +60,18 @@ async def test_a_seated_shoppers_pose_is_handled_where_it_is_parsed() -> None:
 async def test_a_pose_never_overtakes_a_message_still_waiting_for_the_reader() -> None:
     sink, parser, handled = sink_and_parser()
     sink.on_binary = handled.append
-    parser.feed_data(client_frame(b'{"type":"focus"}', TEXT) + client_frame(b"\x01a", BINARY))
+    parser.feed_data(client_frame(TEXT, b'{"type":"focus"}') + client_frame(BINARY, b"\x01a"))
     assert handled == []
     first, second = await sink.read(), await sink.read()
     assert (first.type, second.type, second.data) == (WSMsgType.TEXT, WSMsgType.BINARY, b"\x01a")
-    parser.feed_data(client_frame(b"\x01b", BINARY))  # the queue is empty again: straight to the handler
+    parser.feed_data(client_frame(BINARY, b"\x01b"))  # the queue is empty again: straight to the handler
     assert handled == [b"\x01b"]
 
 
 async def test_control_frames_still_reach_the_reader() -> None:
     sink, parser, handled = sink_and_parser()
     sink.on_binary = handled.append
-    parser.feed_data(client_frame(b"hi", 0x9) + client_frame(b"\x03\xe8", 0x8))  # a ping, then a close (1000)
+    parser.feed_data(client_frame(0x9, b"hi") + client_frame(0x8, b"\x03\xe8"))  # a ping, then a close (1000)
     ping, close = await sink.read(), await sink.read()
     assert (ping.type, close.type, close.data) == (WSMsgType.PING, WSMsgType.CLOSE, 1000)
     assert handled == []
@@ -93,7 +86,7 @@ async def test_a_failing_handler_fails_that_connection_with_its_traceback_logged
 
     sink.on_binary = broken
     with caplog.at_level(logging.ERROR, logger="vrstore.live"):
-        parser.feed_data(client_frame(b"\x01a", BINARY))
+        parser.feed_data(client_frame(BINARY, b"\x01a"))
     with pytest.raises(ValueError, match="a bug in pose handling"):
         await sink.read()  # the reader sees the error and closes this socket
     [record] = caplog.records

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
 
@@ -61,11 +62,13 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     conn = live.open(ws, request.transport, token_id=principal.token_id)
     try:
         if await _join(request, live, conn, found, str(principal.session_id), name, bounds):
-            _handle_poses_on_arrival(ws, live, conn)
+            on_pose = _pose_handler(live, conn)
+            assert ws.frames is not None  # prepared
+            ws.frames.on_binary = on_pose  # from now on a pose is handled as it is parsed (frame_sink.py)
             # A task of its own: each frame received wakes only this loop's coroutine. Run here, inside the handler,
             # every wake-up also resumed the whole middleware chain's coroutines (7 % of the loop at 2,200
             # shoppers, bench/live_profile.py). Cancelling the handler (shutdown) cancels the task it awaits.
-            await asyncio.create_task(_read(ws, live, conn), name=f"live-read-{conn.id}")
+            await asyncio.create_task(_read(ws, live, conn, on_pose), name=f"live-read-{conn.id}")
     finally:
         # Judged here, also when cancelled: a server that cancels handlers on connection loss (aiohttp's test
         # server does) may cancel this one after a clean close ended the read task but before it resumed.
@@ -76,27 +79,28 @@ async def live_handler(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _handle_poses_on_arrival(ws: LiveSocket, live: Live, conn: Connection) -> None:
-    """From now on a pose frame is handled as it is parsed (frame_sink.py), without waking ``_read``."""
+def _pose_handler(live: Live, conn: Connection) -> Callable[[bytes], None]:
+    """What a pose frame from ``conn`` does, wherever it arrives: handed over by the frame sink as it is parsed,
+    or by ``_read`` when it had to queue behind another message."""
     handle_pose, deliver, clock, conn_id = live.hub.handle_pose, live.deliver, live.now, conn.id
 
     def on_pose(data: bytes) -> None:
         conn.last_rx = now = clock()
         deliver(handle_pose(conn_id, data, now=now))
 
-    assert ws.frames is not None  # prepared
-    ws.frames.on_binary = on_pose
+    return on_pose
 
 
-async def _read(ws: web.WebSocketResponse, live: Live, conn: Connection) -> None:
-    """Hand every frame of a seated connection to the hub until the socket ends (poses, mostly, arrive
-    without passing here: see ``_handle_poses_on_arrival``)."""
+async def _read(ws: web.WebSocketResponse, live: Live, conn: Connection, on_pose: Callable[[bytes], None]) -> None:
+    """Hand every frame of a seated connection to the hub until the socket ends (most poses arrive without
+    passing here: the frame sink hands them to ``on_pose`` directly)."""
     async for msg in ws:
-        conn.last_rx = now = live.now()
         kind = msg.type
         if kind is WSMsgType.BINARY:
-            live.deliver(live.hub.handle_pose(conn.id, msg.data, now=now))
-        elif kind is WSMsgType.TEXT:
+            on_pose(msg.data)
+            continue
+        conn.last_rx = now = live.now()
+        if kind is WSMsgType.TEXT:
             live.deliver(live.hub.handle(conn.id, msg.data, now=now))
         elif kind is WSMsgType.PONG:
             conn.ponged_at = now

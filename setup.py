@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
@@ -78,4 +78,9 @@ class BundleBuildPy(build_py):
             shutil.copy2(uplot / name, server_bundle / "uplot" / Path(name).name)
 
 
-setup(cmdclass={"build_py": BundleBuildPy})
+# The live service's sender thread (server/live/tick_writes.py). Optional: where it cannot be compiled, the
+# install goes on and the live service writes every frame from the loop's thread, as it did before.
+SEND_THREAD = Extension("server.live._send_thread", ["server/live/_send_thread.c"], optional=True,
+                        extra_compile_args=["-O2", "-std=c11", "-Wall", "-Werror"])
+
+setup(cmdclass={"build_py": BundleBuildPy}, ext_modules=[SEND_THREAD])

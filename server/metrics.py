@@ -37,6 +37,10 @@ class Metrics:
         self.queue_drops = Counter(
             "vrstore_live_queue_drops", "Frames dropped from full send queues", registry=self.registry
         )
+        self.partial_sends = Counter(
+            "vrstore_live_partial_sends", "Tick sends the kernel did not take whole (the transport sends the rest)",
+            registry=self.registry,
+        )
         self.closes = Counter(
             "vrstore_live_closes", "Live connections closed by code", ["code"], registry=self.registry
         )

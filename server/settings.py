@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     interest_k: int = Field(default=32, ge=1, le=256)
     live_heartbeat_s: float = Field(default=20.0, gt=0, description="Ping a live connection silent this long")
     live_pong_timeout_s: float = Field(default=10.0, gt=0, description="Close it if still silent this long after")
+    live_send_thread: bool = Field(
+        default=True, description="Send the tick's frames from a thread of their own (server/live/tick_writes.py); "
+        "off: from the event loop's thread, as where the compiled sender is missing"
+    )
     sale_window_poll_s: float = Field(default=5.0, gt=0, description="How often live rooms check sale windows")
     analytics: bool = Field(
         default=True, description="Count festival analytics (visits, looks, floor cells, funnel) per minute; "

@@ -37,6 +37,7 @@ from server.live.core.protocol import CloseCode
 from server.live.core.sendq import SendQueue
 from server.live.ports import PLAZA, plaza_room
 from server.live.scene_bounds import SceneBounds
+from server.live.tick_writes import DIRECT, ThreadedWrites, Writes, load_sender, socket_fd
 from server.live.wire import PING_FRAME, FrameEncoder, bound_kernel_buffer, close_within, writable
 
 log = logging.getLogger("vrstore.live")
@@ -81,6 +82,7 @@ class Connection:
     pinged_at: float | None = None  # when the liveness sweep last pinged it
     ponged_at: float | None = None  # when it last answered a ping (the read loop stamps it)
     visit: tuple[str, str, str, float] | None = None  # analytics: festival, store, session, seated since
+    fd: int | None = None  # the socket's descriptor, for the tick's sender thread (None: under TLS; tick_writes.py)
 
 
 class Live:
@@ -100,6 +102,7 @@ class Live:
         self.conns: dict[ConnId, Connection] = {}
         self._backlog: set[Connection] = set()  # connections with frames waiting in their queue
         self._encode = FrameEncoder()
+        self._sender = load_sender() if settings.live_send_thread else None
         self._ids = itertools.count(1)
         self.arrivals: Counter[str] = Counter()  # new live shoppers per festival since the load was last read
         self._sale_round = asyncio.Event()  # set (and replaced) after every round of the sale-window watcher
@@ -122,7 +125,8 @@ class Live:
             raise RuntimeError("the live socket must not negotiate permessage-deflate: wire.py writes raw frames")
         bound_kernel_buffer(transport)
         now = self.now()
-        conn = Connection(next(self._ids), ws, transport, token_id, opened_at=now, last_rx=now)
+        conn = Connection(next(self._ids), ws, transport, token_id, opened_at=now, last_rx=now,
+                          fd=socket_fd(transport))
         self.conns[conn.id] = conn
         self.metrics.shoppers.set(len(self.conns))
         return conn
@@ -164,11 +168,12 @@ class Live:
     def now(self) -> float:
         return time.monotonic()
 
-    def deliver(self, actions: list[Action]) -> None:
+    def deliver(self, actions: list[Action], out: Writes = DIRECT) -> None:
         """Carry out the hub's actions without awaiting: write or queue frames, schedule closes.
 
         Frames for one socket in one call (a tick's frame and the ``focus_counts`` of the same tick, say) go
-        out in ONE transport write: the send syscall, not the bytes, is what a frame costs."""
+        out in ONE write: the send syscall, not the bytes, is what a frame costs. ``out`` makes it: onto the
+        transport now, or, during the tick, through the sender thread (tick_writes.py)."""
         if not actions:  # most received pose frames answer nothing: ~20,000 calls a second at 2,000 shoppers
             return
         now = self.now()
@@ -195,7 +200,7 @@ class Live:
             if queue.stuck(now):
                 self.close(conn, int(CloseCode.SLOW_CONSUMER), "slow_consumer")
         for conn, frames in writes.items():
-            conn.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))  # type: ignore[union-attr]
+            out.write(conn, frames[0] if len(frames) == 1 else b"".join(frames))
 
     def flush_backlog(self) -> None:
         """Write queued frames, oldest first, as far as each backed-up socket now takes them."""
@@ -294,8 +299,7 @@ class Live:
                     log.exception("pose batches failed")
             started = self.now()
             try:
-                self.flush_backlog()  # frames still queued from earlier go out before this tick's
-                self.deliver(self.hub.tick(started))
+                self.tick(started)
                 self.cluster.after_tick()  # seats to release, pose topics to follow
             except Exception:  # a bug in one tick must not stop the live service
                 log.exception("tick failed")
@@ -316,6 +320,21 @@ class Live:
                 next_at = self._next_boundary(self.now())
             else:
                 next_at = next_tick_due(next_at, self.now(), interval, wall_offset=time.time() - time.monotonic())
+
+    def tick(self, now: float) -> None:
+        """One tick of every instance, delivered. With the sender thread, an instance's frames are sent while
+        the next instance's are built; the tick ends when the last is sent (the rules: tick_writes.py)."""
+        self.flush_backlog()  # frames still queued from earlier go out before this tick's
+        if self._sender is None:
+            self.deliver(self.hub.tick(now))
+            return
+        writes = ThreadedWrites(self._sender)
+        try:
+            for actions in self.hub.tick_instances(now):
+                self.deliver(actions, writes)
+                writes.submit()
+        finally:  # even after a failed instance: no send may still be in flight when the loop runs again
+            self.metrics.partial_sends.inc(writes.finish())
 
     def measure_load(self, now: float, took: float, lag: float) -> None:
         """Feed the admission policy one tick's measurements and apply its level (see core/admission.py)."""
@@ -383,6 +402,11 @@ class Live:
         """Wait until the sale-window watcher has finished its next round (what a test waits on)."""
         await self._sale_round.wait()
 
+    def close_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None
+
     async def shutdown(self) -> None:
         """Tell everyone the server is going down, then close with 1001 (GOING_AWAY)."""
         self.deliver(self.hub.notice("going_down"))
@@ -410,6 +434,7 @@ async def live_context(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         await live.cancel_tasks()
         await live.cluster.close()
+        live.close_sender()
 
 
 async def on_shutdown(app: web.Application) -> None:

@@ -64,6 +64,7 @@ DOCUMENTED_FORMS: dict[str, tuple[str, str, object]] = {
     "VRSTORE_INSTANCE_CAPACITY": ("50", "instance_capacity", 50),
     "VRSTORE_LIVE_HEARTBEAT_S": ("20", "live_heartbeat_s", 20.0),
     "VRSTORE_LIVE_PONG_TIMEOUT_S": ("10", "live_pong_timeout_s", 10.0),
+    "VRSTORE_LIVE_SEND_THREAD": ("false", "live_send_thread", False),
     "VRSTORE_LOG_LEVEL": ("info", "log_level", "INFO"),
     "VRSTORE_MAX_INSTANCES": ("4", "max_instances", 4),
     "VRSTORE_MAX_UPLOAD_BYTES": ("20971520", "max_upload_bytes", 20 << 20),

@@ -57,16 +57,16 @@ def closes(actions: list[Action]) -> list[Close]:
 
 def on_tick(live: Live) -> Callable[[], Awaitable[None]]:
     """A waiter for the next tick of a running server's live loop."""
-    hub, ticked = live.hub, asyncio.Event()
-    tick = hub.tick
+    ticked = asyncio.Event()
+    tick = live.tick
 
-    def tick_and_tell(now: float) -> Any:
+    def tick_and_tell(now: float) -> None:
         try:
-            return tick(now)
+            tick(now)
         finally:
             ticked.set()
 
-    hub.tick = tick_and_tell  # type: ignore[method-assign]
+    live.tick = tick_and_tell  # type: ignore[method-assign]
 
     async def next_tick() -> None:
         ticked.clear()

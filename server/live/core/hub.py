@@ -18,7 +18,7 @@ An instance with no seats closes ``empty_grace_s`` after it emptied. Connections
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,11 +222,14 @@ class Hub:
 
     def tick(self, now: float) -> list[Action]:
         """Tick every instance; close instances that have been empty for ``empty_grace_s``."""
-        out: list[Action] = []
+        return [action for actions in self.tick_instances(now) for action in actions]
+
+    def tick_instances(self, now: float) -> Iterator[list[Action]]:
+        """``tick``, one instance's actions at a time: the caller can send them while the next is built."""
         for store, rooms in list(self._stores.items()):
             for n, room in list(rooms.items()):
                 if room.size:
-                    out.extend(room.tick(now))
+                    yield room.tick(now)
                 self._collect(store, n, room)
                 if room.size:
                     continue
@@ -235,7 +238,6 @@ class Hub:
                     del rooms[n], self._empty_since[(store, n)]
             if not rooms:
                 self._forget_store(store)
-        return out
 
     def _forget_store(self, store: str) -> None:
         # Nothing per store outlives its last instance: a long festival sees many stores come and go.

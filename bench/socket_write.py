@@ -10,10 +10,15 @@ largest part of the tick; this says how much of that is the system call and how 
 - **Live.deliver's Python**: the same number of tick ``Send`` actions through ``Live.deliver`` with transports
   that take the bytes and make no system call: every check, lookup and framing step, no kernel.
 - **baseline**: an empty Python loop over the same connections, to read the others against (the box is shared).
+- **a tick, on the loop's thread / with the sender thread**: what ``Live.tick`` does per instance of 100: build
+  (``--build-us`` of Python per frame, the build's share measured at 2,200 shoppers: 437 µs per 100-seat
+  instance), then send each frame; once with ``transport.write`` on the loop's thread, once handing each
+  instance's frames to ``_send_thread.Sender`` while the next is built (``tick_writes.py``). Wall time per frame
+  on the loop's thread, which is what the tick's length (and so the door) sees.
 
 Prints a rich table (µs per frame, median of ``--reps``) and writes ``bench/results/socket_write.json``.
 
-    .venv/bin/python bench/socket_write.py [--connections 2000] [--frame 308] [--reps 7]
+    .venv/bin/python bench/socket_write.py [--connections 2000] [--frame 308] [--reps 7] [--build-us 4.4]
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import uvloop  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from server.live._send_thread import Sender  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 from server.live.core.actions import Send  # noqa: E402
 from server.live.service import Connection, Live  # noqa: E402
 from server.live.wire import FrameEncoder  # noqa: E402
@@ -86,6 +92,16 @@ async def connections(n: int) -> tuple[list[asyncio.Transport], list[asyncio.Tra
     return accepted, clients, server
 
 
+INSTANCE = 100  # shoppers per instance: the default capacity
+
+
+def busy(seconds: float) -> None:
+    """Python work for ``seconds`` (stands for building an instance's frames)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
 def per_frame_us(run: Any, n: int, reps: int) -> float:
     times = []
     for _ in range(reps):
@@ -95,7 +111,7 @@ def per_frame_us(run: Any, n: int, reps: int) -> float:
     return round(statistics.median(times), 2)
 
 
-async def measure(n: int, frame_bytes: int, reps: int) -> dict[str, float]:
+async def measure(n: int, frame_bytes: int, reps: int, build_us: float) -> dict[str, float]:
     accepted, clients, server = await connections(n)
     payload = bytes(frame_bytes)
     fds = [t.get_extra_info("socket").fileno() for t in accepted]
@@ -103,7 +119,23 @@ async def measure(n: int, frame_bytes: int, reps: int) -> dict[str, float]:
     async def settle() -> None:
         await asyncio.sleep(0.05)  # the peers read what was sent, so no socket fills up over the repetitions
 
-    results: dict[str, list[float]] = {"baseline": [], "transport": [], "raw": [], "deliver": []}
+    results: dict[str, list[float]] = {"baseline": [], "transport": [], "raw": [], "deliver": [],
+                                       "tick_loop": [], "tick_thread": []}
+    sender = Sender()
+    build_s = build_us * 1e-6 * INSTANCE
+
+    def tick_on_loop() -> None:
+        for start in range(0, n, INSTANCE):
+            busy(build_s)
+            for t in accepted[start:start + INSTANCE]:
+                t.write(payload)
+
+    def tick_with_thread() -> None:
+        for start in range(0, n, INSTANCE):
+            busy(build_s)
+            sender.submit(fds[start:start + INSTANCE], [payload] * len(fds[start:start + INSTANCE]))
+        assert all(took == len(payload) for took in sender.finish())
+
     live = types.SimpleNamespace(conns={i: Connection(i, None, NullTransport()) for i in range(n)},
                                  now=time.monotonic, _encode=FrameEncoder(), _backlog=set(), close=None)
     actions = [Send(i, bytes(frame_bytes), droppable=True) for i in range(n)]
@@ -114,6 +146,11 @@ async def measure(n: int, frame_bytes: int, reps: int) -> dict[str, float]:
         results["raw"].append(per_frame_us(lambda: [os.write(fd, payload) for fd in fds], n, 1))
         await settle()
         results["deliver"].append(per_frame_us(lambda: Live.deliver(live, actions), n, 1))
+        results["tick_loop"].append(per_frame_us(tick_on_loop, n, 1))
+        await settle()
+        results["tick_thread"].append(per_frame_us(tick_with_thread, n, 1))
+        await settle()
+    sender.close()
     for t in (*accepted, *clients):
         t.close()
     server.close()
@@ -126,21 +163,24 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=2000)
     ap.add_argument("--frame", type=int, default=20 + 16 * 18, help="frame payload bytes (header + 16 poses)")
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--build-us", type=float, default=4.4, help="µs of Python per frame for the tick rows' build")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "socket_write.json")
     args = ap.parse_args()
     load = os.getloadavg()
-    r = uvloop.run(measure(args.connections, args.frame, args.reps))
+    r = uvloop.run(measure(args.connections, args.frame, args.reps, args.build_us))
     table = Table(title=f"one tick frame ({args.frame} B) to each of {args.connections:,} loopback connections, "
                         f"µs per frame, median of {args.reps}; load 1m {load[0]:.2f}")
     for col in ("what", "µs per frame"):
         table.add_column(col, justify="right" if col != "what" else "left")
     for key, label in (("baseline", "empty Python loop (baseline)"), ("transport", "send, through uvloop's transport"),
                        ("raw", "send, os.write on the descriptor"),
-                       ("deliver", "Live.deliver's Python (no system call)")):
+                       ("deliver", "Live.deliver's Python (no system call)"),
+                       ("tick_loop", f"a tick ({args.build_us} µs build + send per frame), loop's thread sends"),
+                       ("tick_thread", f"a tick ({args.build_us} µs build + send per frame), sender thread sends")):
         table.add_row(label, f"{r[key]:.2f}")
     console.print(table)
     out = {"benchmark": "socket_write", "connections": args.connections, "frame_bytes": args.frame,
-           "reps": args.reps, "load_average": [round(x, 2) for x in load], "us_per_frame": r}
+           "reps": args.reps, "build_us": args.build_us, "load_average": [round(x, 2) for x in load], "us_per_frame": r}
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     console.print(f"wrote {args.out}")
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from realtime_factories import on_tick
-from server.live._send_thread import Sender  # type: ignore[import-not-found,unused-ignore]
 
+from server.live._send_thread import Sender  # type: ignore[import-not-found,unused-ignore]
 from server.live.client import LiveClient
 from server.live.tick_writes import ThreadedWrites, socket_fd
 from server.settings import Settings

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import multiprocessing
+import os
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -225,7 +226,7 @@ async def build_context(app: web.Application) -> AsyncIterator[None]:
     context.set_forkserver_preload(list(BUILDER_MODULES))
     progress = context.Queue()
     pool = ProcessPoolExecutor(max_workers=settings.build_workers, mp_context=context,
-                               initializer=pool_jobs.init_worker, initargs=(progress,))
+                               initializer=pool_jobs.init_worker, initargs=(progress, os.getpid()))
     # Start the fork server and the workers now, before traffic: spawning blocks whoever submits first.
     await asyncio.get_running_loop().run_in_executor(pool, pool_jobs.ready)
     manager = BuildManager(app, pool, progress, settings.build_workers)

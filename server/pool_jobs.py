@@ -9,7 +9,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import select
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,32 @@ from server.services.catalog import StagedCatalog
 _progress_queue: Any = None
 
 
-def init_worker(queue: Any) -> None:
+def init_worker(queue: Any, server_pid: int) -> None:
+    """The build pool's initializer: the progress queue, and the server this process must not outlive."""
     global _progress_queue
     _progress_queue = queue
+    follow_server(server_pid)
+
+
+def follow_server(server_pid: int) -> None:
+    """End this pool process as soon as the server that made the pool ends, however it ends.
+
+    A clean shutdown stops the pool's processes; a SIGKILL (the OOM killer, a supervisor's last resort) stops
+    nothing. The worker then waits for ever on its call queue, whose write end it holds itself, and the fork
+    server lives as long as any process holds its "alive" pipe, which every worker it forked does. Before this,
+    every killed server left its fork server, both pool workers and the resource tracker running (about 330 MiB
+    of resident memory each time: 32 such trees after one afternoon of tests). A thread here waits on a pidfd of
+    the server and exits the process when the server is gone; the fork server then sees its pipe close."""
+    try:
+        server = os.pidfd_open(server_pid)
+    except ProcessLookupError:  # it is already gone
+        os._exit(0)
+
+    def wait_for_the_server() -> None:
+        select.select([server], [], [])  # a pidfd is readable once its process has ended
+        os._exit(0)  # no cleanup worth running: nobody is left to take the results
+
+    threading.Thread(target=wait_for_the_server, name="follow-server", daemon=True).start()
 
 
 def ready() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -23,7 +24,8 @@ from server.services.product_snapshots import ProductSnapshots
 async def quick_pool_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the pool and the product snapshots it renders, torn down on shutdown."""
     # forkserver, as for the build pool: forking the running loop's process would copy its threads and sockets.
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=pool_jobs.follow_server, initargs=(os.getpid(),))
 
     async def run(fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)

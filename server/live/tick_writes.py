@@ -15,6 +15,7 @@ The contract that keeps the socket's byte stream whole (the C side's half is at 
 - A socket gets one send per tick. A second frame for it in the same tick waits for ``finish``.
 - What the kernel did not take (a partial send, or none at all) is written onto the transport at ``finish``,
   before that socket's later frames, which buffers it there as any write to a full socket would.
+- A send that failed drops that socket's frames for the tick; the read side ends the connection.
 """
 
 from __future__ import annotations
@@ -103,18 +104,22 @@ class ThreadedWrites:
 
     def finish(self) -> int:
         """Wait for the thread; then write what the kernel did not take, and the frames that waited, in order.
-        Returns how many sends the kernel did not take whole."""
+        Returns how many sends the kernel did not take whole (failed ones included)."""
         self.submit()
         sent = self._sender.finish() if self._submitted else []
         handed_back = 0
         for (conn, data), took in zip(self._submitted, sent, strict=True):
-            # took < 0: the send failed (-errno). The whole frame goes to the transport, whose own write meets
-            # the same error and ends the connection the way any failed write does.
-            rest = [data[took:] if took > 0 else data] if took < len(data) else []
+            handed_back += took < len(data)
+            if took < 0:
+                # The send failed (-errno: the peer reset it, say). Its frames are dropped, not handed to the
+                # transport: its write would fail the same way, and the error aiohttp keeps from that holds the
+                # socket in a reference cycle (the churn test saw two). The socket is readable once it fails,
+                # so the read side ends the connection as it does for any peer that went away.
+                continue
+            rest = [data[took:]] if took < len(data) else []
             rest += self._later[conn]
             if not rest or conn.transport is None or conn.transport.is_closing():
                 continue
-            handed_back += took < len(data)
             conn.transport.write(rest[0] if len(rest) == 1 else b"".join(rest))
         self._submitted.clear()
         self._later.clear()

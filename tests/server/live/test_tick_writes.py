@@ -59,16 +59,25 @@ class Peer:
             got += await loop.sock_recv(self.reader, n - len(got))
         return bytes(got)
 
+    @classmethod
+    async def connect(cls, *, send_buffer: int | None = None) -> Peer:
+        server_side, client_side = socket.socketpair()
+        if send_buffer is not None:
+            server_side.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+        client_side.setblocking(False)
+        transport, _ = await asyncio.get_running_loop().connect_accepted_socket(Watched, server_side)
+        return cls(transport, client_side)
+
+    def close(self) -> None:
+        self.transport.close()
+        self.reader.close()
+
 
 @pytest.fixture
 async def peer() -> AsyncIterator[Peer]:
-    server_side, client_side = socket.socketpair()
-    server_side.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER)
-    client_side.setblocking(False)
-    transport, _ = await asyncio.get_running_loop().connect_accepted_socket(Watched, server_side)
-    yield Peer(transport, client_side)
-    transport.close()
-    client_side.close()
+    peer = await Peer.connect(send_buffer=SMALL_BUFFER)
+    yield peer
+    peer.close()
 
 
 @pytest.fixture
@@ -123,12 +132,7 @@ async def test_a_socket_with_unsent_bytes_is_never_overtaken(peer: Peer, sender:
 
 
 async def test_frames_to_many_sockets_arrive_whole_across_several_submits(sender: Any) -> None:
-    loop, pairs = asyncio.get_running_loop(), []
-    for _ in range(20):
-        server_side, client_side = socket.socketpair()
-        client_side.setblocking(False)
-        transport, _ = await loop.connect_accepted_socket(Watched, server_side)
-        pairs.append(Peer(transport, client_side))
+    pairs = [await Peer.connect() for _ in range(20)]
     writes = ThreadedWrites(sender)
     for n, p in enumerate(pairs):
         writes.write(p.conn, b"frame %d;" % n)
@@ -138,8 +142,7 @@ async def test_frames_to_many_sockets_arrive_whole_across_several_submits(sender
     assert [await p.read_exactly(len(b"frame %d;" % n)) for n, p in enumerate(pairs)] == [
         b"frame %d;" % n for n in range(20)]
     for p in pairs:
-        p.transport.close()
-        p.reader.close()
+        p.close()
 
 
 async def test_a_failed_send_drops_the_frames_and_the_read_side_ends_the_connection(peer: Peer, sender: Any) -> None:

@@ -144,9 +144,9 @@ async def measure(mall: Mall, rounds: int, shoppers: int) -> Rounds:
     try:
         # A first round untraced fills what is filled once (statements, pools, interned names, the first
         # connections of a fresh server), then each traced one says what the live layer still holds. Its cycles
-        # are only reported: twice in CI (and never here) the warm-up left one or two requests in a cycle while
-        # the three rounds after it left none. The leak this test guards against, a cycle for every dropped
-        # shopper (12 MiB per 1,000), leaves one in every round.
+        # are only reported: twice (a CI run, a clean-clone run of the whole suite; never when run again) the
+        # warm-up left one or two requests in a cycle while the three rounds after it left none. The leak this
+        # test guards against, a cycle for every dropped shopper (12 MiB per 1,000), leaves one in every round.
         await churn_round(mall, shoppers, clock, next_tick)
         seen.warm_up, found = server_cycles()
         seen.errors.update(found)

@@ -112,9 +112,10 @@ class ThreadedWrites:
             handed_back += took < len(data)
             if took < 0:
                 # The send failed (-errno: the peer reset it, say). Its frames are dropped, not handed to the
-                # transport: its write would fail the same way, and the error aiohttp keeps from that holds the
-                # socket in a reference cycle (the churn test saw two). The socket is readable once it fails,
-                # so the read side ends the connection as it does for any peer that went away.
+                # transport: that write would only fail the same way, and aiohttp keeps the error of such a
+                # write with its traceback, which holds the socket in a reference cycle (see
+                # wire.drop_close_error). The socket is readable once it fails, so the read side ends the
+                # connection as it does for any peer that went away.
                 continue
             rest = [data[took:]] if took < len(data) else []
             rest += self._later[conn]

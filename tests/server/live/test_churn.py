@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import time
+import traceback
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable
@@ -109,13 +110,11 @@ def server_cycles() -> tuple[int, list[str]]:
 
 
 def raised_at(error: BaseException) -> str:
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None:
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
         return f"{error!r} (no traceback)"
-    code = tb.tb_frame.f_code
-    return f"{error!r} at {Path(code.co_filename).name}:{tb.tb_lineno} in {code.co_name}"
+    where = frames[-1]
+    return f"{error!r} at {Path(where.filename).name}:{where.lineno} in {where.name}"
 
 
 def held_by_live(snapshot: tracemalloc.Snapshot) -> int:
